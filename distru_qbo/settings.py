@@ -1,0 +1,191 @@
+"""Settings for the whole monolith, read from the environment (and `.env` when present).
+
+Every variable is documented in `.env.example`. The defaults run the product locally: SQLite,
+the bundled QBO sandbox and the ORM broker. Production sets DJANGO_DEBUG=false and real values.
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+INSECURE_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"  # noqa: S105
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == INSECURE_DEV_SECRET_KEY:
+    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "integrations",
+    "products",
+    "sales",
+    "purchases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "distru_qbo.urls"
+WSGI_APPLICATION = "distru_qbo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="America/Los_Angeles")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Production hardening: on by default whenever DEBUG is off, each switchable for a TLS proxy.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL_DJANGO", default="INFO"), "propagate": False},
+        "django_q": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+
+# django-q2: the ORM broker on the default database, or Redis when REDIS_URL is set.
+# `timeout` stays below `retry` so a slow task is killed before the broker hands it out again,
+# and `max_attempts` bounds how often a task that keeps failing is retried.
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "distru_qbo",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 120,
+    "retry": 180,
+    "max_attempts": 5,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "queue_limit": 50,
+    "catch_up": False,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+
+def _derived_token_key(secret: str) -> str:
+    """A Fernet key derived from SECRET_KEY, so the local product runs with no extra setting."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
+
+# Tokens at rest: the first key encrypts; every key decrypts. Rotate by putting a new key first.
+QBO_TOKEN_KEYS = env.list("QBO_TOKEN_KEYS", default=[]) or [_derived_token_key(SECRET_KEY)]
+
+# QuickBooks Online: `local` is the bundled sandbox (manage.py qbo_sandbox); `sandbox` and
+# `production` are Intuit's. Every URL can be overridden on its own.
+QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
+if QBO_ENVIRONMENT not in {"local", "sandbox", "production"}:
+    raise ImproperlyConfigured("QBO_ENVIRONMENT must be local, sandbox or production.")
+QBO_SANDBOX_URL = env.str("QBO_SANDBOX_URL", default="http://127.0.0.1:8765").rstrip("/")
+_QBO_URLS = {
+    "local": {
+        "authorize": f"{QBO_SANDBOX_URL}/connect/oauth2",
+        "token": f"{QBO_SANDBOX_URL}/oauth2/v1/tokens/bearer",
+        "revoke": f"{QBO_SANDBOX_URL}/v2/oauth2/tokens/revoke",
+        "api": QBO_SANDBOX_URL,
+        "app": f"{QBO_SANDBOX_URL}/app",
+    },
+    "sandbox": {
+        "authorize": "https://appcenter.intuit.com/connect/oauth2",
+        "token": "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        "api": "https://sandbox-quickbooks.api.intuit.com",
+        "app": "https://app.sandbox.qbo.intuit.com/app",
+    },
+    "production": {
+        "authorize": "https://appcenter.intuit.com/connect/oauth2",
+        "token": "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        "api": "https://quickbooks.api.intuit.com",
+        "app": "https://app.qbo.intuit.com/app",
+    },
+}[QBO_ENVIRONMENT]
+QBO_AUTHORIZE_URL = env.str("QBO_AUTHORIZE_URL", default=_QBO_URLS["authorize"])
+QBO_TOKEN_URL = env.str("QBO_TOKEN_URL", default=_QBO_URLS["token"])
+QBO_REVOKE_URL = env.str("QBO_REVOKE_URL", default=_QBO_URLS["revoke"])
+QBO_API_BASE_URL = env.str("QBO_API_BASE_URL", default=_QBO_URLS["api"])
+QBO_APP_BASE_URL = env.str("QBO_APP_BASE_URL", default=_QBO_URLS["app"])
+# In `local`, the defaults are the bundled sandbox's own, so `make run` connects with no .env.
+_local = QBO_ENVIRONMENT == "local"
+QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="distru-local-client" if _local else "")
+QBO_CLIENT_SECRET = env.str(
+    "QBO_CLIENT_SECRET", default="distru-local-secret" if _local else ""  # noqa: S106
+)
+QBO_REDIRECT_URI = env.str(
+    "QBO_REDIRECT_URI", default="http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
+)
+QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
+QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)

@@ -1,0 +1,215 @@
+"""The local mirror of QuickBooks Online: the connection, accounts, classes and items.
+
+Models hold fields and rules of shape only; syncing lives in the services.
+"""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from integrations.fields import EncryptedTextField
+
+
+class QboSyncable(models.Model):
+    """Where a record keeps its QBO identity: the Id QBO gave it and the SyncToken last seen."""
+
+    qbo_id = models.CharField("QBO id", max_length=32, blank=True, db_index=True)
+    sync_token = models.CharField("QBO SyncToken", max_length=32, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class QboAccount(QboSyncable):
+    """An account of the QBO chart of accounts, as last imported."""
+
+    class AccountType(models.TextChoices):
+        # Values are spelled exactly as QBO spells AccountType.
+        BANK = "Bank"
+        ACCOUNTS_RECEIVABLE = "Accounts Receivable"
+        OTHER_CURRENT_ASSET = "Other Current Asset"
+        FIXED_ASSET = "Fixed Asset"
+        OTHER_ASSET = "Other Asset"
+        ACCOUNTS_PAYABLE = "Accounts Payable"
+        CREDIT_CARD = "Credit Card"
+        OTHER_CURRENT_LIABILITY = "Other Current Liability"
+        LONG_TERM_LIABILITY = "Long Term Liability"
+        EQUITY = "Equity"
+        INCOME = "Income"
+        COST_OF_GOODS_SOLD = "Cost of Goods Sold"
+        EXPENSE = "Expense"
+        OTHER_INCOME = "Other Income"
+        OTHER_EXPENSE = "Other Expense"
+
+    class Classification(models.TextChoices):
+        ASSET = "Asset"
+        LIABILITY = "Liability"
+        EQUITY = "Equity"
+        REVENUE = "Revenue"
+        EXPENSE = "Expense"
+
+    name = models.CharField(max_length=100)
+    fully_qualified_name = models.CharField(max_length=1000, blank=True)
+    account_type = models.CharField(max_length=40, choices=AccountType.choices)
+    account_sub_type = models.CharField(max_length=100, blank=True)
+    classification = models.CharField(max_length=20, choices=Classification.choices, blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "QBO account"
+        ordering = ["fully_qualified_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboaccount_unique_qbo_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fully_qualified_name or self.name} ({self.account_type})"
+
+
+class QboClass(QboSyncable):
+    """A QBO Class. Read-only here: classes are created in QuickBooks."""
+
+    name = models.CharField(max_length=100)
+    fully_qualified_name = models.CharField(max_length=1000, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "QBO class"
+        verbose_name_plural = "QBO classes"
+        ordering = ["fully_qualified_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboclass_unique_qbo_id"
+            ),
+        ]
+
+    def __str__(self):
+        return self.fully_qualified_name or self.name
+
+
+class QboItem(QboSyncable):
+    """A QBO item of type NonInventory or Service: imported from QBO, or made here and pushed."""
+
+    class Type(models.TextChoices):
+        NON_INVENTORY = "NonInventory", "Non-inventory"
+        SERVICE = "Service", "Service"
+
+    class Origin(models.TextChoices):
+        QBO = "qbo", "Imported from QuickBooks"
+        LOCAL = "local", "Made here"
+
+    name = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.NON_INVENTORY)
+    description = models.TextField(max_length=4000, blank=True)
+    sku = models.CharField("SKU", max_length=100, blank=True)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    purchase_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    income_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="income_items"
+    )
+    expense_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="expense_items"
+    )
+    qbo_class = models.ForeignKey(
+        QboClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
+        verbose_name="class",
+    )
+    active = models.BooleanField(default=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.LOCAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "QBO item"
+        ordering = ["name"]
+        constraints = [
+            # QBO treats item names as unique regardless of case.
+            models.UniqueConstraint(Lower("name"), name="qboitem_unique_name_ci"),
+            models.UniqueConstraint(
+                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboitem_unique_qbo_id"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class QboConnection(models.Model):
+    """The one connection to a QBO company. Its primary key is always 1, so a second row fails."""
+
+    SINGLETON_ID = 1
+
+    class Environment(models.TextChoices):
+        LOCAL = "local", "Local sandbox"
+        SANDBOX = "sandbox", "Intuit sandbox"
+        PRODUCTION = "production", "Production"
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        EXPIRED = "expired", "Expired: reconnect to QuickBooks"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    realm_id = models.CharField("realm id", max_length=32, blank=True)
+    company_name = models.CharField(max_length=255, blank=True)
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.LOCAL
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DISCONNECTED
+    )
+    access_token = EncryptedTextField(blank=True, editable=False)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+
+    default_income_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        limit_choices_to={"account_type": QboAccount.AccountType.INCOME},
+    )
+    default_expense_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        limit_choices_to={"account_type": QboAccount.AccountType.COST_OF_GOODS_SOLD},
+    )
+    sales_deposit_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        limit_choices_to={"account_type": QboAccount.AccountType.BANK},
+    )
+    purchase_deposit_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        limit_choices_to={"account_type": QboAccount.AccountType.BANK},
+    )
+
+    class_tracking_per_txn = models.BooleanField(
+        default=False, help_text="QBO Preferences: one class per transaction."
+    )
+    class_tracking_per_line = models.BooleanField(
+        default=False, help_text="QBO Preferences: a class on each transaction line."
+    )
+
+    # Sync watermarks: the QBO-side times up to which changes have been taken in.
+    items_full_synced_at = models.DateTimeField(null=True, blank=True)
+    items_cdc_watermark = models.DateTimeField(null=True, blank=True)
+    transactions_cdc_watermark = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "QBO connection"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="qboconnection_single_row"),
+        ]
+        permissions = [
+            ("manage_qbo_integration", "Can connect, configure and retry the QuickBooks integration"),
+        ]
+
+    def __str__(self):
+        if self.company_name:
+            return f"{self.company_name} ({self.get_status_display()})"
+        return f"QuickBooks Online ({self.get_status_display()})"

@@ -1,0 +1,87 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from integrations.models import QboItem
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 14, "decimal_places": 3}
+
+
+class Product(models.Model):
+    """A sellable, purchasable catalog product, mapped to one Sales and one Purchase QBO item."""
+
+    class Category(models.TextChoices):
+        FLOWER = "flower", "Flower"
+        PRE_ROLL = "pre_roll", "Pre-rolls"
+        VAPE = "vape", "Vapes"
+        EDIBLE = "edible", "Edibles"
+        CONCENTRATE = "concentrate", "Concentrates"
+        TOPICAL = "topical", "Topicals"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    unit_price = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    unit_cost = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    active = models.BooleanField(default=True)
+    # PROTECT: a mapped item cannot vanish under a product; the sync unmaps before it deletes.
+    sales_qbo_item = models.ForeignKey(
+        QboItem, null=True, blank=True, on_delete=models.PROTECT, related_name="sales_products",
+        verbose_name="Sales item",
+    )
+    purchase_qbo_item = models.ForeignKey(
+        QboItem, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="purchase_products", verbose_name="Purchase item",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class PricedDocument(models.Model):
+    """A document whose lines (and tax lines, if any) add up to stored totals.
+
+    `products.services.priced_document_recalculate` keeps the totals in step with the lines.
+    """
+
+    lines_relation = "lines"
+    tax_lines_relation: str | None = None
+
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ProductLine(models.Model):
+    """A line of a document: a product, a quantity at a unit price, and the amount they make."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(
+        **QUANTITY, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product} @ {self.unit_price}"

@@ -1,0 +1,103 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from integrations.models import QboSyncable
+from products.models import MONEY, PricedDocument, ProductLine
+from sales.models import Party, PaymentMethod, TaxLine
+
+
+class Vendor(Party):
+    """A cultivator or manufacturer the distributor buys from."""
+
+
+class PurchaseOrder(QboSyncable, PricedDocument):
+    """An order to a vendor; once completed it becomes a QBO bill."""
+
+    tax_lines_relation = "tax_lines"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=21, unique=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="purchase_orders")
+    order_date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-order_date", "-number"]
+
+    def __str__(self):
+        return f"PO {self.number}"
+
+
+class PurchaseOrderLine(ProductLine):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+
+
+class PurchaseOrderTaxLine(TaxLine):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="tax_lines"
+    )
+
+    class Meta(TaxLine.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase_order", "tax"], name="purchaseordertaxline_unique_tax"
+            ),
+        ]
+
+
+class PurchasePayment(QboSyncable):
+    """Money paid to a vendor against a purchase order (a QBO bill payment)."""
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_on = models.DateField(default=timezone.localdate)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CHECK)
+    reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+
+    def __str__(self):
+        return f"Payment of {self.amount} on {self.purchase_order}"
+
+
+class PurchaseReturn(QboSyncable, PricedDocument):
+    """Goods sent back to a vendor; becomes a QBO vendor credit."""
+
+    number = models.CharField(max_length=21, unique=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="returns")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
+    return_date = models.DateField(default=timezone.localdate)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-return_date", "-number"]
+
+    def __str__(self):
+        return f"Purchase return {self.number}"
+
+
+class PurchaseReturnLine(ProductLine):
+    purchase_return = models.ForeignKey(
+        PurchaseReturn, on_delete=models.CASCADE, related_name="lines"
+    )

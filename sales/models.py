@@ -1,0 +1,157 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from integrations.models import QboAccount, QboSyncable
+from products.models import MONEY, PricedDocument, ProductLine
+
+
+class Party(QboSyncable):
+    """What customers and vendors share: a unique display name (as QBO's DisplayName) and contacts."""
+
+    name = models.CharField(max_length=100, unique=True)
+    license_number = models.CharField("license number", max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(Party):
+    """A dispensary or retailer that buys from the distributor."""
+
+
+class Tax(models.Model):
+    """A tax such as Excise Tax, charged as a percentage of a document's subtotal."""
+
+    name = models.CharField(max_length=100, unique=True)
+    rate = models.DecimalField(
+        "rate (%)", max_digits=7, decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    qbo_account = models.ForeignKey(
+        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="taxes",
+        verbose_name="QBO account", help_text="Where this tax posts in QuickBooks.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "taxes"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.rate.normalize()}%)"
+
+
+class TaxLine(models.Model):
+    """A tax charged on a document: the rate and taxable amount as they were when computed."""
+
+    tax = models.ForeignKey(Tax, on_delete=models.PROTECT, related_name="+")
+    rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal("0"), editable=False)
+    taxable_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.tax.name}: {self.amount}"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    ACH = "ach", "ACH / bank transfer"
+    WIRE = "wire", "Wire"
+    OTHER = "other", "Other"
+
+
+class Invoice(QboSyncable, PricedDocument):
+    """A sale to a customer."""
+
+    tax_lines_relation = "tax_lines"
+
+    number = models.CharField(max_length=21, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    invoice_date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-invoice_date", "-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_date__isnull=True)
+                | models.Q(due_date__gte=models.F("invoice_date")),
+                name="invoice_due_not_before_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.number}"
+
+
+class InvoiceLine(ProductLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+
+class InvoiceTaxLine(TaxLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="tax_lines")
+
+    class Meta(TaxLine.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "tax"], name="invoicetaxline_unique_tax"),
+        ]
+
+
+class InvoicePayment(QboSyncable):
+    """Money received from a customer against an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_on = models.DateField(default=timezone.localdate)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.ACH)
+    reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+
+    def __str__(self):
+        return f"Payment of {self.amount} on {self.invoice}"
+
+
+class SalesReturn(QboSyncable, PricedDocument):
+    """Goods a customer sent back; becomes a QBO credit memo."""
+
+    number = models.CharField(max_length=21, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
+    return_date = models.DateField(default=timezone.localdate)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-return_date", "-number"]
+
+    def __str__(self):
+        return f"Sales return {self.number}"
+
+
+class SalesReturnLine(ProductLine):
+    sales_return = models.ForeignKey(SalesReturn, on_delete=models.CASCADE, related_name="lines")

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "distru_qbo",
     "integrations",
     "products",
     "sales",
@@ -109,7 +110,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL_DJANGO", default="INFO"), "propagate": False},
+        "django": {
+            "handlers": ["console"],
+            "level": env.str("DJANGO_LOG_LEVEL_DJANGO", default="INFO"),
+            "propagate": False,
+        },
         "django_q": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
@@ -182,7 +187,8 @@ QBO_APP_BASE_URL = env.str("QBO_APP_BASE_URL", default=_QBO_URLS["app"])
 _local = QBO_ENVIRONMENT == "local"
 QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="distru-local-client" if _local else "")
 QBO_CLIENT_SECRET = env.str(
-    "QBO_CLIENT_SECRET", default="distru-local-secret" if _local else ""  # noqa: S106
+    "QBO_CLIENT_SECRET",
+    default="distru-local-secret" if _local else "",  # noqa: S106
 )
 QBO_REDIRECT_URI = env.str(
     "QBO_REDIRECT_URI", default="http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"

@@ -117,7 +117,11 @@ class QboItem(QboSyncable):
         QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="expense_items"
     )
     qbo_class = models.ForeignKey(
-        QboClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
+        QboClass,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
         verbose_name="class",
     )
     active = models.BooleanField(default=True)
@@ -161,9 +165,7 @@ class QboConnection(models.Model):
     environment = models.CharField(
         max_length=20, choices=Environment.choices, default=Environment.LOCAL
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DISCONNECTED
-    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DISCONNECTED)
     access_token = EncryptedTextField(blank=True, editable=False)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token = EncryptedTextField(blank=True, editable=False)
@@ -171,19 +173,35 @@ class QboConnection(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
 
     default_income_account = models.ForeignKey(
-        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        QboAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.INCOME},
     )
     default_expense_account = models.ForeignKey(
-        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        QboAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.COST_OF_GOODS_SOLD},
     )
     sales_deposit_account = models.ForeignKey(
-        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        QboAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )
     purchase_deposit_account = models.ForeignKey(
-        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        QboAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )
 
@@ -206,7 +224,10 @@ class QboConnection(models.Model):
             models.CheckConstraint(condition=models.Q(id=1), name="qboconnection_single_row"),
         ]
         permissions = [
-            ("manage_qbo_integration", "Can connect, configure and retry the QuickBooks integration"),
+            (
+                "manage_qbo_integration",
+                "Can connect, configure and retry the QuickBooks integration",
+            ),
         ]
 
     def __str__(self):

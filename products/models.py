@@ -7,6 +7,8 @@ from integrations.models import QboItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
+# Line unit prices keep sub-cent precision (per-gram pricing); every amount is in whole cents.
+UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
 
 
 class Product(models.Model):
@@ -34,12 +36,20 @@ class Product(models.Model):
     active = models.BooleanField(default=True)
     # PROTECT: a mapped item cannot vanish under a product; the sync unmaps before it deletes.
     sales_qbo_item = models.ForeignKey(
-        QboItem, null=True, blank=True, on_delete=models.PROTECT, related_name="sales_products",
+        QboItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales_products",
         verbose_name="Sales item",
     )
     purchase_qbo_item = models.ForeignKey(
-        QboItem, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="purchase_products", verbose_name="Purchase item",
+        QboItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchase_products",
+        verbose_name="Purchase item",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -76,7 +86,7 @@ class ProductLine(models.Model):
     quantity = models.DecimalField(
         **QUANTITY, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.001"))]
     )
-    unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    unit_price = models.DecimalField(**UNIT_PRICE, validators=[MinValueValidator(Decimal("0"))])
     amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
 
     class Meta:

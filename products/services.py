@@ -23,9 +23,7 @@ def priced_document_recalculate(*, document: PricedDocument) -> PricedDocument:
             tax_line.amount = percent_of(subtotal, tax_line.rate)
             tax_total += tax_line.amount
         if tax_lines:
-            type(tax_lines[0]).objects.bulk_update(
-                tax_lines, ["rate", "taxable_amount", "amount"]
-            )
+            type(tax_lines[0]).objects.bulk_update(tax_lines, ["rate", "taxable_amount", "amount"])
 
     document.subtotal = subtotal
     document.tax_total = tax_total

@@ -67,7 +67,9 @@ class PurchasePayment(QboSyncable):
     )
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     paid_on = models.DateField(default=timezone.localdate)
-    method = models.CharField(max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CHECK)
+    method = models.CharField(
+        max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CHECK
+    )
     reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

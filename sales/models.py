@@ -9,7 +9,7 @@ from products.models import MONEY, PricedDocument, ProductLine
 
 
 class Party(QboSyncable):
-    """What customers and vendors share: a unique display name (as QBO's DisplayName) and contacts."""
+    """What customers and vendors share: a unique name (QBO's DisplayName) and contacts."""
 
     name = models.CharField(max_length=100, unique=True)
     license_number = models.CharField("license number", max_length=50, blank=True)
@@ -36,12 +36,19 @@ class Tax(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     rate = models.DecimalField(
-        "rate (%)", max_digits=7, decimal_places=4,
+        "rate (%)",
+        max_digits=7,
+        decimal_places=4,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     qbo_account = models.ForeignKey(
-        QboAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="taxes",
-        verbose_name="QBO account", help_text="Where this tax posts in QuickBooks.",
+        QboAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="taxes",
+        verbose_name="QBO account",
+        help_text="Where this tax posts in QuickBooks.",
     )
     active = models.BooleanField(default=True)
 
@@ -123,7 +130,9 @@ class InvoicePayment(QboSyncable):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     paid_on = models.DateField(default=timezone.localdate)
-    method = models.CharField(max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.ACH)
+    method = models.CharField(
+        max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.ACH
+    )
     reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DistruQboConfig(AppConfig):
+    """The project package as an app, so project-wide commands (seed_demo) have a home."""
+
+    name = "distru_qbo"
+    verbose_name = "Distru"

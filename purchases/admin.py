@@ -1,0 +1,80 @@
+from django.contrib import admin
+
+from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
+from purchases.models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderTaxLine,
+    PurchasePayment,
+    PurchaseReturn,
+    PurchaseReturnLine,
+    Vendor,
+)
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
+    list_filter = ["active"]
+    search_fields = ["name", "license_number", "email"]
+    readonly_fields = ["qbo_id", "sync_token"]
+
+
+class PurchaseOrderLineInline(ProductLineInline):
+    model = PurchaseOrderLine
+
+
+class PurchaseOrderTaxLineInline(TaxLineInline):
+    model = PurchaseOrderTaxLine
+
+
+class PurchasePaymentInline(admin.TabularInline):
+    model = PurchasePayment
+    extra = 0
+    fields = ["paid_on", "amount", "method", "reference"]
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(PricedDocumentAdmin):
+    list_display = [
+        "number",
+        "vendor",
+        "order_date",
+        "status",
+        "subtotal",
+        "tax_total",
+        "total",
+        "qbo_id",
+    ]
+    list_filter = ["status", "order_date", "vendor"]
+    search_fields = ["number", "vendor__name", "notes"]
+    date_hierarchy = "order_date"
+    list_select_related = ["vendor"]
+    autocomplete_fields = ["vendor"]
+    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    inlines = [PurchaseOrderLineInline, PurchaseOrderTaxLineInline, PurchasePaymentInline]
+
+
+@admin.register(PurchasePayment)
+class PurchasePaymentAdmin(admin.ModelAdmin):
+    list_display = ["purchase_order", "paid_on", "amount", "method", "reference", "qbo_id"]
+    list_filter = ["method", "paid_on"]
+    search_fields = ["purchase_order__number", "purchase_order__vendor__name", "reference"]
+    list_select_related = ["purchase_order"]
+    autocomplete_fields = ["purchase_order"]
+    readonly_fields = ["qbo_id", "sync_token"]
+
+
+class PurchaseReturnLineInline(ProductLineInline):
+    model = PurchaseReturnLine
+
+
+@admin.register(PurchaseReturn)
+class PurchaseReturnAdmin(PricedDocumentAdmin):
+    list_display = ["number", "vendor", "purchase_order", "return_date", "total", "qbo_id"]
+    list_filter = ["return_date"]
+    search_fields = ["number", "vendor__name", "purchase_order__number", "reason"]
+    list_select_related = ["vendor", "purchase_order"]
+    autocomplete_fields = ["vendor", "purchase_order"]
+    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    inlines = [PurchaseReturnLineInline]

@@ -1,0 +1,90 @@
+from django.contrib import admin
+
+from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
+from sales.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceTaxLine,
+    SalesReturn,
+    SalesReturnLine,
+    Tax,
+)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
+    list_filter = ["active"]
+    search_fields = ["name", "license_number", "email"]
+    readonly_fields = ["qbo_id", "sync_token"]
+
+
+@admin.register(Tax)
+class TaxAdmin(admin.ModelAdmin):
+    list_display = ["name", "rate", "qbo_account", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    list_select_related = ["qbo_account"]
+    autocomplete_fields = ["qbo_account"]
+
+
+class InvoiceLineInline(ProductLineInline):
+    model = InvoiceLine
+
+
+class InvoiceTaxLineInline(TaxLineInline):
+    model = InvoiceTaxLine
+
+
+class InvoicePaymentInline(admin.TabularInline):
+    model = InvoicePayment
+    extra = 0
+    fields = ["paid_on", "amount", "method", "reference"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(PricedDocumentAdmin):
+    list_display = [
+        "number",
+        "customer",
+        "invoice_date",
+        "due_date",
+        "subtotal",
+        "tax_total",
+        "total",
+        "qbo_id",
+    ]
+    list_filter = ["invoice_date", "customer"]
+    search_fields = ["number", "customer__name", "notes"]
+    date_hierarchy = "invoice_date"
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    inlines = [InvoiceLineInline, InvoiceTaxLineInline, InvoicePaymentInline]
+
+
+@admin.register(InvoicePayment)
+class InvoicePaymentAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "paid_on", "amount", "method", "reference", "qbo_id"]
+    list_filter = ["method", "paid_on"]
+    search_fields = ["invoice__number", "invoice__customer__name", "reference"]
+    list_select_related = ["invoice"]
+    autocomplete_fields = ["invoice"]
+    readonly_fields = ["qbo_id", "sync_token"]
+
+
+class SalesReturnLineInline(ProductLineInline):
+    model = SalesReturnLine
+
+
+@admin.register(SalesReturn)
+class SalesReturnAdmin(PricedDocumentAdmin):
+    list_display = ["number", "customer", "invoice", "return_date", "total", "qbo_id"]
+    list_filter = ["return_date"]
+    search_fields = ["number", "customer__name", "invoice__number", "reason"]
+    list_select_related = ["customer", "invoice"]
+    autocomplete_fields = ["customer", "invoice"]
+    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    inlines = [SalesReturnLineInline]

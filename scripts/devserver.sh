@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the web server, a django-q worker and (in QBO_ENVIRONMENT=local) the bundled QBO sandbox
+# together. Ctrl-C stops all of them.
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+SANDBOX_PORT=${SANDBOX_PORT:-8765}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+if [ "${QBO_ENVIRONMENT:-local}" = "local" ]; then
+  mkdir -p var
+  "$PY" manage.py qbo_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --state-file var/qbo_sandbox.json &
+  pids+=($!)
+fi
+"$PY" manage.py qcluster &
+pids+=($!)
+"$PY" manage.py runserver "$HOST:$PORT" --noreload &
+pids+=($!)
+
+echo
+echo "  Distru is running at http://$HOST:$PORT/admin/  (Ctrl-C stops everything)"
+echo
+wait -n

@@ -1,0 +1,412 @@
+"""The QBO Accounting API client: one method per endpoint, JSON dicts in and out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from hashlib import sha256
+from typing import Any, Protocol
+from urllib import parse
+
+import requests
+from requests_oauthlib import OAuth2Session
+
+from .config import QboConfig
+from .errors import (
+    QboError,
+    QboMalformedResponseError,
+    QboTransportError,
+    fault_error,
+    header,
+    parse_fault,
+)
+from .oauth import new_session
+from .ratelimit import NullRateLimiter, RateLimiter
+
+logger = logging.getLogger("integrations.qbo")
+
+MAX_PAGE_SIZE = 1000
+MAX_BATCH_SIZE = 30
+MAX_REQUEST_ID_LENGTH = 50
+_ENTITY = re.compile(r"[A-Z][A-Za-z]*")
+_PAGING = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
+_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class TokenProvider(Protocol):
+    """Where the client gets access tokens; the Django layer refreshes under a row lock."""
+
+    def access_token(self) -> str:
+        """The current access token."""
+        ...
+
+    def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        """A fresh access token after QBO refused `rejected_token` with a 401."""
+        ...
+
+
+def quote(value: str | bool | int | Decimal | date | datetime) -> str:
+    """A literal for a query's WHERE clause, with quotes and backslashes escaped."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("QBO query datetimes must be timezone-aware")
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class QboClient:
+    """Talks to one QBO company (realm). Not thread-safe: use one client per thread."""
+
+    def __init__(
+        self,
+        config: QboConfig,
+        realm_id: str,
+        token_provider: TokenProvider,
+        *,
+        limiter: RateLimiter | None = None,
+        session: OAuth2Session | None = None,
+    ) -> None:
+        self.config = config
+        self.realm_id = realm_id
+        self._tokens = token_provider
+        self._limiter = limiter or NullRateLimiter()
+        self._session = session or new_session(config)
+        self._base_url = (
+            f"{config.api_base_url.rstrip('/')}/v3/company/{parse.quote(realm_id, safe='')}"
+        )
+
+    # --- entities -------------------------------------------------------------------------
+
+    def read(self, entity: str, entity_id: str) -> dict:
+        """One object by Id (a billed read)."""
+        path = f"{_segment(entity)}/{parse.quote(str(entity_id), safe='')}"
+        return _unwrap(self._call("GET", path), entity, f"GET {path}")
+
+    def create(self, entity: str, payload: Mapping[str, Any], *, request_id: str) -> dict:
+        """Create an object; `request_id` makes a repeat return the first result."""
+        path = _segment(entity)
+        document = self._call("POST", path, body=dict(payload), request_id=request_id)
+        return _unwrap(document, entity, f"POST {path}")
+
+    def update(
+        self, entity: str, payload: Mapping[str, Any], *, request_id: str, sparse: bool = True
+    ) -> dict:
+        """Update an object; a sparse update only touches the fields in `payload`."""
+        if not payload.get("Id") or payload.get("SyncToken") is None:
+            raise ValueError(f"An update of {entity} needs its Id and SyncToken")
+        body = {**payload, "sparse": True} if sparse else dict(payload)
+        path = _segment(entity)
+        document = self._call("POST", path, body=body, request_id=request_id)
+        return _unwrap(document, entity, f"POST {path}")
+
+    def delete(self, entity: str, entity_id: str, sync_token: str, *, request_id: str) -> dict:
+        """Delete a transaction; the answer carries `"status": "Deleted"`."""
+        return self._operation("delete", entity, entity_id, sync_token, request_id)
+
+    def void(self, entity: str, entity_id: str, sync_token: str, *, request_id: str) -> dict:
+        """Void a transaction: it stays in QBO with zero amounts."""
+        return self._operation("void", entity, entity_id, sync_token, request_id)
+
+    def company_info(self) -> dict:
+        """The company's CompanyInfo object (name, country, …)."""
+        path = f"companyinfo/{parse.quote(self.realm_id, safe='')}"
+        return _unwrap(self._call("GET", path), "CompanyInfo", f"GET {path}")
+
+    def preferences(self) -> dict:
+        """The company's Preferences (class tracking and the like)."""
+        return _unwrap(self._call("GET", "preferences"), "Preferences", "GET preferences")
+
+    # --- queries --------------------------------------------------------------------------
+
+    def query(self, statement: str) -> list[dict]:
+        """The rows of one query page."""
+        response = self._query_response(statement)
+        lists = [value for value in response.values() if isinstance(value, list)]
+        if len(lists) > 1:
+            raise QboMalformedResponseError(
+                f"Expected one list of rows in QueryResponse, got keys {sorted(response)}"
+            )
+        return lists[0] if lists else []
+
+    def query_pages(
+        self, select_statement: str, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[list[dict]]:
+        """Every page of a SELECT; a page shorter than `page_size` is the last one."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if _PAGING.search(select_statement):
+            raise ValueError("query_pages adds STARTPOSITION and MAXRESULTS itself")
+        start = 1
+        while True:
+            rows = self.query(f"{select_statement} STARTPOSITION {start} MAXRESULTS {page_size}")
+            if rows:
+                yield rows
+            if len(rows) < page_size:
+                return
+            start += page_size
+
+    def count(self, statement: str) -> int:
+        """The totalCount of a `SELECT COUNT(*) FROM …` statement."""
+        total = self._query_response(statement).get("totalCount")
+        if not isinstance(total, int):
+            raise QboMalformedResponseError("Expected an integer totalCount in QueryResponse")
+        return total
+
+    def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
+        """Objects of `entities` changed since a moment (at most 30 days back, 1000 each)."""
+        if changed_since.tzinfo is None:
+            raise ValueError("changed_since must be timezone-aware")
+        names = {_segment(entity): entity for entity in entities}
+        params = {
+            "entities": ",".join(entities),
+            "changedSince": changed_since.isoformat(timespec="seconds"),
+        }
+        blocks = self._call("GET", "cdc", params=params).get("CDCResponse")
+        if not isinstance(blocks, list):
+            raise QboMalformedResponseError("Expected a CDCResponse list in the CDC answer")
+        changes: dict[str, list[dict]] = {entity: [] for entity in entities}
+        for block in blocks:
+            responses = block.get("QueryResponse") if isinstance(block, dict) else None
+            if not isinstance(responses, list):
+                raise QboMalformedResponseError("Expected QueryResponse lists in CDCResponse")
+            for response in responses:
+                for key, rows in response.items() if isinstance(response, dict) else ():
+                    if isinstance(rows, list):
+                        changes.setdefault(names.get(key.lower(), key), []).extend(rows)
+        return changes
+
+    def batch(
+        self, operations: list[Mapping[str, Any]], *, request_id: str | None = None
+    ) -> list[dict | QboError]:
+        """Run operations in batches of 30; each result is the object or its QboError."""
+        bids = [str(op.get("bId") or index) for index, op in enumerate(operations)]
+        if len(set(bids)) != len(bids):
+            raise ValueError("Batch operations need distinct bId values")
+        # Retries of a batch must not repeat its creates, so every chunk has a stable id.
+        base_id = request_id or uuid.uuid4().hex
+        chunks = range(0, len(operations), MAX_BATCH_SIZE)
+        results: list[dict | QboError] = []
+        for number, start in enumerate(chunks):
+            items = [
+                {**op, "bId": bid}
+                for op, bid in zip(
+                    operations[start : start + MAX_BATCH_SIZE],
+                    bids[start : start + MAX_BATCH_SIZE],
+                    strict=True,
+                )
+            ]
+            chunk_id = base_id if len(chunks) == 1 else _derived_request_id(base_id, number)
+            document, tid = self._request(
+                "POST", "batch", body={"BatchItemRequest": items}, request_id=chunk_id
+            )
+            answers = document.get("BatchItemResponse")
+            if not isinstance(answers, list):
+                raise QboMalformedResponseError("Expected a BatchItemResponse list")
+            by_bid = {a.get("bId"): a for a in answers if isinstance(a, dict)}
+            missing = [item["bId"] for item in items if item["bId"] not in by_bid]
+            if missing:
+                raise QboMalformedResponseError(f"The batch answer has no item for bId {missing}")
+            results.extend(_batch_result(by_bid[item["bId"]], tid) for item in items)
+        return results
+
+    # --- transport ------------------------------------------------------------------------
+
+    def _operation(
+        self, operation: str, entity: str, entity_id: str, sync_token: str, request_id: str
+    ) -> dict:
+        path = _segment(entity)
+        document = self._call(
+            "POST",
+            path,
+            params={"operation": operation},
+            body={"Id": str(entity_id), "SyncToken": str(sync_token)},
+            request_id=request_id,
+        )
+        return _unwrap(document, entity, f"POST {path}?operation={operation}")
+
+    def _query_response(self, statement: str) -> dict:
+        if len(statement) > self.config.query_get_max_chars:
+            document = self._call("POST", "query", raw_body=statement)
+        else:
+            document = self._call("GET", "query", params={"query": statement})
+        response = document.get("QueryResponse")
+        if not isinstance(response, dict):
+            raise QboMalformedResponseError("Expected a QueryResponse object in the query answer")
+        return response
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict:
+        return self._request(method, path, **kwargs)[0]
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        raw_body: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[dict, str | None]:
+        """Send with retries and one token refresh; the JSON answer and its intuit_tid."""
+        query = {"minorversion": self.config.minor_version, **(params or {})}
+        if request_id is not None:
+            query["requestid"] = _checked_request_id(request_id)
+        url = f"{self._base_url}/{path}?{parse.urlencode(query, quote_via=parse.quote)}"
+        if raw_body is not None:
+            data, content_type = raw_body.encode(), "application/text"
+        else:
+            data = json.dumps(body).encode() if body is not None else None
+            content_type = "application/json"
+
+        token = self._tokens.access_token()
+        refreshed = False
+        retries = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = self._send(method, url, data, content_type, token)
+            except _TRANSPORT_ERRORS as exc:
+                failure: QboError = QboTransportError(
+                    f"No answer from QuickBooks for {method} {path}: {type(exc).__name__}: {exc}"
+                )
+                self._log(method, path, None, started, None, attempt, failure)
+            else:
+                tid = header(response.headers, "intuit_tid")
+                if response.ok:
+                    self._log(method, path, response.status_code, started, tid, attempt)
+                    return _document(response, f"{method} {path}", tid), tid
+                failure = parse_fault(
+                    response.status_code,
+                    response.content,
+                    response.headers.get("Content-Type"),
+                    response.headers,
+                )
+                self._log(method, path, response.status_code, started, tid, attempt, failure)
+                if response.status_code == 401 and not refreshed:
+                    refreshed = True
+                    token = self._tokens.refresh_after_unauthorized(token)
+                    continue
+            retries += 1
+            delay = self._backoff(retries, failure.retry_after) if failure.retriable else None
+            if delay is None or retries > self.config.max_retries:
+                raise failure
+            time.sleep(delay)
+
+    def _send(
+        self, method: str, url: str, data: bytes | None, content_type: str, token: str
+    ) -> requests.Response:
+        self._session.token = {"access_token": token, "token_type": "Bearer"}
+        with self._limiter.slot(self.realm_id):
+            return self._session.request(
+                method,
+                url,
+                data=data,
+                headers={"Accept": "application/json", "Content-Type": content_type},
+                timeout=self.config.timeout,
+            )
+
+    def _backoff(self, retry: int, retry_after: float | None) -> float | None:
+        """Seconds before retry number `retry`, or None when QBO asks for a longer wait."""
+        cap = self.config.backoff_cap
+        if retry_after is not None:
+            # A wait longer than the cap is better spent by the task queue than a blocked worker.
+            return retry_after if retry_after <= cap else None
+        return random.uniform(0, min(cap, self.config.backoff_base * 2 ** (retry - 1)))
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        started: float,
+        intuit_tid: str | None,
+        attempt: int,
+        failure: QboError | None = None,
+    ) -> None:
+        logger.log(
+            logging.INFO if failure is None else logging.WARNING,
+            "qbo %s %s status=%s duration_ms=%d intuit_tid=%s attempt=%d realm=%s%s",
+            method,
+            path,
+            status if status is not None else "no-response",
+            (time.monotonic() - started) * 1000,
+            intuit_tid,
+            attempt,
+            self.realm_id,
+            f" error={type(failure).__name__} code={failure.code}" if failure else "",
+        )
+
+
+def _segment(entity: str) -> str:
+    """The URL path segment of an entity name: `BillPayment` → `billpayment`."""
+    if not _ENTITY.fullmatch(entity):
+        raise ValueError(f"Entity names are spelled as in QBO, e.g. 'Item': got {entity!r}")
+    return entity.lower()
+
+
+def _checked_request_id(request_id: str) -> str:
+    if not request_id or len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise ValueError(f"requestid must be 1 to {MAX_REQUEST_ID_LENGTH} characters")
+    return request_id
+
+
+def _derived_request_id(request_id: str, number: int) -> str:
+    """A stable, distinct requestid for chunk `number` of a batch."""
+    derived = f"{request_id}-{number}"
+    if len(derived) <= MAX_REQUEST_ID_LENGTH:
+        return derived
+    return sha256(derived.encode()).hexdigest()[:MAX_REQUEST_ID_LENGTH]
+
+
+def _document(response: requests.Response, what: str, tid: str | None) -> dict:
+    """The JSON object of a 2xx answer; a Fault inside one still raises."""
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise QboMalformedResponseError(
+            f"Expected a JSON object from {what}, got "
+            f"{response.headers.get('Content-Type') or 'no content type'} "
+            f"({len(response.content)} bytes)",
+            status=response.status_code,
+            intuit_tid=tid,
+        )
+    fault = document.get("Fault") or document.get("fault")
+    if isinstance(fault, Mapping):
+        raise fault_error(fault, status=response.status_code, intuit_tid=tid)
+    return document
+
+
+def _unwrap(document: Mapping[str, Any], key: str, what: str) -> dict:
+    value = document.get(key)
+    if not isinstance(value, dict):
+        raise QboMalformedResponseError(
+            f"Expected a {key!r} object in the answer to {what}, got keys {sorted(document)}"
+        )
+    return value
+
+
+def _batch_result(answer: Mapping[str, Any], tid: str | None) -> dict | QboError:
+    if "Fault" in answer:
+        return fault_error(answer["Fault"], status=None, intuit_tid=tid)
+    values = [value for key, value in answer.items() if key != "bId"]
+    if len(values) != 1 or not isinstance(values[0], dict):
+        raise QboMalformedResponseError(
+            f"Expected one object in batch item {answer.get('bId')!r}, got keys {sorted(answer)}"
+        )
+    return values[0]

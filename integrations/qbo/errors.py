@@ -1,0 +1,342 @@
+"""Typed QBO errors, and the parser that turns any error answer from QBO into one."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+from xml.etree import ElementTree
+
+# Refresh tokens ("AB11…") and JWT access tokens show up in some fault details, e.g.
+# "Token expired: AB0160…". Readable errors end up in logs and on the sync status page.
+_TOKENISH = re.compile(r"eyJ[\w-]*(?:\.[\w-]*){2,}|\b[A-Za-z0-9_-]{40,}\b")
+_TAGS = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# A fault body is small; anything bigger is not worth parsing as one.
+_MAX_PARSED_BYTES = 256 * 1024
+_SNIPPET_CHARS = 200
+
+
+def redact(text: str) -> str:
+    """Replace anything shaped like an OAuth token with a placeholder."""
+    return _TOKENISH.sub("[redacted]", text)
+
+
+class QboError(Exception):
+    """An error answer from QBO (or no usable answer at all)."""
+
+    retriable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        detail: str = "",
+        element: str = "",
+        fault_type: str = "",
+        intuit_tid: str | None = None,
+        errors: tuple[dict[str, str], ...] = (),
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.element = element
+        self.fault_type = fault_type
+        self.intuit_tid = intuit_tid
+        # Every Error of the Fault; the attributes above describe the first one.
+        self.errors = errors
+        # Seconds from a Retry-After header, when QBO sent one (429, sometimes 503).
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.detail and self.detail != self.message:
+            text = f"{text}: {self.detail}"
+        facts = [
+            f"{label} {value}"
+            for label, value in (
+                ("code", self.code),
+                ("HTTP", self.status),
+                ("element", self.element),
+                ("intuit_tid", self.intuit_tid),
+            )
+            if value
+        ]
+        return f"{text} ({', '.join(facts)})" if facts else text
+
+
+class QboValidationError(QboError):
+    """QBO refused the request as invalid (HTTP 400 and other 4xx without a closer match)."""
+
+
+class QboDuplicateNameError(QboValidationError):
+    """Fault 6240: the name is already used (customers, vendors and employees share names)."""
+
+
+class QboNotFoundError(QboValidationError):
+    """Fault 610: the object does not exist or was made inactive."""
+
+
+class QboInvalidReferenceError(QboValidationError):
+    """Fault 2500: a reference points at an object that does not exist."""
+
+
+class QboStaleObjectError(QboValidationError):
+    """Fault 5010: the SyncToken is stale; re-read the object and retry once."""
+
+
+class QboDepositedError(QboValidationError):
+    """Fault 6540: a deposited transaction cannot be changed."""
+
+
+class QboAuthenticationError(QboError):
+    """HTTP 401 / fault 3200: the access token was refused."""
+
+
+class QboAuthorizationError(QboError):
+    """HTTP 403 / fault 3100: the token is valid but may not touch this company."""
+
+
+class QboThrottledError(QboError):
+    """HTTP 429 / fault 3001: too many requests; `retry_after` is QBO's wait in seconds."""
+
+    retriable = True
+
+
+class QboServerError(QboError):
+    """HTTP 5xx: QBO failed on its side."""
+
+    retriable = True
+
+
+class QboTransportError(QboError):
+    """No answer: the connection failed, timed out or was dropped."""
+
+    retriable = True
+
+
+class QboMalformedResponseError(QboError):
+    """A success status whose body is not the JSON that was expected."""
+
+
+class OAuthError(QboError):
+    """The token endpoint refused a request; `error` is the OAuth error code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str,
+        description: str = "",
+        retriable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, code=error, detail=description, **kwargs)
+        self.error = error
+        self.description = description
+        self.retriable = retriable
+
+
+class OAuthInvalidGrantError(OAuthError):
+    """The refresh token or code was rejected: the user must reconnect."""
+
+
+_BY_CODE: dict[str, type[QboError]] = {
+    "6240": QboDuplicateNameError,
+    "610": QboNotFoundError,
+    "2500": QboInvalidReferenceError,
+    "5010": QboStaleObjectError,
+    "6540": QboDepositedError,
+    "3200": QboAuthenticationError,
+    "3100": QboAuthorizationError,
+    # Intuit has sent 3001 with HTTP 403 as well as 429 (see the XML fixtures).
+    "3001": QboThrottledError,
+}
+
+
+def error_class(status: int | None, code: str) -> type[QboError]:
+    """The QboError subclass for a fault code, or failing that for the HTTP status."""
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if status == 401:
+        return QboAuthenticationError
+    if status == 403:
+        return QboAuthorizationError
+    if status == 429:
+        return QboThrottledError
+    if status is not None and status >= 500:
+        return QboServerError
+    return QboValidationError
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A response header by name, ignoring case and `_` versus `-` (`intuit_tid`)."""
+    wanted = name.lower().replace("_", "-")
+    for key, value in (headers or {}).items():
+        if key.lower().replace("_", "-") == wanted:
+            return value
+    return None
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """The `Retry-After` header as seconds (it may be a number or an HTTP date)."""
+    value = header(headers, "Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def fault_error(
+    fault: Mapping[str, Any],
+    *,
+    status: int | None,
+    intuit_tid: str | None = None,
+    retry_after: float | None = None,
+) -> QboError:
+    """The typed error for a parsed `Fault` object (either key case, as in batch items)."""
+    raw_errors = _get(fault, "Error") or []
+    if isinstance(raw_errors, Mapping):
+        raw_errors = [raw_errors]
+    errors = tuple(
+        {
+            "code": _text(_get(item, "code")),
+            "message": redact(_text(_get(item, "Message"))),
+            "detail": redact(_text(_get(item, "Detail"))),
+            "element": _text(_get(item, "element")),
+        }
+        for item in raw_errors
+        if isinstance(item, Mapping)
+    )
+    first = errors[0] if errors else {"code": "", "message": "", "detail": "", "element": ""}
+    return _build(
+        status,
+        first["message"] or f"QuickBooks answered HTTP {status} with an empty Fault",
+        code=first["code"],
+        detail=first["detail"],
+        element=first["element"],
+        fault_type=_text(_get(fault, "type")),
+        intuit_tid=intuit_tid,
+        errors=errors,
+        retry_after=retry_after,
+    )
+
+
+def parse_fault(
+    status: int,
+    body: bytes | str | None,
+    content_type: str | None,
+    headers: Mapping[str, str] | None,
+) -> QboError:
+    """Turn any error answer (JSON, lowercase JSON, XML, HTML, empty, cut off) into a QboError."""
+    tid = header(headers, "intuit_tid")
+    retry_after = retry_after_seconds(headers)
+    if isinstance(body, bytes):
+        body = body[:_MAX_PARSED_BYTES].decode("utf-8", errors="replace")
+    text = (body or "")[:_MAX_PARSED_BYTES].strip()
+    kind = (content_type or "").lower()
+
+    fault = None
+    if text.startswith("{"):
+        fault = _json_fault(text)
+    elif text.startswith("<") and not _looks_like_html(text, kind):
+        fault = _xml_fault(text)
+    if fault is not None:
+        return fault_error(fault, status=status, intuit_tid=tid, retry_after=retry_after)
+
+    return _build(
+        status,
+        _describe_unparsed(status, text, kind),
+        intuit_tid=tid,
+        retry_after=retry_after,
+    )
+
+
+def _build(status: int | None, message: str, **kwargs: Any) -> QboError:
+    return error_class(status, kwargs.get("code", ""))(message, status=status, **kwargs)
+
+
+def _get(mapping: Any, key: str) -> Any:
+    """A key in QBO's capitalised form or the gateway's lowercase form."""
+    if not isinstance(mapping, Mapping):
+        return None
+    if key in mapping:
+        return mapping[key]
+    return mapping.get(key[0].lower() + key[1:])
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _json_fault(text: str) -> Mapping[str, Any] | None:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    fault = _get(document, "Fault")
+    return fault if isinstance(fault, Mapping) else None
+
+
+def _looks_like_html(text: str, content_type: str) -> bool:
+    head = text[:100].lower()
+    return "html" in content_type or head.startswith(("<!doctype html", "<html"))
+
+
+def _local_name(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _xml_fault(text: str) -> Mapping[str, Any] | None:
+    # QBO's XML faults never carry a DTD; refusing one rules out entity tricks before parsing
+    # (and expat >= 2.4 caps entity amplification anyway).
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return None
+    try:
+        root = ElementTree.fromstring(text)  # noqa: S314 - no DTD allowed, see above
+    except ElementTree.ParseError:
+        return None
+    fault = next((el for el in root.iter() if _local_name(el.tag) == "Fault"), None)
+    if fault is None:
+        return None
+    errors = []
+    for error in fault:
+        if _local_name(error.tag) != "Error":
+            continue
+        fields = {_local_name(child.tag): (child.text or "") for child in error}
+        errors.append(
+            {
+                "code": error.get("code", ""),
+                "element": error.get("element", ""),
+                "Message": fields.get("Message", ""),
+                "Detail": fields.get("Detail", ""),
+            }
+        )
+    return {"Error": errors, "type": fault.get("type", "")}
+
+
+def _describe_unparsed(status: int, text: str, content_type: str) -> str:
+    if not text:
+        return f"QuickBooks answered HTTP {status} with an empty body"
+    if _looks_like_html(text, content_type):
+        title = _TITLE.search(text)
+        summary = " ".join(_TAGS.sub(" ", title.group(1) if title else "").split())
+        suffix = f": {summary}" if summary else ""
+        return f"QuickBooks answered HTTP {status} with an HTML page{suffix}"
+    snippet = redact(" ".join(text.split())[:_SNIPPET_CHARS])
+    return f"QuickBooks answered HTTP {status} with a body that is not a readable Fault: {snippet}"

@@ -1,0 +1,195 @@
+"""Intuit OAuth 2.0: the authorize URL, code exchange, refresh and revoke."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
+
+from .config import QboConfig
+from .errors import OAuthError, OAuthInvalidGrantError, header, redact
+
+SCOPE = "com.intuit.quickbooks.accounting"
+
+logger = logging.getLogger("integrations.qbo")
+
+
+class _NoDebugRecords(logging.Filter):
+    """Drops DEBUG records: requests-oauthlib logs whole tokens and headers at that level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_oauth_session_logger = logging.getLogger("requests_oauthlib.oauth2_session")
+if not any(isinstance(f, _NoDebugRecords) for f in _oauth_session_logger.filters):
+    _oauth_session_logger.addFilter(_NoDebugRecords())
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """The tokens Intuit issued, with their lifetimes in seconds."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_in: int
+    refresh_token_expires_in: int | None
+
+
+def new_session(config: QboConfig, **kwargs: Any) -> OAuth2Session:
+    """An OAuth2Session for `config`; kwargs go to OAuth2Session (token, redirect_uri, …)."""
+    if config.uses_loopback_http:
+        # oauthlib refuses plain http unless this switch is on. QboConfig only admits http to
+        # loopback (the bundled sandbox, test servers), so it never opens a path off the machine.
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    return OAuth2Session(config.client_id, **kwargs)
+
+
+def authorization_url(config: QboConfig, state: str) -> str:
+    """The URL that sends the user to Intuit's consent page."""
+    session = new_session(config, redirect_uri=config.redirect_uri, scope=[SCOPE], state=state)
+    url, _ = session.authorization_url(config.authorize_url)
+    return url
+
+
+def exchange_code(config: QboConfig, code: str) -> TokenSet:
+    """Trade the authorization code from the callback for tokens."""
+    session = new_session(config, redirect_uri=config.redirect_uri)
+    return _token_call(
+        "exchange_code",
+        session,
+        lambda: session.fetch_token(
+            config.token_url,
+            code=code,
+            auth=_basic_auth(config),
+            include_client_id=False,
+            timeout=config.timeout,
+            headers={"Accept": "application/json"},
+        ),
+    )
+
+
+def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
+    """Get a new access token; store the returned refresh token, it may have rolled."""
+    session = new_session(config)
+    return _token_call(
+        "refresh",
+        session,
+        lambda: session.refresh_token(
+            config.token_url,
+            refresh_token=refresh_token,
+            auth=_basic_auth(config),
+            timeout=config.timeout,
+            headers={"Accept": "application/json"},
+        ),
+    )
+
+
+def revoke_token(config: QboConfig, token: str) -> None:
+    """Revoke a refresh (or access) token at Intuit, which ends the connection."""
+    session = new_session(config)
+    started = time.monotonic()
+    response = None
+    try:
+        response = session.post(
+            config.revoke_url,
+            json={"token": token},
+            auth=_basic_auth(config),
+            headers={"Accept": "application/json"},
+            timeout=config.timeout,
+        )
+    except requests.RequestException as exc:
+        raise _transport_error(exc) from exc
+    finally:
+        _log_call("revoke", response, started)
+    if response.status_code >= 400:
+        raise _error_from_response(response)
+
+
+def _basic_auth(config: QboConfig) -> HTTPBasicAuth:
+    return HTTPBasicAuth(config.client_id, config.client_secret)
+
+
+def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str, Any]]) -> TokenSet:
+    """Run a token-endpoint call, turning every failure into an OAuthError."""
+    responses: list[requests.Response] = []
+
+    def check_response(response: requests.Response) -> requests.Response:
+        responses.append(response)
+        # oauthlib would try to read an HTML 502 as a token; stop here with a typed error.
+        if response.status_code >= 400:
+            raise _error_from_response(response)
+        return response
+
+    session.register_compliance_hook("access_token_response", check_response)
+    session.register_compliance_hook("refresh_token_response", check_response)
+    started = time.monotonic()
+    try:
+        token = call()
+    except requests.RequestException as exc:
+        raise _transport_error(exc) from exc
+    except OAuth2Error as exc:
+        cls = OAuthInvalidGrantError if isinstance(exc, InvalidGrantError) else OAuthError
+        raise cls(
+            f"Intuit refused the token request: {exc.error}",
+            error=exc.error,
+            description=redact(exc.description or ""),
+        ) from None
+    finally:
+        _log_call(label, responses[-1] if responses else None, started)
+    if not token.get("refresh_token"):
+        raise OAuthError("Intuit's token answer has no refresh_token", error="missing_token")
+    expiry = token.get("x_refresh_token_expires_in")
+    return TokenSet(
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        expires_in=int(token.get("expires_in", 0)),
+        refresh_token_expires_in=int(expiry) if expiry is not None else None,
+    )
+
+
+def _error_from_response(response: requests.Response) -> OAuthError:
+    """An OAuthError from a 4xx/5xx token-endpoint answer (JSON `error` or not)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    status = response.status_code
+    error = str(body.get("error") or f"http_{status}")
+    cls = OAuthInvalidGrantError if error == "invalid_grant" else OAuthError
+    return cls(
+        f"Intuit refused the token request: {error}",
+        error=error,
+        description=redact(str(body.get("error_description") or "")),
+        status=status,
+        intuit_tid=header(response.headers, "intuit_tid"),
+        retriable=status >= 500 or status == 429,
+    )
+
+
+def _transport_error(exc: requests.RequestException) -> OAuthError:
+    return OAuthError(
+        f"Could not reach Intuit's OAuth endpoint: {type(exc).__name__}",
+        error="transport_error",
+        retriable=True,
+    )
+
+
+def _log_call(label: str, response: requests.Response | None, started: float) -> None:
+    logger.info(
+        "qbo oauth %s status=%s duration_ms=%d intuit_tid=%s",
+        label,
+        response.status_code if response is not None else "no-response",
+        (time.monotonic() - started) * 1000,
+        header(response.headers, "intuit_tid") if response is not None else None,
+    )

@@ -1,0 +1,224 @@
+"""Client-side QBO rate limiting per realm, shared by every worker process.
+
+Each request takes a slot: a lease that counts against the concurrency cap for as long as the
+request runs, plus an entry in a sliding one-minute log that counts against the per-minute cap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import random
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import redis
+
+# A lease outlives any single request (QBO itself gives up after 120 s); a worker that died
+# mid-request frees its slot when the lease lapses.
+DEFAULT_LEASE_SECONDS = 180.0
+# How often a waiter re-checks a full concurrency cap (slots free up at unknown times).
+POLL_SECONDS = 0.05
+
+
+class RateLimiter:
+    """Blocks until a realm may send one more request; `slot()` holds it while it runs."""
+
+    def __init__(
+        self,
+        per_minute: int = 500,
+        concurrency: int = 10,
+        *,
+        window_seconds: float = 60.0,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        self.per_minute = per_minute
+        self.concurrency = concurrency
+        self.window_seconds = window_seconds
+        self.lease_seconds = lease_seconds
+
+    @contextlib.contextmanager
+    def slot(self, realm_id: str) -> Iterator[None]:
+        """Wait for a concurrency slot and a rate-window token, hold the slot until exit."""
+        lease_id = uuid.uuid4().hex
+        while (wait := self._try_acquire(realm_id, lease_id)) > 0:
+            # Jitter keeps waiting workers from stampeding the moment a slot frees up.
+            time.sleep(wait * random.uniform(1.0, 1.2))
+        try:
+            yield
+        finally:
+            self._release(realm_id, lease_id)
+
+    def _try_acquire(self, realm_id: str, lease_id: str) -> float:
+        """Take a slot and return 0, or take nothing and return how long to wait."""
+        raise NotImplementedError
+
+    def _release(self, realm_id: str, lease_id: str) -> None:
+        raise NotImplementedError
+
+
+class NullRateLimiter(RateLimiter):
+    """No limit at all (tests, one-off scripts)."""
+
+    def _try_acquire(self, realm_id: str, lease_id: str) -> float:
+        return 0.0
+
+    def _release(self, realm_id: str, lease_id: str) -> None:
+        return None
+
+
+# KEYS: leases zset (member: lease id, score: expiry), calls zset (member: lease id, score:
+# time). ARGV: lease id, per_minute, concurrency, window ms, lease ms, poll ms.
+# Redis's own clock is the one clock every worker shares.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local per_minute, concurrency = tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, lease, poll = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= concurrency then
+  local soonest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, math.min(poll, tonumber(soonest[2]) - now))
+end
+if redis.call('ZCARD', KEYS[2]) >= per_minute then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], lease)
+redis.call('PEXPIRE', KEYS[2], window)
+return 0
+"""
+
+
+class RedisRateLimiter(RateLimiter):
+    """Shares the limits through Redis: one atomic Lua script checks and takes both caps."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        per_minute: int = 500,
+        concurrency: int = 10,
+        *,
+        key_prefix: str = "qbo:ratelimit",
+        **kwargs: float,
+    ) -> None:
+        super().__init__(per_minute, concurrency, **kwargs)
+        self.redis = redis.Redis.from_url(redis_url)
+        self.key_prefix = key_prefix
+        self._acquire = self.redis.register_script(_ACQUIRE)
+
+    def _keys(self, realm_id: str) -> list[str]:
+        # The hash tag keeps both keys of a realm on one Redis Cluster slot.
+        base = f"{self.key_prefix}:{{{realm_id}}}"
+        return [f"{base}:leases", f"{base}:calls"]
+
+    def _try_acquire(self, realm_id: str, lease_id: str) -> float:
+        wait_ms = self._acquire(
+            keys=self._keys(realm_id),
+            args=[
+                lease_id,
+                self.per_minute,
+                self.concurrency,
+                int(self.window_seconds * 1000),
+                int(self.lease_seconds * 1000),
+                int(POLL_SECONDS * 1000),
+            ],
+        )
+        return int(wait_ms) / 1000
+
+    def _release(self, realm_id: str, lease_id: str) -> None:
+        self.redis.zrem(self._keys(realm_id)[0], lease_id)
+
+
+class FileRateLimiter(RateLimiter):
+    """Shares the limits between the processes of one host through a locked file per realm."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        per_minute: int = 500,
+        concurrency: int = 10,
+        **kwargs: float,
+    ) -> None:
+        super().__init__(per_minute, concurrency, **kwargs)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, realm_id: str) -> Path:
+        name = (
+            realm_id
+            if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", realm_id)
+            else (hashlib.sha256(realm_id.encode()).hexdigest())
+        )
+        return self.directory / f"qbo-ratelimit-{name}.json"
+
+    @contextlib.contextmanager
+    def _locked_state(self, realm_id: str) -> Iterator[dict]:
+        """The realm's state, read and written back under an exclusive flock."""
+        fd = os.open(self._path(realm_id), os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                state = json.loads(handle.read() or "{}")
+            except ValueError:
+                state = {}  # a file cut short by a crash: start afresh rather than block
+            state.setdefault("calls", [])
+            state.setdefault("leases", [])
+            yield state
+            handle.seek(0)
+            handle.truncate()
+            json.dump(state, handle)
+            handle.flush()
+            # The flock is released when the file closes.
+
+    def _try_acquire(self, realm_id: str, lease_id: str) -> float:
+        now = time.time()
+        with self._locked_state(realm_id) as state:
+            state["calls"] = [t for t in state["calls"] if t > now - self.window_seconds]
+            state["leases"] = [
+                lease
+                for lease in state["leases"]
+                if lease["expires"] > now and _process_alive(lease["pid"])
+            ]
+            if len(state["leases"]) >= self.concurrency:
+                soonest = min(lease["expires"] for lease in state["leases"])
+                return max(0.001, min(POLL_SECONDS, soonest - now))
+            if len(state["calls"]) >= self.per_minute:
+                return max(0.001, min(state["calls"]) + self.window_seconds - now)
+            state["calls"].append(now)
+            state["leases"].append(
+                {"id": lease_id, "pid": os.getpid(), "expires": now + self.lease_seconds}
+            )
+            return 0.0
+
+    def _release(self, realm_id: str, lease_id: str) -> None:
+        with self._locked_state(realm_id) as state:
+            state["leases"] = [lease for lease in state["leases"] if lease["id"] != lease_id]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it just belongs to another user
+    return True
+
+
+def rate_limiter_from_url(
+    redis_url: str | None, directory: str | os.PathLike[str], **kwargs: float
+) -> RateLimiter:
+    """Redis when a URL is configured, else a file-based limiter for this host."""
+    if redis_url:
+        return RedisRateLimiter(redis_url, **kwargs)
+    return FileRateLimiter(directory, **kwargs)

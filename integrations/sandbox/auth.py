@@ -1,0 +1,135 @@
+"""OAuth 2.0 state of the sandbox: authorization codes, rotating refresh tokens, access tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+CODE_TTL = 600
+DEFAULT_ACCESS_TTL = 3600
+DEFAULT_REFRESH_TTL = 8726400  # 101 days, as Intuit reports it
+
+
+class OAuthError(Exception):
+    """An OAuth error answer: `error` is the RFC 6749 code, `status` the HTTP status."""
+
+    def __init__(self, error: str, status: int = 400):
+        super().__init__(error)
+        self.error = error
+        self.status = status
+
+
+@dataclass
+class Grant:
+    """What a token stands for: a company and an expiry (epoch seconds)."""
+
+    realm_id: str
+    expires: float
+    grant: str
+    redirect_uri: str = ""
+
+
+class OAuthState:
+    """Tokens issued by the sandbox; every method is called under the backend's lock."""
+
+    def __init__(self, clock: Callable[[], float]):
+        self.clock = clock
+        self.codes: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.access_tokens: dict[str, Grant] = {}
+
+    def issue_code(self, realm_id: str, redirect_uri: str) -> str:
+        """A single-use authorization code for the consent page's redirect."""
+        code = "AB11" + secrets.token_urlsafe(24)
+        self.codes[code] = Grant(realm_id, self.clock() + CODE_TTL, "", redirect_uri)
+        return code
+
+    def exchange_code(self, code: str, redirect_uri: str, access_ttl: int, refresh_ttl: int):
+        """The authorization_code grant: a code works once, for its own redirect_uri."""
+        grant = self.codes.pop(code, None)
+        if grant is None or grant.expires < self.clock() or grant.redirect_uri != redirect_uri:
+            raise OAuthError("invalid_grant")
+        return self._issue(grant.realm_id, secrets.token_hex(8), access_ttl, refresh_ttl)
+
+    def refresh(self, token: str, access_ttl: int, refresh_ttl: int) -> dict:
+        """The refresh_token grant: the old refresh token stops working (rotation)."""
+        grant = self.refresh_tokens.pop(token, None)
+        if grant is None or grant.expires < self.clock():
+            raise OAuthError("invalid_grant")
+        return self._issue(grant.realm_id, grant.grant, access_ttl, refresh_ttl)
+
+    def mint(self, realm_id: str, access_ttl: int, refresh_ttl: int) -> dict:
+        """A fresh token pair for a realm, without the consent dance (control plane)."""
+        return self._issue(realm_id, secrets.token_hex(8), access_ttl, refresh_ttl)
+
+    def _issue(self, realm_id: str, grant: str, access_ttl: int, refresh_ttl: int) -> dict:
+        now = self.clock()
+        access = "eyJsYW5kYm94IjoxfQ." + secrets.token_urlsafe(32)
+        refresh = "RT1-" + secrets.token_urlsafe(24)
+        self.access_tokens[access] = Grant(realm_id, now + access_ttl, grant)
+        self.refresh_tokens[refresh] = Grant(realm_id, now + refresh_ttl, grant)
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": access_ttl,
+            "x_refresh_token_expires_in": refresh_ttl,
+        }
+
+    def revoke(self, token: str) -> None:
+        """Revoke a refresh or access token, and with it every token of the same grant."""
+        grant = self.refresh_tokens.get(token) or self.access_tokens.get(token)
+        if grant is not None:
+            self._drop(lambda g: g.grant == grant.grant)
+
+    def revoke_realm(self, realm_id: str) -> None:
+        """Revoke every token of a company, as when the user disconnects the app in QBO."""
+        self._drop(lambda g: g.realm_id == realm_id)
+
+    def expire_access(self, realm_id: str | None = None) -> int:
+        """Make access tokens expire now; returns how many."""
+        count = 0
+        for grant in self.access_tokens.values():
+            if realm_id is None or grant.realm_id == realm_id:
+                grant.expires = self.clock() - 1
+                count += 1
+        return count
+
+    def _drop(self, match: Callable[[Grant], bool]) -> None:
+        for store in (self.refresh_tokens, self.access_tokens):
+            for key in [k for k, g in store.items() if match(g)]:
+                del store[key]
+
+    def check_access(self, token: str) -> tuple[str | None, str]:
+        """The realm of a valid access token, else None and why (for the 401 detail)."""
+        grant = self.access_tokens.get(token)
+        if grant is None:
+            return None, f"Token invalid: {token[:50]}"
+        if grant.expires < self.clock():
+            return None, f"Token expired: {token[:50]}"
+        return grant.realm_id, ""
+
+    def dump(self) -> dict:
+        """JSON-ready state, for --state-file."""
+        return {
+            name: {k: vars(g) for k, g in store.items()}
+            for name, store in (
+                ("codes", self.codes),
+                ("refresh_tokens", self.refresh_tokens),
+                ("access_tokens", self.access_tokens),
+            )
+        }
+
+    def load(self, data: dict) -> None:
+        """Restore what `dump` wrote."""
+        for name in ("codes", "refresh_tokens", "access_tokens"):
+            setattr(self, name, {k: Grant(**g) for k, g in data.get(name, {}).items()})
+
+
+def client_matches(client_id: str, secret: str, want_id: str, want_secret: str) -> bool:
+    """Constant-time comparison of client credentials."""
+    return hmac.compare_digest(client_id.encode(), want_id.encode()) and hmac.compare_digest(
+        secret.encode(), want_secret.encode()
+    )

@@ -1,0 +1,199 @@
+"""The /_sandbox/ control plane: reset, seed, inject failures, inspect state, manage tokens."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING
+
+from integrations.sandbox import faults
+from integrations.sandbox.backend import DEFAULT_COMPANY_NAME, DEFAULT_REALM_ID
+
+if TYPE_CHECKING:
+    from integrations.sandbox.backend import Backend
+    from integrations.sandbox.wsgi import Request, Response, SandboxApp
+
+RULE_MATCHES = ("method", "path", "entity", "operation")
+RULE_ACTIONS = ("status", "delay_ms", "drop_after_commit")
+
+
+class ControlError(Exception):
+    """A bad control-plane request (HTTP 400)."""
+
+
+def handle(app: SandboxApp, request: Request) -> Response:
+    """Serve one /_sandbox/ request."""
+    from integrations.sandbox.wsgi import json_response
+
+    name = request.path[len("/_sandbox/") :].strip("/")
+    route = ROUTES.get((request.method, name))
+    if route is None:
+        return json_response(404, {"error": f"no control endpoint {request.method} /{name}"})
+    try:
+        body = json.loads(request.body or b"{}") if request.method == "POST" else {}
+        if not isinstance(body, dict):
+            raise ControlError("the body must be a JSON object")
+        return json_response(200, route(app, body))
+    except (ControlError, ValueError, TypeError) as error:
+        return json_response(400, {"error": str(error)})
+    except faults.QboFault as fault:
+        return json_response(400, {"error": str(fault)})
+
+
+def _reset(app: SandboxApp, body: dict) -> dict:
+    app.backend.reset(seed=body.get("seed", "sample"), items=int(body.get("items", 0)))
+    app.limiter.clear()
+    return {"ok": True, "realm_id": DEFAULT_REALM_ID, "counts": app.backend.counts()}
+
+
+def _seed(app: SandboxApp, body: dict) -> dict:
+    company = app.backend.seed(
+        seed=body.get("seed", "sample"),
+        items=int(body.get("items", 0)),
+        realm_id=str(body.get("realm_id", DEFAULT_REALM_ID)),
+        name=body.get("company_name", DEFAULT_COMPANY_NAME),
+    )
+    return {"ok": True, "realm_id": company.realm_id, "counts": app.backend.counts()}
+
+
+def _fail_next(app: SandboxApp, body: dict) -> dict:
+    if not any(body.get(k) for k in RULE_ACTIONS):
+        raise ControlError(f"a rule needs one of {', '.join(RULE_ACTIONS)}")
+    unknown = set(body) - {*RULE_MATCHES, *RULE_ACTIONS, "times", "code", "message", "detail"}
+    if unknown:
+        raise ControlError(f"unknown rule fields: {', '.join(sorted(unknown))}")
+    rule = {**body, "times": int(body.get("times", 1))}
+    with app.backend.lock:
+        app.backend.fail_rules.append(rule)
+    return {"ok": True, "rules": app.backend.fail_rules}
+
+
+def _state(app: SandboxApp, body: dict) -> dict:
+    backend = app.backend
+    with backend.lock:
+        requests = list(backend.requests)
+        rules = [dict(r) for r in backend.fail_rules]
+    return {
+        "time": backend.time(),
+        "realms": backend.counts(),
+        "requests": requests,
+        "fail_rules": rules,
+        "config": asdict(backend.config),
+    }
+
+
+def _clear_requests(app: SandboxApp, body: dict) -> dict:
+    app.backend.requests.clear()
+    return {"ok": True}
+
+
+def _mint_token(app: SandboxApp, body: dict) -> dict:
+    backend = app.backend
+    realm_id = str(body.get("realm_id", DEFAULT_REALM_ID))
+    if backend.company(realm_id) is None:
+        raise ControlError(f"no company with realm id {realm_id}")
+    config = backend.config
+    with backend.lock:
+        tokens = backend.oauth.mint(realm_id, config.access_token_ttl, config.refresh_token_ttl)
+    return {**tokens, "realm_id": realm_id}
+
+
+def _expire_tokens(app: SandboxApp, body: dict) -> dict:
+    with app.backend.lock:
+        count = app.backend.oauth.expire_access(body.get("realm_id"))
+    return {"ok": True, "expired": count}
+
+
+def _revoke_tokens(app: SandboxApp, body: dict) -> dict:
+    with app.backend.lock:
+        app.backend.oauth.revoke_realm(str(body.get("realm_id", DEFAULT_REALM_ID)))
+    return {"ok": True}
+
+
+def _config(app: SandboxApp, body: dict) -> dict:
+    config = app.backend.config
+    known = {f.name: f.type for f in fields(config)}
+    for key, value in body.items():
+        if key not in known:
+            raise ControlError(f"unknown setting {key}")
+        current = getattr(config, key)
+        if isinstance(current, bool) and not isinstance(value, bool):
+            raise ControlError(f"{key} must be true or false")
+        setattr(config, key, value if isinstance(current, bool | list) else type(current)(value))
+    return asdict(config)
+
+
+def _deposit(app: SandboxApp, body: dict) -> dict:
+    if "payment_id" not in body:
+        raise ControlError("payment_id is required")
+    realm_id = str(body.get("realm_id", DEFAULT_REALM_ID))
+    app.backend.mark_deposited(realm_id, str(body["payment_id"]))
+    return {"ok": True}
+
+
+def _clock(app: SandboxApp, body: dict) -> dict:
+    with app.backend.lock:
+        app.backend.clock_offset += float(body.get("advance_seconds", 0))
+    return {"ok": True, "time": app.backend.time(), "offset": app.backend.clock_offset}
+
+
+ROUTES = {
+    ("POST", "reset"): _reset,
+    ("POST", "seed"): _seed,
+    ("POST", "fail-next"): _fail_next,
+    ("GET", "state"): _state,
+    ("POST", "requests/clear"): _clear_requests,
+    ("POST", "token"): _mint_token,
+    ("POST", "tokens/expire"): _expire_tokens,
+    ("POST", "tokens/revoke"): _revoke_tokens,
+    ("POST", "config"): _config,
+    ("POST", "deposit"): _deposit,
+    ("POST", "clock"): _clock,
+}
+
+
+def take_rule(
+    backend: Backend, request: Request, entity: str | None, operation: str
+) -> dict | None:
+    """Consume the first fail-next rule matching this API request, if any."""
+    with backend.lock:
+        for rule in backend.fail_rules:
+            if _matches(rule, request, entity, operation):
+                rule["times"] -= 1
+                if rule["times"] <= 0:
+                    backend.fail_rules.remove(rule)
+                return dict(rule)
+    return None
+
+
+def _matches(rule: dict, request: Request, entity: str | None, operation: str) -> bool:
+    checks = (
+        ("method", request.method, lambda want, got: want.upper() == got),
+        ("path", request.path + "?" + request.query_string, lambda want, got: want in got),
+        ("entity", entity or "", lambda want, got: want.lower() == got.lower()),
+        ("operation", operation, lambda want, got: want.lower() == got),
+    )
+    return all(rule.get(key) is None or test(rule[key], got) for key, got, test in checks)
+
+
+def rule_fault(rule: dict) -> faults.QboFault:
+    """The fault an injected `status` stands for, shaped as QBO shapes that status."""
+    status = int(rule["status"])
+    if status == 401:
+        return faults.QboFault("3200", "AuthenticationFailed", "Token expired", status=401)
+    if status == 403:
+        return faults.authorization_failed()
+    if status == 429:
+        return faults.QboFault("3001", "ThrottleExceeded", "", status=429)
+    if status >= 500:
+        fault = faults.system_failure(rule.get("detail") or "Injected by the sandbox")
+        fault.status = status
+        fault.code = str(rule.get("code") or fault.code)
+        return fault
+    return faults.QboFault(
+        str(rule.get("code") or "6000"),
+        rule.get("message") or "A business validation error has occurred",
+        rule.get("detail") or "Injected by the sandbox",
+        element="",
+        status=status,
+    )

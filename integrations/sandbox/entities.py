@@ -1,0 +1,826 @@
+"""Per-entity QBO rules: which fields exist, what is required, and what QBO computes on a write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from integrations.sandbox import faults
+
+if TYPE_CHECKING:
+    from integrations.sandbox.backend import Company
+
+USD = {"value": "USD", "name": "United States Dollar"}
+DELETED_SUFFIX = " (deleted)"
+SYSTEM_FIELDS = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
+
+# AccountType -> (Classification, default AccountSubType), spelled as QBO spells them.
+ACCOUNT_TYPES = {
+    "Bank": ("Asset", "Checking"),
+    "Accounts Receivable": ("Asset", "AccountsReceivable"),
+    "Other Current Asset": ("Asset", "OtherCurrentAssets"),
+    "Fixed Asset": ("Asset", "MachineryAndEquipment"),
+    "Other Asset": ("Asset", "OtherLongTermAssets"),
+    "Accounts Payable": ("Liability", "AccountsPayable"),
+    "Credit Card": ("Liability", "CreditCard"),
+    "Other Current Liability": ("Liability", "OtherCurrentLiabilities"),
+    "Long Term Liability": ("Liability", "OtherLongTermLiabilities"),
+    "Equity": ("Equity", "OpeningBalanceEquity"),
+    "Income": ("Revenue", "SalesOfProductIncome"),
+    "Cost of Goods Sold": ("Expense", "SuppliesMaterialsCogs"),
+    "Expense": ("Expense", "OtherMiscellaneousServiceCost"),
+    "Other Income": ("Revenue", "OtherMiscellaneousIncome"),
+    "Other Expense": ("Expense", "OtherMiscellaneousExpense"),
+}
+ITEM_TYPES = {"Inventory", "NonInventory", "Service", "Category", "Group"}
+
+_PARTY = {
+    "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "DisplayName", "CompanyName",
+    "PrintOnCheckName", "Active", "PrimaryPhone", "AlternatePhone", "Mobile", "Fax",
+    "PrimaryEmailAddr", "WebAddr", "BillAddr", "OtherAddr", "Notes", "Balance", "CurrencyRef",
+    "TaxIdentifier", "AcctNum", "TermRef", "OpenBalanceDate", "GSTIN", "BusinessNumber",
+    "GSTRegistrationType", "Source", "V4IDPseudonym",
+}  # fmt: skip
+_TXN = {
+    "DocNumber", "TxnDate", "DepartmentRef", "CurrencyRef", "ExchangeRate", "PrivateNote",
+    "TxnStatus", "LinkedTxn", "Line", "TxnTaxDetail", "TxnSource", "GlobalTaxCalculation",
+    "TransactionLocationType", "TotalAmt", "HomeTotalAmt", "CustomField", "ClassRef", "Balance",
+    "HomeBalance", "RecurDataRef", "TaxExemptionRef", "ProjectRef", "TxnApprovalInfo",
+    "AttachableRef",
+}  # fmt: skip
+_SALES = _TXN | {
+    "CustomerRef", "CustomerMemo", "BillAddr", "ShipAddr", "ShipFromAddr", "FreeFormAddress",
+    "SalesTermRef", "DueDate", "ShipMethodRef", "ShipDate", "TrackingNum", "PrintStatus",
+    "EmailStatus", "BillEmail", "BillEmailCc", "BillEmailBcc", "DeliveryInfo",
+    "ApplyTaxAfterDiscount", "DepositToAccountRef", "AllowIPNPayment", "AllowOnlinePayment",
+    "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment", "Deposit", "InvoiceLink",
+    "RemainingCredit", "PaymentMethodRef", "PaymentRefNum", "CreditCardPayment",
+    "ExpirationDate", "AcceptedBy", "AcceptedDate", "AutoDocNumber", "PONumber",
+}  # fmt: skip
+_PURCHASE = _TXN | {"VendorRef", "APAccountRef", "SalesTermRef", "DueDate", "VendorAddr",
+                    "RemitToAddr", "ShipAddr", "IncludeInAnnualTPAR"}  # fmt: skip
+_PAYMENT = _TXN | {
+    "CustomerRef", "ARAccountRef", "DepositToAccountRef", "PaymentMethodRef", "PaymentRefNum",
+    "CreditCardPayment", "UnappliedAmt", "ProcessPayment",
+}  # fmt: skip
+_BILL_PAYMENT = _TXN | {"VendorRef", "APAccountRef", "PayType", "CheckPayment",
+                        "CreditCardPayment"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one entity behaves: its kind, fields, default order and write rules."""
+
+    name: str
+    kind: str  # "list" (name list), "txn" (transaction) or "single" (one per company)
+    fields: frozenset[str]
+    prepare: Callable[[Company, dict, dict | None, str], dict]
+    order: tuple[str, ...] = ("Id",)
+    keep: tuple[str, ...] = ()  # fields a full update does not clear
+    voidable: bool = False
+    party: str | None = None  # CustomerRef/VendorRef on transactions
+    pays: str | None = None  # the document type a payment entity links to
+
+    @property
+    def path(self) -> str:
+        """The lowercase URL segment, as in `/v3/company/{realm}/billpayment`."""
+        return self.name.lower()
+
+
+# ---- small helpers shared by every entity -------------------------------------------------
+
+
+def money(value: object, element: str) -> float:
+    """A JSON amount as QBO stores it (2 decimals); faults on anything that is not a number."""
+    if isinstance(value, bool) or value is None:
+        raise faults.business(f"{element} must be a number", element)
+    try:
+        return round(float(value), 2)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise faults.business(f"{element} must be a number", element) from None
+
+
+def _quantity(value: object, element: str) -> float | int:
+    number = money(value, element) if not isinstance(value, int) else value
+    return int(number) if float(number).is_integer() else number
+
+
+def _text(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _day(value: object, element: str, default: date) -> date:
+    if value in (None, ""):
+        return default
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise faults.business(f"{element} must be a date (YYYY-MM-DD)", element) from None
+
+
+def ref(company: Company, value: object, entity: str, element: str, *, need: bool = False):
+    """Resolve a reference: 2500 if it names nothing, 610 if inactive; fills in its `name`."""
+    if value in (None, {}, ""):
+        if need:
+            raise faults.required(element)
+        return None
+    ref_id = str(value.get("value", "")).strip() if isinstance(value, dict) else ""
+    if not ref_id:
+        raise faults.invalid_reference(entity, repr(value), element)
+    target = company.get(entity, ref_id)
+    if target is None:
+        raise faults.invalid_reference(entity, ref_id, element)
+    if target.get("Active") is False:
+        raise faults.not_found(element)
+    return {"value": ref_id, "name": target.get("FullyQualifiedName") or _label(target)}
+
+
+def _label(obj: dict) -> str:
+    return obj.get("DisplayName") or obj.get("Name") or ""
+
+
+def _set_ref(company: Company, obj: dict, key: str, entity: str, *, need: bool = False) -> None:
+    resolved = ref(company, obj.get(key), entity, key, need=need)
+    if resolved is None:
+        obj.pop(key, None)
+    else:
+        obj[key] = resolved
+
+
+def _name_rules(obj: dict, old: dict | None, field: str, limit: int, colon: bool) -> str:
+    """Trim, check and (on inactivation) suffix a name the way QBO's name lists do."""
+    name = _text(obj, field)
+    if not name:
+        raise faults.required(field)
+    if colon and ":" in name:
+        raise faults.business(f"{field} can't contain a colon (:)", field)
+    was_active = old is None or old.get("Active", True)
+    if obj.get("Active", True) is False and was_active and not name.endswith(DELETED_SUFFIX):
+        name += DELETED_SUFFIX
+    elif obj.get("Active", True) and old is not None and old.get("Active") is False:
+        name = name.removesuffix(DELETED_SUFFIX)
+    if len(name) > limit:
+        raise faults.QboFault(
+            "2050", "Length exceeds limit", f"Length of the field {field} exceeds {limit} chars",
+            element=field,
+        )  # fmt: skip
+    obj[field] = name
+    return name
+
+
+def _unique(company: Company, group: str, key: str, self_id: str, detail: str) -> None:
+    owner = company.name_owner(group, key)
+    if owner is not None and owner != self_id:
+        raise faults.duplicate_name(f"The name supplied already exists. : {detail}")
+
+
+def _hierarchy(company: Company, obj: dict, entity: str, name: str, flag: str) -> str:
+    """Set the parent fields of a sub-object and return its fully qualified name."""
+    parent = ref(company, obj.get("ParentRef"), entity, "ParentRef")
+    if parent is None:
+        obj.pop("ParentRef", None)
+        obj[flag] = False
+        obj.pop("Level", None)
+        return name
+    obj["ParentRef"] = {"value": parent["value"]}
+    obj[flag] = True
+    obj["Level"] = company.get(entity, parent["value"]).get("Level", 0) + 1
+    return f"{parent['name']}:{name}"
+
+
+# ---- name lists ---------------------------------------------------------------------------
+
+
+def prepare_item(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Item: a unique name (no colon, <=100), a known Type, and the accounts its Type needs."""
+    _name_rules(obj, old, "Name", 100, colon=True)
+    kind = obj.setdefault("Type", "NonInventory")
+    if kind not in ITEM_TYPES:
+        raise faults.business(f"Item Type {kind!r} is not supported", "Type")
+    obj["FullyQualifiedName"] = _hierarchy(company, obj, "Item", obj["Name"], "SubItem")
+    taken = "Another product or service is using this name. Please use a different name."
+    _unique(company, "Item", obj["FullyQualifiedName"], obj_id, taken)
+    for key in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"):
+        _set_ref(company, obj, key, "Account")
+    _set_ref(company, obj, "ClassRef", "Class")
+    _set_ref(company, obj, "PrefVendorRef", "Vendor")
+    obj.setdefault("Active", True)
+    if kind in {"Category", "Group"}:
+        for key in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef", "UnitPrice"):
+            obj.pop(key, None)
+        if kind == "Group":
+            obj.setdefault("ItemGroupDetail", {"ItemGroupLine": []})
+        return obj
+    if kind == "Inventory":
+        for key in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef", "InvStartDate"):
+            if key not in obj:
+                raise faults.required(key)
+        if obj.get("QtyOnHand") is None:
+            raise faults.required("QtyOnHand")
+        obj["QtyOnHand"] = _quantity(obj["QtyOnHand"], "QtyOnHand")
+        obj["TrackQtyOnHand"] = True
+    elif "IncomeAccountRef" not in obj and "ExpenseAccountRef" not in obj:
+        raise faults.required("IncomeAccountRef")
+    else:
+        obj["TrackQtyOnHand"] = False
+    obj.setdefault("Taxable", False)
+    obj["UnitPrice"] = money(obj.get("UnitPrice", 0), "UnitPrice")
+    obj["PurchaseCost"] = money(obj.get("PurchaseCost", 0), "PurchaseCost")
+    return obj
+
+
+def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Account: a unique name and an AccountType spelled as QBO spells it."""
+    _name_rules(obj, old, "Name", 100, colon=True)
+    account_type = obj.get("AccountType")
+    if not account_type:
+        raise faults.QboFault(
+            "6010", "Invalid Account.AccountType && Account.SubType",
+            "Either an Account.AccountType or an Account.AccountSubType must be specified",
+        )  # fmt: skip
+    if account_type not in ACCOUNT_TYPES:
+        raise faults.business(f"AccountType {account_type!r} is not valid", "AccountType")
+    classification, sub_type = ACCOUNT_TYPES[account_type]
+    obj["FullyQualifiedName"] = _hierarchy(company, obj, "Account", obj["Name"], "SubAccount")
+    _unique(company, "Account", obj["FullyQualifiedName"], obj_id,
+            "Another account is already using this name. Please use a different name.")  # fmt: skip
+    obj.setdefault("Active", True)
+    obj["Classification"] = classification
+    obj.setdefault("AccountSubType", sub_type)
+    obj.setdefault("CurrentBalance", 0)
+    obj.setdefault("CurrentBalanceWithSubAccounts", obj["CurrentBalance"])
+    obj.setdefault("CurrencyRef", USD)
+    return obj
+
+
+def prepare_class(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Class: a unique fully qualified name, optionally under a parent class."""
+    _name_rules(obj, old, "Name", 100, colon=True)
+    obj["FullyQualifiedName"] = _hierarchy(company, obj, "Class", obj["Name"], "SubClass")
+    _unique(company, "Class", obj["FullyQualifiedName"], obj_id,
+            "Another class is already using this name. Please use a different name.")  # fmt: skip
+    obj.setdefault("Active", True)
+    return obj
+
+
+def _display_name(obj: dict, old: dict | None) -> None:
+    if not _text(obj, "DisplayName"):
+        parts = [
+            _text(obj, k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+        ]
+        obj["DisplayName"] = " ".join(p for p in parts if p) or _text(obj, "CompanyName")
+    if not obj["DisplayName"]:
+        raise faults.QboFault(
+            "6080", "No Name Provided",
+            "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these must "
+            "be non-empty",
+        )  # fmt: skip
+    _name_rules(obj, old, "DisplayName", 500, colon=True)
+
+
+def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Customer: a DisplayName unique across customers and vendors; sub-customers are jobs."""
+    _display_name(obj, old)
+    _unique(company, "Party", obj["DisplayName"], f"Customer:{obj_id}",
+            "Another customer, vendor or employee is already using this name.")  # fmt: skip
+    obj.setdefault("Taxable", True)
+    obj["FullyQualifiedName"] = _hierarchy(company, obj, "Customer", obj["DisplayName"], "Job")
+    obj.setdefault("BillWithParent", False)
+    obj.setdefault("Balance", 0)
+    obj.setdefault("BalanceWithJobs", obj["Balance"])
+    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("PreferredDeliveryMethod", "Print")
+    obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
+    obj.setdefault("Active", True)
+    if old is None and obj["Taxable"]:
+        obj.setdefault("DefaultTaxCodeRef", {"value": "2"})
+    return obj
+
+
+def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Vendor: a DisplayName unique across customers and vendors."""
+    _display_name(obj, old)
+    _unique(company, "Party", obj["DisplayName"], f"Vendor:{obj_id}",
+            "Another customer, vendor or employee is already using this name.")  # fmt: skip
+    obj.setdefault("Balance", 0)
+    obj.setdefault("Vendor1099", False)
+    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
+    obj.setdefault("Active", True)
+    return obj
+
+
+def prepare_single(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Preferences and CompanyInfo: stored as sent; there is one per company."""
+    return obj
+
+
+# ---- transactions -------------------------------------------------------------------------
+
+
+def _class_ref(company: Company, detail: dict, per_line: bool) -> None:
+    """A ClassRef is accepted only where the company's class tracking preference allows it."""
+    if not detail.get("ClassRef"):
+        detail.pop("ClassRef", None)
+        return
+    prefs = company.get("Preferences", "1") or {}
+    info = prefs.get("AccountingInfoPrefs", {})
+    pref = "ClassTrackingPerTxnLine" if per_line else "ClassTrackingPerTxn"
+    if not info.get(pref):
+        raise faults.business(
+            f"ClassRef is not allowed here: turn on {pref} in Preferences first", "ClassRef"
+        )
+    _set_ref(company, detail, "ClassRef", "Class")
+
+
+def _lines(company: Company, obj: dict, old: dict | None, details: dict) -> float:
+    """Number, check and total the lines; `details` maps DetailType to its checker."""
+    lines = obj.get("Line") or []
+    if not isinstance(lines, list):
+        raise faults.business("Line must be a list", "Line")
+    used = [int(x["Id"]) for x in (old or {}).get("Line", []) if str(x.get("Id", "")).isdigit()]
+    next_id = max(used, default=0) + 1
+    out, total = [], 0.0
+    for line in lines:
+        if not isinstance(line, dict) or line.get("DetailType") == "SubTotalLineDetail":
+            continue
+        kind = line.get("DetailType")
+        if kind not in details:
+            raise (
+                faults.required("DetailType")
+                if not kind
+                else faults.business(
+                    f"DetailType {kind} is not supported on this transaction", "DetailType"
+                )
+            )
+        detail = dict(line.get(kind) or {})
+        amount = details[kind](company, detail, line)
+        line_id = str(line.get("Id") or "")
+        if not line_id.isdigit() or int(line_id) not in used:
+            line_id, next_id = str(next_id), next_id + 1
+        new = {"Id": line_id, "LineNum": len(out) + 1}
+        if line.get("Description") is not None:
+            new["Description"] = line["Description"]
+        new.update({"Amount": amount, "DetailType": kind, kind: detail})
+        out.append(new)
+        total += amount
+    if not out:
+        raise faults.required("Line")
+    obj["Line"] = out
+    return round(total, 2)
+
+
+def _line_amount(detail: dict, line: dict) -> float:
+    for key in ("Qty", "UnitPrice"):
+        if detail.get(key) is not None:
+            detail[key] = _quantity(detail[key], key)
+    if line.get("Amount") is not None:
+        return money(line["Amount"], "Amount")
+    if detail.get("Qty") is not None and detail.get("UnitPrice") is not None:
+        return round(detail["Qty"] * detail["UnitPrice"], 2)
+    raise faults.required("Amount")
+
+
+def _item_detail(company: Company, detail: dict, line: dict) -> float:
+    item = ref(company, detail.get("ItemRef"), "Item", "ItemRef", need=True)
+    if company.get("Item", item["value"]).get("Type") == "Category":
+        raise faults.business("A category can't be used on a transaction line", "ItemRef")
+    detail["ItemRef"] = item
+    _class_ref(company, detail, per_line=True)
+    return _line_amount(detail, line)
+
+
+def _sales_line(company: Company, detail: dict, line: dict) -> float:
+    amount = _item_detail(company, detail, line)
+    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    return amount
+
+
+def _item_expense_line(company: Company, detail: dict, line: dict) -> float:
+    amount = _item_detail(company, detail, line)
+    detail.setdefault("BillableStatus", "NotBillable")
+    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    return amount
+
+
+def _account_expense_line(company: Company, detail: dict, line: dict) -> float:
+    _set_ref(company, detail, "AccountRef", "Account", need=True)
+    _class_ref(company, detail, per_line=True)
+    detail.setdefault("BillableStatus", "NotBillable")
+    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    if line.get("Amount") is None:
+        raise faults.required("Amount")
+    return money(line["Amount"], "Amount")
+
+
+def _description_line(company: Company, detail: dict, line: dict) -> float:
+    return 0.0
+
+
+SALES_LINES = {"SalesItemLineDetail": _sales_line, "DescriptionOnly": _description_line}
+EXPENSE_LINES = {
+    "ItemBasedExpenseLineDetail": _item_expense_line,
+    "AccountBasedExpenseLineDetail": _account_expense_line,
+}
+
+
+def _txn_header(company: Company, obj: dict, party: str, party_entity: str, need: bool) -> date:
+    _set_ref(company, obj, party, party_entity, need=need)
+    _class_ref(company, obj, per_line=False)
+    txn_date = _day(obj.get("TxnDate"), "TxnDate", company.today())
+    obj["TxnDate"] = txn_date.isoformat()
+    obj.setdefault("CurrencyRef", USD)
+    return txn_date
+
+
+def _linked(company: Company, entity: str, obj_id: str, total: float, obj: dict) -> None:
+    """Balance and LinkedTxn of a document that payments can be applied to."""
+    applied = company.applied_to(entity, obj_id)
+    balance = round(total - sum(applied.values()), 2)
+    if balance < 0:
+        raise faults.business(
+            "The total is less than the payments already applied to this transaction", "Line"
+        )
+    obj["LinkedTxn"] = [{"TxnId": k.split(":")[1], "TxnType": k.split(":")[0]} for k in applied]
+    obj["Balance"] = balance
+
+
+def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need: bool) -> date:
+    txn_date = _txn_header(company, obj, "CustomerRef", "Customer", need)
+    if old is not None and old.get("CustomerRef") and company.applied_to(entity, old["Id"]):
+        if obj.get("CustomerRef", {}).get("value") != old["CustomerRef"]["value"]:
+            raise faults.business("The customer can't change once payments are applied")
+    custom = company.custom_fields()
+    if custom:
+        obj.setdefault("CustomField", custom)
+    if not obj.get("DocNumber"):
+        obj["DocNumber"] = company.next_doc_number(entity)
+    total = _lines(company, obj, old, SALES_LINES)
+    obj["Line"].append(
+        {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+    )
+    obj.setdefault("TxnTaxDetail", {"TotalTax": 0})
+    customer = company.get("Customer", obj["CustomerRef"]["value"]) if "CustomerRef" in obj else {}
+    for key in ("BillAddr", "ShipAddr"):
+        if key not in obj and key in customer:
+            obj[key] = customer[key]
+    obj["TotalAmt"] = total
+    obj.setdefault("ApplyTaxAfterDiscount", False)
+    obj.setdefault("PrintStatus", "NeedToPrint")
+    obj.setdefault("EmailStatus", "NotSet")
+    return txn_date
+
+
+def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Invoice: an active customer and item lines; TotalAmt and Balance come from the lines."""
+    for key in ("AllowIPNPayment", "AllowOnlinePayment", "AllowOnlineCreditCardPayment",
+                "AllowOnlineACHPayment"):  # fmt: skip
+        obj.setdefault(key, False)
+    txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
+    doc_number = obj["DocNumber"]
+    for other in company.objects["Invoice"].values():
+        if other.get("DocNumber") == doc_number and other["Id"] != obj_id:
+            raise faults.QboFault(
+                "6140", "Duplicate Document Number Error",
+                f"Duplicate Document Number Error : You must specify a different number. "
+                f"This number has already been used. DocNumber={doc_number}",
+            )  # fmt: skip
+    obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
+    _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
+    return obj
+
+
+def prepare_credit_memo(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """CreditMemo: like an invoice; its Balance is the credit that remains."""
+    _sales_doc(company, obj, old, "CreditMemo", need=True)
+    obj["Balance"] = obj["RemainingCredit"] = obj["TotalAmt"]
+    return obj
+
+
+def prepare_sales_receipt(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """SalesReceipt: a sale paid at once, deposited to Undeposited Funds unless told otherwise."""
+    _sales_doc(company, obj, old, "SalesReceipt", need=False)
+    obj.setdefault("DepositToAccountRef", company.undeposited_funds())
+    _set_ref(company, obj, "DepositToAccountRef", "Account")
+    obj["Balance"] = 0
+    return obj
+
+
+def prepare_estimate(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Estimate: a quote; it has a status and no balance."""
+    _sales_doc(company, obj, old, "Estimate", need=True)
+    obj.setdefault("TxnStatus", "Pending")
+    return obj
+
+
+def _purchase_doc(company: Company, obj: dict, old: dict | None) -> date:
+    txn_date = _txn_header(company, obj, "VendorRef", "Vendor", need=True)
+    obj["TotalAmt"] = _lines(company, obj, old, EXPENSE_LINES)
+    obj.setdefault("APAccountRef", company.accounts_payable())
+    _set_ref(company, obj, "APAccountRef", "Account")
+    return txn_date
+
+
+def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Bill: an active vendor and item or account lines; Balance drops as it is paid."""
+    txn_date = _purchase_doc(company, obj, old)
+    obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
+    _linked(company, "Bill", obj_id, obj["TotalAmt"], obj)
+    return obj
+
+
+def prepare_vendor_credit(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """VendorCredit: like a bill, owed to us."""
+    _purchase_doc(company, obj, old)
+    obj["Balance"] = obj["TotalAmt"]
+    return obj
+
+
+def _payment_lines(company: Company, obj: dict, spec: Spec, obj_id: str) -> float:
+    """Check that each line links an open document of the same party; return the applied sum."""
+    party = obj[spec.party]["value"]
+    pay_key = f"{spec.name}:{obj_id}"
+    per_doc: dict[str, float] = {}
+    out = []
+    for line in obj.get("Line") or []:
+        amount = money(line.get("Amount"), "Amount")
+        linked = line.get("LinkedTxn") or []
+        if amount <= 0 or len(linked) != 1:
+            raise faults.business(
+                f"Each payment line needs a positive Amount and one LinkedTxn to a {spec.pays}",
+                "Line",
+            )
+        txn_id, txn_type = str(linked[0].get("TxnId", "")), linked[0].get("TxnType")
+        if txn_type != spec.pays:
+            raise faults.business(f"A {spec.name} line can only link a {spec.pays}", "LinkedTxn")
+        doc = company.get(spec.pays, txn_id)
+        if doc is None:
+            raise faults.not_found("LinkedTxn")
+        if doc[spec.party]["value"] != party:
+            raise faults.business(
+                f"{spec.pays} {txn_id} belongs to another {spec.party[:-3].lower()}", "LinkedTxn"
+            )
+        per_doc[txn_id] = round(per_doc.get(txn_id, 0) + amount, 2)
+        already = company.applied_to(spec.pays, txn_id).get(pay_key, 0)
+        if per_doc[txn_id] > round(doc["Balance"] + already, 2):
+            raise faults.business(
+                f"The amount applied to {spec.pays} {txn_id} is more than its open balance",
+                "Amount",
+            )
+        out.append({"Amount": amount, "LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]})
+    obj["Line"] = out
+    return round(sum(per_doc.values()), 2)
+
+
+def prepare_payment(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Payment: a customer paying open invoices of their own; the rest stays unapplied."""
+    _txn_header(company, obj, "CustomerRef", "Customer", need=True)
+    if obj.get("TotalAmt") is None:
+        raise faults.required("TotalAmt")
+    obj["TotalAmt"] = money(obj["TotalAmt"], "TotalAmt")
+    obj.setdefault("DepositToAccountRef", company.undeposited_funds())
+    _set_ref(company, obj, "DepositToAccountRef", "Account")
+    applied = _payment_lines(company, obj, SPECS["Payment"], obj_id)
+    if applied > obj["TotalAmt"]:
+        raise faults.business("The amount applied is more than the payment's TotalAmt", "TotalAmt")
+    obj["UnappliedAmt"] = round(obj["TotalAmt"] - applied, 2)
+    obj.setdefault("ProcessPayment", False)
+    return obj
+
+
+def prepare_bill_payment(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """BillPayment: a check (or card) paying open bills of the same vendor."""
+    _txn_header(company, obj, "VendorRef", "Vendor", need=True)
+    pay_type = obj.get("PayType")
+    if pay_type not in {"Check", "CreditCard"}:
+        raise faults.required("PayType")
+    holder, account_key, account_type = {
+        "Check": ("CheckPayment", "BankAccountRef", "Bank"),
+        "CreditCard": ("CreditCardPayment", "CCAccountRef", "Credit Card"),
+    }[pay_type]
+    payment = dict(obj.get(holder) or {})
+    _set_ref(company, payment, account_key, "Account", need=True)
+    if company.get("Account", payment[account_key]["value"])["AccountType"] != account_type:
+        raise faults.business(f"{account_key} must be a {account_type} account", account_key)
+    if pay_type == "Check":
+        payment.setdefault("PrintStatus", "NotSet")
+    obj[holder] = payment
+    if obj.get("TotalAmt") is None:
+        raise faults.required("TotalAmt")
+    obj["TotalAmt"] = money(obj["TotalAmt"], "TotalAmt")
+    obj.setdefault("APAccountRef", company.accounts_payable())
+    _set_ref(company, obj, "APAccountRef", "Account")
+    if _payment_lines(company, obj, SPECS["BillPayment"], obj_id) > obj["TotalAmt"]:
+        raise faults.business("The amount applied is more than the payment's TotalAmt", "TotalAmt")
+    return obj
+
+
+def _spec(name: str, kind: str, fields: set[str], prepare, **options) -> Spec:
+    return Spec(name=name, kind=kind, fields=frozenset(fields), prepare=prepare, **options)
+
+
+SPECS: dict[str, Spec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "Item",
+            "list",
+            {
+                "Name",
+                "Sku",
+                "Description",
+                "Active",
+                "SubItem",
+                "ParentRef",
+                "Level",
+                "FullyQualifiedName",
+                "Taxable",
+                "SalesTaxIncluded",
+                "UnitPrice",
+                "Type",
+                "IncomeAccountRef",
+                "PurchaseDesc",
+                "PurchaseTaxIncluded",
+                "PurchaseCost",
+                "ExpenseAccountRef",
+                "AssetAccountRef",
+                "PrefVendorRef",
+                "TrackQtyOnHand",
+                "QtyOnHand",
+                "InvStartDate",
+                "ReorderPoint",
+                "ClassRef",
+                "SalesTaxCodeRef",
+                "PurchaseTaxCodeRef",
+                "ItemCategoryType",
+                "ItemGroupDetail",
+                "ItemAssemblyDetail",
+                "Source",
+                "ServiceType",
+                "TaxClassificationRef",
+                "QtyOnPurchaseOrder",
+                "QtyOnSalesOrder",
+                "RatePercent",
+                "PrintGroupedItems",
+            },
+            prepare_item,
+            order=("Name",),
+        ),  # fmt: skip
+        _spec(
+            "Account",
+            "list",
+            {
+                "Name",
+                "SubAccount",
+                "ParentRef",
+                "Description",
+                "FullyQualifiedName",
+                "Active",
+                "Classification",
+                "AccountType",
+                "AccountSubType",
+                "AcctNum",
+                "CurrentBalance",
+                "CurrentBalanceWithSubAccounts",
+                "CurrencyRef",
+                "TaxCodeRef",
+                "OpeningBalance",
+                "OpeningBalanceDate",
+                "AccountAlias",
+                "TxnLocationType",
+            },
+            prepare_account,
+            order=("FullyQualifiedName",),
+        ),  # fmt: skip
+        _spec(
+            "Class",
+            "list",
+            {"Name", "SubClass", "ParentRef", "FullyQualifiedName", "Active", "Level"},
+            prepare_class,
+            order=("FullyQualifiedName",),
+        ),  # fmt: skip
+        _spec(
+            "Customer",
+            "list",
+            _PARTY
+            | {
+                "Taxable",
+                "Job",
+                "BillWithParent",
+                "ParentRef",
+                "Level",
+                "FullyQualifiedName",
+                "BalanceWithJobs",
+                "PreferredDeliveryMethod",
+                "ResaleNum",
+                "DefaultTaxCodeRef",
+                "SalesTermRef",
+                "PaymentMethodRef",
+                "CustomerTypeRef",
+                "IsProject",
+                "ARAccountRef",
+                "ShipAddr",
+                "TaxExemptionReasonId",
+                "PrimaryTaxIdentifier",
+                "ClientEntityId",
+            },
+            prepare_customer,
+            order=("DisplayName",),
+            keep=("DefaultTaxCodeRef",),
+        ),  # fmt: skip
+        _spec(
+            "Vendor",
+            "list",
+            _PARTY
+            | {
+                "Vendor1099",
+                "BillRate",
+                "APAccountRef",
+                "VendorPaymentBankDetail",
+                "CostRate",
+                "T4AEligible",
+                "T5018Eligible",
+                "HasTPAR",
+                "TaxReportingBasis",
+            },
+            prepare_vendor,
+            order=("DisplayName",),
+        ),  # fmt: skip
+        _spec("Invoice", "txn", _SALES, prepare_invoice, voidable=True, party="CustomerRef"),
+        _spec("CreditMemo", "txn", _SALES, prepare_credit_memo, party="CustomerRef"),
+        _spec(
+            "SalesReceipt", "txn", _SALES, prepare_sales_receipt, voidable=True, party="CustomerRef"
+        ),  # fmt: skip
+        _spec("Estimate", "txn", _SALES, prepare_estimate, party="CustomerRef"),
+        _spec(
+            "Payment",
+            "txn",
+            _PAYMENT,
+            prepare_payment,
+            voidable=True,
+            party="CustomerRef",
+            pays="Invoice",
+        ),  # fmt: skip
+        _spec("Bill", "txn", _PURCHASE, prepare_bill, party="VendorRef"),
+        _spec("VendorCredit", "txn", _PURCHASE, prepare_vendor_credit, party="VendorRef"),
+        _spec(
+            "BillPayment",
+            "txn",
+            _BILL_PAYMENT,
+            prepare_bill_payment,
+            voidable=True,
+            party="VendorRef",
+            pays="Bill",
+        ),  # fmt: skip
+        _spec(
+            "Preferences",
+            "single",
+            {
+                "AccountingInfoPrefs",
+                "ProductAndServicesPrefs",
+                "SalesFormsPrefs",
+                "EmailMessagesPrefs",
+                "PrintDocumentPrefs",
+                "VendorAndPurchasesPrefs",
+                "TimeTrackingPrefs",
+                "TaxPrefs",
+                "CurrencyPrefs",
+                "ReportPrefs",
+                "OtherPrefs",
+            },
+            prepare_single,
+        ),  # fmt: skip
+        _spec(
+            "CompanyInfo",
+            "single",
+            {
+                "CompanyName",
+                "LegalName",
+                "CompanyAddr",
+                "CustomerCommunicationAddr",
+                "LegalAddr",
+                "CustomerCommunicationEmailAddr",
+                "PrimaryPhone",
+                "CompanyStartDate",
+                "FiscalYearStartMonth",
+                "Country",
+                "Email",
+                "WebAddr",
+                "SupportedLanguages",
+                "NameValue",
+                "EmployerId",
+            },
+            prepare_single,
+        ),  # fmt: skip
+    )
+}
+BY_PATH = {spec.path: spec for spec in SPECS.values()}
+QUERYABLE = {name.lower(): name for name in SPECS}
+
+
+def queryable_fields(entity: str) -> set[str]:
+    """Fields a WHERE or ORDERBY may name on this entity."""
+    return set(SPECS[entity].fields | SYSTEM_FIELDS)

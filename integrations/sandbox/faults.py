@@ -1,0 +1,180 @@
+"""QBO faults: the exception the backend raises and the bodies QBO answers with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+INACTIVE_DETAIL = (
+    "Object Not Found : Something you're trying to use has been made inactive. "
+    "Check the fields with accounts, customers, items, vendors or employees."
+)
+
+
+@dataclass
+class QboFault(Exception):
+    """A validation or service fault, rendered as QBO's `Fault` body with its HTTP status."""
+
+    code: str
+    message: str
+    detail: str
+    element: str | None = None
+    status: int = 400
+    fault_type: str = "ValidationFault"
+    with_time: bool = field(default=True, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.message}: {self.detail}"
+
+    def fault(self) -> dict:
+        """The `Fault` object, as inside a response or a batch item."""
+        error = {"Message": self.message, "Detail": self.detail, "code": self.code}
+        if self.element is not None:
+            error["element"] = self.element
+        return {"Error": [error], "type": self.fault_type}
+
+
+def duplicate_name(detail: str = "The name supplied already exists. : null") -> QboFault:
+    """Fault 6240: the name is taken."""
+    return QboFault("6240", "Duplicate Name Exists Error", detail)
+
+
+def not_found(element: str = "") -> QboFault:
+    """Fault 610: the object does not exist or was made inactive."""
+    return QboFault("610", "Object Not Found", INACTIVE_DETAIL, element=element)
+
+
+def invalid_reference(entity: str, value: str, element: str) -> QboFault:
+    """Fault 2500: a reference to an object that does not exist."""
+    return QboFault(
+        "2500",
+        "Invalid Reference Id",
+        f"Invalid Reference Id : {entity} element id {value} not found",
+        element=element,
+    )
+
+
+def required(element: str) -> QboFault:
+    """Fault 2020: a required field is missing."""
+    return QboFault(
+        "2020",
+        "Required param missing, need to supply the required value for the API",
+        f"Required parameter {element} is missing in the request",
+        element=element,
+    )
+
+
+def business(detail: str, element: str = "") -> QboFault:
+    """Fault 6000: a business rule refused the request."""
+    return QboFault(
+        "6000",
+        "A business validation error has occurred while processing your request",
+        f"Business Validation Error: {detail}",
+        element=element,
+    )
+
+
+def stale() -> QboFault:
+    """Fault 5010: the SyncToken is not the current one."""
+    return QboFault(
+        "5010",
+        "Stale Object Error",
+        "Stale Object Error : You and another user were working on this at the same time. "
+        "The other user finished before you did, so your work was not saved.",
+        element="",
+    )
+
+
+def unsupported(path: str) -> QboFault:
+    """The fault QBO answers for a path or operation it does not serve."""
+    return QboFault(
+        "500",
+        "Unsupported Operation",
+        f"Operation Could not find resource for relative : {path} is not supported.",
+    )
+
+
+def invalid_property(entity: str, name: str) -> QboFault:
+    """Fault 2010: a property the entity does not have."""
+    return QboFault(
+        "2010",
+        "Request has invalid or unsupported property",
+        f'Property Name:Unrecognized field "{name}" (class com.intuit.schema.finance.v3.'
+        f"{entity}), not marked as ignorable specified is unsupported or invalid",
+    )
+
+
+def query_parser_error(detail: str) -> QboFault:
+    """Fault 4000: the query does not parse."""
+    return QboFault("4000", "Error parsing query", f"QueryParserError: {detail}")
+
+
+def query_validation_error(detail: str) -> QboFault:
+    """Fault 4001: the query parses but names something that does not exist."""
+    return QboFault("4001", "Invalid query", f"QueryValidationError: {detail}")
+
+
+def system_failure(detail: str = "An unexpected error occurred.") -> QboFault:
+    """Fault 10000 (HTTP 500): QBO failed on its side."""
+    return QboFault(
+        "10000",
+        "An application error has occurred while processing your request",
+        f"System Failure Error: {detail}",
+        status=500,
+        fault_type="SystemFault",
+    )
+
+
+def authorization_failed() -> QboFault:
+    """Fault 3100 (HTTP 403): the token is valid but not for this company."""
+    return QboFault(
+        "3100",
+        "message=AuthorizationFailure; errorCode=003100; statusCode=403",
+        "",
+        status=403,
+        fault_type="AuthorizationFault",
+    )
+
+
+def authentication_body(detail: str, epoch_ms: int) -> dict:
+    """The lowercase-key body of an HTTP 401, exactly as QBO's gateway sends it."""
+    return {
+        "warnings": None,
+        "intuitObject": None,
+        "fault": {
+            "error": [
+                {
+                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                    "detail": detail,
+                    "code": "3200",
+                    "element": None,
+                }
+            ],
+            "type": "AUTHENTICATION",
+        },
+        "report": None,
+        "queryResponse": None,
+        "batchItemResponse": [],
+        "attachableResponse": [],
+        "syncErrorResponse": None,
+        "requestId": None,
+        "time": epoch_ms,
+        "status": None,
+        "cdcresponse": [],
+    }
+
+
+def throttle_xml(time: str) -> bytes:
+    """The XML body of an HTTP 429, as QBO's throttle sends it."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<IntuitResponse time={quoteattr(time)} xmlns="http://schema.intuit.com/finance/v3">\n'
+        '  <Fault type="SERVICE">\n'
+        '    <Error code="3001">\n'
+        f"      <Message>{escape('message=ThrottleExceeded; errorCode=003001; statusCode=429')}"
+        "</Message>\n"
+        "      <Detail>The request limit was reached.  Try again later</Detail>\n"
+        "    </Error>\n"
+        "  </Fault>\n"
+        "</IntuitResponse>\n"
+    ).encode()

@@ -1,0 +1,314 @@
+"""The sample company, modelled on Intuit's sample company but for a cannabis distributor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from integrations.sandbox.entities import SPECS
+
+if TYPE_CHECKING:
+    from integrations.sandbox.backend import Company
+
+SEED_AGE = timedelta(days=3)  # seeded objects predate any CDC watermark a test takes
+
+# (Name, AccountType, AccountSubType, parent name or None, active)
+ACCOUNTS = [
+    ("Checking", "Bank", "Checking", None, True),
+    ("Savings", "Bank", "Savings", None, True),
+    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", None, True),
+    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds", None, True),
+    ("Inventory Asset", "Other Current Asset", "Inventory", None, True),
+    ("Delivery Vehicles", "Fixed Asset", "Vehicles", None, True),
+    ("Security Deposits", "Other Asset", "SecurityDeposits", None, True),
+    ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", None, True),
+    ("Company Card", "Credit Card", "CreditCard", None, True),
+    ("Excise Tax Payable", "Other Current Liability", "OtherCurrentLiabilities", None, True),
+    ("Cultivation Tax Payable", "Other Current Liability", "OtherCurrentLiabilities", None, True),
+    ("Equipment Loan", "Long Term Liability", "NotesPayable", None, True),
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity", None, True),
+    ("Retained Earnings", "Equity", "RetainedEarnings", None, True),
+    ("Sales of Product Income", "Income", "SalesOfProductIncome", None, True),
+    ("Services", "Income", "ServiceFeeIncome", None, True),
+    ("Fees Billed", "Income", "ServiceFeeIncome", None, False),
+    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", None, True),
+    ("Packaging", "Cost of Goods Sold", "SuppliesMaterialsCogs", None, True),
+    ("Shipping and Delivery", "Expense", "ShippingFreightDelivery", None, True),
+    ("Fuel", "Expense", "Auto", "Shipping and Delivery", True),
+    ("Lab Testing", "Expense", "OtherMiscellaneousServiceCost", None, True),
+    ("Rent or Lease", "Expense", "RentOrLeaseOfBuildings", None, True),
+    ("Interest Earned", "Other Income", "InterestEarned", None, True),
+    ("Penalties and Settlements", "Other Expense", "PenaltiesSettlements", None, True),
+]
+
+# (Name, parent name or None, active)
+CLASSES = [
+    ("Retail Delivery", None, True),
+    ("Wholesale", None, True),
+    ("Northern California", "Wholesale", True),
+    ("Southern California", "Wholesale", True),
+    ("Los Angeles", "Southern California", True),
+    ("Events", None, False),
+]
+
+_SALE = {"IncomeAccountRef": "Sales of Product Income", "ExpenseAccountRef": "Cost of Goods Sold"}
+_SERVICE = {"IncomeAccountRef": "Services"}
+_STOCK = {**_SALE, "AssetAccountRef": "Inventory Asset"}
+# (Name, Type, accounts by name, extra fields, active, parent name or None)
+ITEMS = [
+    ("Services", "Service", _SERVICE, {}, True, None),
+    ("Distribution Fee", "Service", _SERVICE, {"UnitPrice": 150}, True, None),
+    (
+        "Lab Testing Fee",
+        "Service",
+        {**_SERVICE, "ExpenseAccountRef": "Lab Testing"},
+        {"UnitPrice": 95, "PurchaseCost": 80},
+        True,
+        None,
+    ),  # fmt: skip
+    ("Excise Tax", "Service", {"IncomeAccountRef": "Excise Tax Payable"}, {}, True, None),
+    ("Discontinued Tincture", "Service", _SERVICE, {}, False, None),
+    ("Flower", "Category", {}, {}, True, None),
+    ("Edibles", "Category", {}, {}, True, None),
+    ("Concentrates (old)", "Category", {}, {}, False, None),
+    (
+        "Blue Dream 3.5g",
+        "NonInventory",
+        _SALE,
+        {"Sku": "BD-35", "UnitPrice": 25, "PurchaseCost": 12},
+        True,
+        "Flower",
+    ),  # fmt: skip
+    (
+        "Wedding Cake 3.5g",
+        "NonInventory",
+        _SALE,
+        {"Sku": "WC-35", "UnitPrice": 28, "PurchaseCost": 13.5},
+        True,
+        "Flower",
+    ),  # fmt: skip
+    (
+        "OG Kush 1g Pre-Roll",
+        "NonInventory",
+        _SALE,
+        {"Sku": "OGK-PR1", "UnitPrice": 8, "PurchaseCost": 3.25},
+        True,
+        None,
+    ),  # fmt: skip
+    (
+        "Sour Diesel Cartridge 0.5g",
+        "NonInventory",
+        _SALE,
+        {"Sku": "SD-C05", "UnitPrice": 30, "PurchaseCost": 14},
+        True,
+        None,
+    ),  # fmt: skip
+    (
+        "Gummies 100mg (10 pack)",
+        "NonInventory",
+        _SALE,
+        {"Sku": "GUM-100", "UnitPrice": 18, "PurchaseCost": 7},
+        True,
+        "Edibles",
+    ),  # fmt: skip
+    (
+        "Exit Bags (child resistant)",
+        "NonInventory",
+        _SALE,
+        {"UnitPrice": 0.5, "PurchaseCost": 0.2},
+        True,
+        None,
+    ),  # fmt: skip
+    ("Old Label Pre-Roll", "NonInventory", _SALE, {"UnitPrice": 6}, False, None),
+    (
+        "Glass Jars 1/8oz",
+        "Inventory",
+        _STOCK,
+        {"UnitPrice": 1.5, "PurchaseCost": 0.6, "QtyOnHand": 500, "InvStartDate": "2024-01-01"},
+        True,
+        None,
+    ),  # fmt: skip
+    (
+        "Legacy Vape Battery",
+        "Inventory",
+        _STOCK,
+        {"UnitPrice": 12, "QtyOnHand": 0, "InvStartDate": "2023-01-01"},
+        False,
+        None,
+    ),  # fmt: skip
+    ("Starter Bundle", "Group", {}, {}, True, None),
+    ("Holiday Bundle", "Group", {}, {}, False, None),
+]
+
+
+def _address(addr_id: str, line1: str, city: str, postal: str, lat: str, lng: str) -> dict:
+    return {"Id": addr_id, "Line1": line1, "City": city, "CountrySubDivisionCode": "CA",
+            "PostalCode": postal, "Lat": lat, "Long": lng}  # fmt: skip
+
+
+_MARYS = _address("2", "4581 Mission St.", "San Francisco", "94112", "INVALID", "INVALID")
+_HARBOR = _address("6", "1840 Embarcadero", "Oakland", "94606", "37.7795", "-122.2340")
+_SUNSET = _address("7", "370 Sunset Blvd.", "Los Angeles", "90028", "34.0983", "-118.3267")
+CUSTOMERS = [
+    {"DisplayName": "Mary's Dispensary", "GivenName": "Mary", "FamilyName": "Lopez",
+     "CompanyName": "Mary's Dispensary", "BillAddr": _MARYS, "ShipAddr": _MARYS,
+     "PrimaryPhone": {"FreeFormNumber": "(415) 555-3311"},
+     "PrimaryEmailAddr": {"Address": "orders@marysdispensary.example"}},
+    {"DisplayName": "Harborside Collective", "GivenName": "Peter", "FamilyName": "Duke",
+     "CompanyName": "Harborside Collective", "BillAddr": _HARBOR, "ShipAddr": _HARBOR,
+     "PrimaryPhone": {"FreeFormNumber": "(510) 555-5638"},
+     "PrimaryEmailAddr": {"Address": "buyers@harborside.example"},
+     "DefaultTaxCodeRef": {"value": "2"}},
+    {"DisplayName": "Green Leaf Wellness"},
+    {"DisplayName": "Sunset Cannabis Co.", "GivenName": "Kirby", "FamilyName": "Freeman",
+     "CompanyName": "Sunset Cannabis Co.", "BillAddr": _SUNSET, "ShipAddr": _SUNSET,
+     "Taxable": False, "PrimaryPhone": {"FreeFormNumber": "(323) 555-0987"},
+     "Mobile": {"FreeFormNumber": "(323) 555-8849"}, "Fax": {"FreeFormNumber": "(323) 555-7894"},
+     "PrimaryEmailAddr": {"Address": "ap@sunsetcannabis.example"},
+     "WebAddr": {"URI": "http://sunsetcannabis.example"}},
+    {"DisplayName": "Downtown Store", "GivenName": "Sasha", "FamilyName": "Tillou",
+     "CompanyName": "Sunset Cannabis Co.", "BillAddr": _SUNSET, "ShipAddr": _SUNSET,
+     "Taxable": False, "ParentRef": "Sunset Cannabis Co.",
+     "PrimaryPhone": {"FreeFormNumber": "(323) 555-9933"}},
+    {"DisplayName": "Redwood Remedies", "Active": False},
+    {"DisplayName": "Pacific Greens & Co.", "CompanyName": "Pacific Greens & Co.",
+     "PrimaryPhone": {"FreeFormNumber": "(619) 555-0022"}},
+]  # fmt: skip
+VENDORS = [
+    {"DisplayName": "Emerald Farms", "GivenName": "Bessie", "FamilyName": "Williams",
+     "CompanyName": "Emerald Farms", "AcctNum": "1345",
+     "BillAddr": _address("31", "15 Main St.", "Garberville", "95542", "40.1", "-123.8"),
+     "PrimaryPhone": {"FreeFormNumber": "(707) 555-7745"},
+     "PrimaryEmailAddr": {"Address": "sales@emeraldfarms.example"},
+     "WebAddr": {"URI": "http://emeraldfarms.example"}},
+    {"DisplayName": "Hansen & Sons Packaging", "GivenName": "Jenny", "FamilyName": "Hansen",
+     "CompanyName": "Hansen & Sons Packaging", "AcctNum": "000005641",
+     "BillAddr": _address("43", "P.O. Box 147", "Fresno", "93650", "36.7", "-119.7"),
+     "PrimaryPhone": {"FreeFormNumber": "(559) 557-1111"}},
+    {"DisplayName": "Sierra Testing Labs"},
+    {"DisplayName": "Humboldt Growers Co-op", "GivenName": "Nick", "FamilyName": "Brosnahan",
+     "CompanyName": "Humboldt Growers Co-op", "TaxIdentifier": "XXXXXX9875",
+     "AcctNum": "7653412", "Vendor1099": True,
+     "BillAddr": _address("32", "P.O. Box 5", "Arcata", "95521", "40.8", "-124.0"),
+     "PrimaryPhone": {"FreeFormNumber": "(707) 555-9912"},
+     "Mobile": {"FreeFormNumber": "(707) 555-9874"}, "Fax": {"FreeFormNumber": "(707) 555-4567"},
+     "WebAddr": {"URI": "http://humboldtgrowers.example"}},
+    {"DisplayName": "Tony's Transport", "Title": "Mr.", "GivenName": "Tony",
+     "MiddleName": "L", "FamilyName": "Rondon", "Suffix": "Jr.",
+     "PrimaryEmailAddr": {"Address": "tony@transport.example"}},
+    {"DisplayName": "Old Leaf Supply", "Active": False},
+]  # fmt: skip
+
+PREFERENCES = {
+    "AccountingInfoPrefs": {
+        "TrackDepartments": False,
+        "DepartmentTerminology": "Location",
+        "ClassTrackingPerTxn": False,
+        "ClassTrackingPerTxnLine": True,
+        "CustomerTerminology": "Customers",
+    },
+    "ProductAndServicesPrefs": {
+        "ForSales": True,
+        "ForPurchase": True,
+        "QuantityWithPriceAndRate": True,
+        "QuantityOnHand": True,
+    },
+    "SalesFormsPrefs": {
+        "CustomField": [
+            {"CustomField": [
+                {"Name": "SalesFormsPrefs.UseSalesCustom1", "Type": "BooleanType",
+                 "BooleanValue": True},
+                {"Name": "SalesFormsPrefs.UseSalesCustom2", "Type": "BooleanType",
+                 "BooleanValue": False},
+            ]},
+            {"CustomField": [
+                {"Name": "SalesFormsPrefs.SalesCustomName1", "Type": "StringType",
+                 "StringValue": "Manifest #"},
+            ]},
+        ],
+        "AllowDeposit": False,
+        "AllowDiscount": True,
+        "DefaultDiscountAccount": "86",
+        "AllowEstimates": True,
+        "ETransactionEnabledStatus": "NotApplicable",
+        "AllowServiceDate": False,
+        "AllowShipping": False,
+        "DefaultTerms": {"value": "3"},
+        "CustomTxnNumbers": False,
+    },
+    "VendorAndPurchasesPrefs": {"TrackingByCustomer": False, "BillableExpenseTracking": False},
+    "TaxPrefs": {"UsingSalesTax": False},
+    "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+    "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"}]},
+}  # fmt: skip
+
+
+def company_info(name: str) -> dict:
+    """The CompanyInfo object of a sandbox company."""
+    address = {"Id": "1", "Line1": "2100 Harvest Way", "City": "Sacramento",
+               "CountrySubDivisionCode": "CA", "PostalCode": "95815"}  # fmt: skip
+    return {
+        "CompanyName": name,
+        "LegalName": name.replace(" (Sandbox)", " LLC"),
+        "CompanyAddr": address,
+        "CustomerCommunicationAddr": address,
+        "LegalAddr": address,
+        "PrimaryPhone": {"FreeFormNumber": "(916) 555-0420"},
+        "CompanyStartDate": "2023-01-01",
+        "FiscalYearStartMonth": "January",
+        "Country": "US",
+        "Email": {"Address": "books@greenvalley.example"},
+        "SupportedLanguages": "en",
+        "NameValue": [{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
+    }
+
+
+def populate(company: Company, sample: bool = True, items: int = 0) -> None:
+    """Fill a new company: always its CompanyInfo; the sample data if asked; then N items."""
+    at = company.now() - SEED_AGE
+    company.put_single("CompanyInfo", company_info(company.name), at)
+    company.put_single("Preferences", PREFERENCES, at)
+    ids: dict[tuple[str, str], str] = {}
+
+    def add(entity: str, payload: dict, parent: str | None = None) -> None:
+        if parent:
+            payload = {**payload, "ParentRef": {"value": ids[(entity, parent)]}}
+        obj = company.create(SPECS[entity], payload, at=at)
+        ids[(entity, payload.get("Name") or payload["DisplayName"])] = obj["Id"]
+
+    def account(name: str) -> dict:
+        return {"value": ids[("Account", name)]}
+
+    for name, account_type, sub_type, parent, active in ACCOUNTS:
+        add("Account", {"Name": name, "AccountType": account_type,
+                        "AccountSubType": sub_type, "Active": active}, parent)  # fmt: skip
+    if not sample:
+        _generated_items(company, items, account("Sales of Product Income"),
+                         account("Cost of Goods Sold"), at)  # fmt: skip
+        return
+    for name, parent, active in CLASSES:
+        add("Class", {"Name": name, "Active": active}, parent)
+    for name, kind, accounts, extra, active, parent in ITEMS:
+        refs = {key: account(value) for key, value in accounts.items()}
+        add("Item", {"Name": name, "Type": kind, **refs, **extra, "Active": active}, parent)
+    for customer in CUSTOMERS:
+        add("Customer", {k: v for k, v in customer.items() if k != "ParentRef"},
+            customer.get("ParentRef"))  # fmt: skip
+    for vendor in VENDORS:
+        add("Vendor", vendor)
+    _generated_items(company, items, account("Sales of Product Income"),
+                     account("Cost of Goods Sold"), at)  # fmt: skip
+
+
+def _generated_items(company: Company, count: int, income: dict, expense: dict, at) -> None:
+    width = max(5, len(str(count)))
+    for n in range(1, count + 1):
+        company.create(SPECS["Item"], {
+            "Name": f"Generated Item {n:0{width}d}",
+            "Type": "Service" if n % 5 == 0 else "NonInventory",
+            "Sku": f"GEN-{n:0{width}d}",
+            "UnitPrice": round(5 + n % 97 * 0.25, 2),
+            "PurchaseCost": round(2 + n % 89 * 0.1, 2),
+            "IncomeAccountRef": income,
+            "ExpenseAccountRef": expense,
+        }, at=at)  # fmt: skip

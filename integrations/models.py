@@ -234,3 +234,36 @@ class QboConnection(models.Model):
         if self.company_name:
             return f"{self.company_name} ({self.get_status_display()})"
         return f"QuickBooks Online ({self.get_status_display()})"
+
+
+class SyncRun(models.Model):
+    """One run of an import or sync from QBO: its progress while it runs, its outcome after."""
+
+    class Kind(models.TextChoices):
+        CONNECT = "connect", "Connect (accounts and classes)"
+        ACCOUNTS = "accounts", "Accounts refresh"
+        ITEMS_FULL = "items_full", "Full item import"
+        ITEMS_CDC = "items_cdc", "Hourly item sync"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    details = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,0 +1,40 @@
+from django import forms
+
+from integrations.models import QboAccount
+from integrations.services.key_accounts import KEY_ACCOUNT_SLOTS, key_account_problem
+
+
+class KeyAccountsForm(forms.Form):
+    """Four selects that offer only the right AccountType, and re-check it on the server."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accounts = list(QboAccount.objects.order_by("fully_qualified_name", "name"))
+        self.missing_types = []
+        for slot in KEY_ACCOUNT_SLOTS:
+            offered = [a for a in accounts if a.account_type == slot.account_type and a.active]
+            # Validation looks the id up among all accounts so that a wrong pick is named.
+            field = forms.ModelChoiceField(
+                queryset=QboAccount.objects.all(),
+                required=False,
+                label=slot.label,
+                help_text=f"A QuickBooks {slot.account_type} account.",
+                error_messages={
+                    "invalid_choice": (
+                        f"The account chosen for {slot.label} no longer exists in QuickBooks. "
+                        "Refresh accounts from QuickBooks and choose again."
+                    )
+                },
+            )
+            field.choices = [("", "— Choose an account —")] + [(a.pk, str(a)) for a in offered]
+            self.fields[slot.field] = field
+            if not offered:
+                self.missing_types.append(slot)
+
+    def clean(self):
+        cleaned = super().clean()
+        for slot in KEY_ACCOUNT_SLOTS:
+            account = cleaned.get(slot.field)
+            if account is not None and (problem := key_account_problem(slot, account)):
+                self.add_error(slot.field, problem)
+        return cleaned

@@ -1,0 +1,214 @@
+"""The QBO connection: OAuth connect, the token lifecycle, and the client the services share."""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import QboConnection
+from integrations.qbo import oauth
+from integrations.qbo.client import QboClient
+from integrations.qbo.config import QboConfig
+from integrations.qbo.errors import OAuthInvalidGrantError
+from integrations.qbo.ratelimit import rate_limiter_from_url
+
+logger = logging.getLogger(__name__)
+
+# Refresh this long before the access token's expiry, so a call never starts on a dying token.
+REFRESH_MARGIN = timedelta(minutes=5)
+OAUTH_STATE_SESSION_KEY = "qbo_oauth_state"
+OAUTH_STATE_MAX_AGE = timedelta(minutes=10)
+
+
+class QboNotConnectedError(Exception):
+    """There is no usable connection: the user must connect or reconnect to QuickBooks."""
+
+
+class QboCompanyMismatchError(Exception):
+    """The user signed in to a different QBO company than the one already linked."""
+
+
+class OAuthStateError(Exception):
+    """The OAuth callback's state does not match the one this session started with."""
+
+
+def qbo_config() -> QboConfig:
+    """The transport configuration, read from settings when called (never at import time)."""
+    return QboConfig(
+        client_id=settings.QBO_CLIENT_ID,
+        client_secret=settings.QBO_CLIENT_SECRET,
+        redirect_uri=settings.QBO_REDIRECT_URI,
+        authorize_url=settings.QBO_AUTHORIZE_URL,
+        token_url=settings.QBO_TOKEN_URL,
+        revoke_url=settings.QBO_REVOKE_URL,
+        api_base_url=settings.QBO_API_BASE_URL,
+        minor_version=settings.QBO_MINOR_VERSION,
+        timeout=settings.QBO_REQUEST_TIMEOUT,
+    )
+
+
+def connection_get() -> QboConnection:
+    """The one connection row, made disconnected on first use."""
+    connection, _ = QboConnection.objects.get_or_create(id=QboConnection.SINGLETON_ID)
+    return connection
+
+
+class ConnectionTokenProvider:
+    """Hands the client a live access token, refreshing it under the connection's row lock."""
+
+    def access_token(self) -> str:
+        connection = QboConnection.objects.get()
+        if connection.status != QboConnection.Status.CONNECTED:
+            raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
+        if _expiring(connection):
+            return connection_refresh_tokens(rejected_token=connection.access_token)
+        return connection.access_token
+
+    def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        return connection_refresh_tokens(rejected_token=rejected_token, force=True)
+
+
+def qbo_client() -> QboClient:
+    """A client for the connected company, with the shared cross-process rate limiter."""
+    connection = QboConnection.objects.get()
+    if connection.status != QboConnection.Status.CONNECTED or not connection.realm_id:
+        raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
+    limiter = rate_limiter_from_url(
+        settings.REDIS_URL or None, str(settings.BASE_DIR / "var" / "ratelimit")
+    )
+    return QboClient(qbo_config(), connection.realm_id, ConnectionTokenProvider(), limiter=limiter)
+
+
+def oauth_start(*, session) -> str:
+    """Bind a fresh single-use state to the browser session and return Intuit's consent URL."""
+    state = secrets.token_urlsafe(32)
+    session[OAUTH_STATE_SESSION_KEY] = {"value": state, "issued": timezone.now().timestamp()}
+    return oauth.authorization_url(qbo_config(), state)
+
+
+def oauth_check_state(*, session, state: str | None) -> None:
+    """Accept the callback's state once: it must match, and be fresh, for this session."""
+    expected = session.pop(OAUTH_STATE_SESSION_KEY, None)
+    if not expected or not state or not secrets.compare_digest(expected["value"], state):
+        raise OAuthStateError("The QuickBooks sign-in could not be verified. Please connect again.")
+    age = timezone.now().timestamp() - expected["issued"]
+    if age > OAUTH_STATE_MAX_AGE.total_seconds():
+        raise OAuthStateError("The QuickBooks sign-in took too long. Please connect again.")
+
+
+def connection_connect(*, code: str, realm_id: str) -> QboConnection:
+    """Exchange the authorization code and store the tokens, encrypted, as the connection."""
+    linked = connection_get()
+    if linked.realm_id and linked.realm_id != realm_id:
+        # Ids of accounts, items and pushed documents belong to one company; mixing two
+        # companies' ids would post to the wrong books.
+        raise QboCompanyMismatchError(
+            f"This Distru is linked to the QuickBooks company {linked.company_name} "
+            f"(realm {linked.realm_id}). Sign in to that company to reconnect."
+        )
+    tokens = oauth.exchange_code(qbo_config(), code)
+    now = timezone.now()
+    with transaction.atomic():
+        connection = QboConnection.objects.select_for_update().get_or_create(
+            id=QboConnection.SINGLETON_ID
+        )[0]
+        connection.realm_id = realm_id
+        connection.environment = settings.QBO_ENVIRONMENT
+        connection.status = QboConnection.Status.CONNECTED
+        connection.connected_at = now
+        _store_tokens(connection, tokens, now)
+        connection.save()
+    logger.info("Connected to QuickBooks realm %s", realm_id)
+    return connection
+
+
+def connection_refresh_tokens(*, rejected_token: str | None = None, force: bool = False) -> str:
+    """Refresh the tokens at most once across every worker, and return a live access token.
+
+    Unsafe by design in one respect: Intuit's token endpoint is called while the row lock is
+    held. That is the point: refresh tokens roll with no grace period, so a second worker must
+    wait for the first and then use its new token instead of refreshing again.
+    """
+    expired = False
+    with transaction.atomic():
+        connection = QboConnection.objects.select_for_update().get()
+        if connection.status != QboConnection.Status.CONNECTED:
+            raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
+        already_refreshed = rejected_token is not None and connection.access_token != rejected_token
+        if already_refreshed or not (force or _expiring(connection)):
+            return connection.access_token
+        try:
+            tokens = oauth.refresh_tokens(qbo_config(), connection.refresh_token)
+        except OAuthInvalidGrantError:
+            expired = True
+        else:
+            _store_tokens(connection, tokens, timezone.now())
+            connection.save(update_fields=_TOKEN_FIELDS)
+            logger.info("Refreshed the QuickBooks tokens for realm %s", connection.realm_id)
+            return connection.access_token
+    if expired:
+        connection_mark_expired()
+    raise QboNotConnectedError(
+        "QuickBooks refused the saved sign-in (it was revoked or is too old). "
+        "Reconnect to QuickBooks."
+    )
+
+
+def connection_mark_expired() -> None:
+    """The refresh token is dead: keep the company and settings, drop the tokens."""
+    QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(
+        status=QboConnection.Status.EXPIRED,
+        access_token="",
+        refresh_token="",
+        access_token_expires_at=None,
+        refresh_token_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    logger.warning("The QuickBooks connection expired: the user must reconnect")
+
+
+def connection_disconnect() -> QboConnection:
+    """Revoke the tokens at Intuit (best effort) and wipe them here."""
+    connection = connection_get()
+    token = connection.refresh_token or connection.access_token
+    if token:
+        try:
+            oauth.revoke_token(qbo_config(), token)
+        except Exception:  # noqa: BLE001 - the local wipe must happen even if Intuit is down
+            logger.warning("Revoking the QuickBooks tokens failed; they are wiped here anyway")
+    connection.status = QboConnection.Status.DISCONNECTED
+    connection.access_token = ""
+    connection.refresh_token = ""
+    connection.access_token_expires_at = None
+    connection.refresh_token_expires_at = None
+    connection.save()
+    logger.info("Disconnected from QuickBooks realm %s", connection.realm_id)
+    return connection
+
+
+_TOKEN_FIELDS = [
+    "access_token",
+    "access_token_expires_at",
+    "refresh_token",
+    "refresh_token_expires_at",
+    "updated_at",
+]
+
+
+def _store_tokens(connection: QboConnection, tokens: oauth.TokenSet, now) -> None:
+    connection.access_token = tokens.access_token
+    connection.access_token_expires_at = now + timedelta(seconds=tokens.expires_in)
+    connection.refresh_token = tokens.refresh_token
+    connection.refresh_token_expires_at = (
+        now + timedelta(seconds=tokens.refresh_token_expires_in)
+        if tokens.refresh_token_expires_in
+        else None
+    )
+
+
+def _expiring(connection: QboConnection) -> bool:
+    expires_at = connection.access_token_expires_at
+    return expires_at is None or expires_at - REFRESH_MARGIN <= timezone.now()

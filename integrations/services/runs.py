@@ -1,0 +1,42 @@
+"""Sync runs: each import records its progress and its outcome for the status page."""
+
+import logging
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+from integrations.models import SyncRun
+from integrations.qbo.errors import QboError
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def sync_run(kind: str):
+    """Record a run: succeeded when the block ends, failed with a readable message if it raises."""
+    run = SyncRun.objects.create(kind=kind)
+    try:
+        yield run
+    except Exception as exc:
+        run.status = SyncRun.Status.FAILED
+        run.message = _readable(exc)
+        run.finished_at = timezone.now()
+        run.save()
+        logger.warning("%s failed: %s", run.get_kind_display(), run.message)
+        raise
+    run.status = SyncRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def sync_run_progress(run: SyncRun, **counts: int) -> None:
+    """Add to a running run's counters so the status page can show progress."""
+    for name, value in counts.items():
+        setattr(run, name, getattr(run, name) + value)
+    run.save(update_fields=list(counts))
+
+
+def _readable(exc: Exception) -> str:
+    if isinstance(exc, QboError):
+        return str(exc)
+    return str(exc) or exc.__class__.__name__

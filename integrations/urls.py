@@ -1,0 +1,13 @@
+from django.urls import path
+
+from integrations import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("", views.integrations_panel, name="panel"),
+    path("quickbooks/", views.quickbooks_detail, name="quickbooks"),
+    path("quickbooks/connect/", views.quickbooks_connect, name="connect"),
+    path("quickbooks/callback/", views.quickbooks_callback, name="callback"),
+    path("quickbooks/disconnect/", views.quickbooks_disconnect, name="disconnect"),
+    path("quickbooks/accounts/", views.key_accounts, name="key_accounts"),
+]

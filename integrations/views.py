@@ -1,0 +1,152 @@
+"""Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_q.tasks import async_task
+
+from integrations.forms import KeyAccountsForm
+from integrations.models import QboAccount, QboClass, QboItem, SyncRun
+from integrations.qbo.errors import OAuthError, QboError
+from integrations.services import connection as conn_services
+from integrations.services.key_accounts import (
+    KEY_ACCOUNT_SLOTS,
+    key_account_conflicts,
+    key_accounts_set,
+)
+from integrations.services.mirror import company_mirror_refresh
+
+logger = logging.getLogger(__name__)
+MANAGE_PERMISSION = "integrations.manage_qbo_integration"
+
+
+def _require_manage(request) -> None:
+    if not request.user.has_perm(MANAGE_PERMISSION):
+        raise PermissionDenied("You may view the QuickBooks integration but not change it.")
+
+
+def _context(request, **extra):
+    connection = conn_services.connection_get()
+    return {
+        "connection": connection,
+        "can_manage": request.user.has_perm(MANAGE_PERMISSION),
+        "title": "QuickBooks Online",
+        **extra,
+    }
+
+
+@staff_member_required
+@require_GET
+def integrations_panel(request):
+    return render(request, "integrations/panel.html", _context(request, title="Integrations"))
+
+
+@staff_member_required
+@require_GET
+def quickbooks_detail(request):
+    connection = conn_services.connection_get()
+    runs = SyncRun.objects.all()[:10]
+    running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).order_by("-started_at").first()
+    return render(
+        request,
+        "integrations/quickbooks.html",
+        _context(
+            request,
+            runs=runs,
+            running=running,
+            conflicts=key_account_conflicts(connection),
+            key_accounts=[(slot, getattr(connection, slot.field)) for slot in KEY_ACCOUNT_SLOTS],
+            mirror_counts={
+                "accounts": QboAccount.objects.count(),
+                "classes": QboClass.objects.count(),
+                "items": QboItem.objects.count(),
+            },
+        ),
+    )
+
+
+@staff_member_required
+@require_POST
+def quickbooks_connect(request):
+    _require_manage(request)
+    return redirect(conn_services.oauth_start(session=request.session))
+
+
+@staff_member_required
+@require_GET
+def quickbooks_callback(request):
+    _require_manage(request)
+    detail_url = reverse("integrations:quickbooks")
+    try:
+        conn_services.oauth_check_state(session=request.session, state=request.GET.get("state"))
+    except conn_services.OAuthStateError as exc:
+        messages.error(request, str(exc))
+        return redirect(detail_url)
+    if error := request.GET.get("error"):
+        if error == "access_denied":
+            messages.warning(request, "QuickBooks was not connected: access was not granted.")
+        else:
+            messages.error(request, f"QuickBooks reported an error while connecting: {error}.")
+        return redirect(detail_url)
+    code, realm_id = request.GET.get("code"), request.GET.get("realmId")
+    if not code or not realm_id:
+        messages.error(request, "QuickBooks sent an incomplete answer. Please connect again.")
+        return redirect(detail_url)
+    try:
+        conn_services.connection_connect(code=code, realm_id=realm_id)
+        company_mirror_refresh(kind=SyncRun.Kind.CONNECT)
+    except (OAuthError, QboError, conn_services.QboCompanyMismatchError) as exc:
+        logger.warning("Connecting to QuickBooks failed: %s", exc)
+        messages.error(request, f"Connecting to QuickBooks failed: {exc}")
+        return redirect(detail_url)
+    async_task("integrations.tasks.items_import_task", task_name="qbo-items-import")
+    messages.success(
+        request,
+        "Connected to QuickBooks. Your items are being imported in the background; "
+        "now choose the key accounts.",
+    )
+    return redirect("integrations:key_accounts")
+
+
+@staff_member_required
+@require_POST
+def quickbooks_disconnect(request):
+    _require_manage(request)
+    conn_services.connection_disconnect()
+    messages.success(request, "Disconnected from QuickBooks. The tokens were revoked and wiped.")
+    return redirect("integrations:quickbooks")
+
+
+@staff_member_required
+def key_accounts(request):
+    connection = conn_services.connection_get()
+    if request.method == "POST":
+        _require_manage(request)
+        if "refresh" in request.POST:
+            try:
+                company_mirror_refresh()
+                messages.success(request, "Accounts refreshed from QuickBooks.")
+            except (QboError, conn_services.QboNotConnectedError) as exc:
+                messages.error(request, f"Refreshing accounts failed: {exc}")
+            return redirect("integrations:key_accounts")
+        form = KeyAccountsForm(request.POST)
+        if form.is_valid():
+            key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            messages.success(request, "Key accounts saved.")
+            return redirect("integrations:quickbooks")
+    else:
+        form = KeyAccountsForm(
+            initial={
+                slot.field: getattr(connection, f"{slot.field}_id") for slot in KEY_ACCOUNT_SLOTS
+            }
+        )
+    return render(
+        request,
+        "integrations/key_accounts.html",
+        _context(request, form=form, title="Key accounts"),
+    )

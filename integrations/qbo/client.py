@@ -36,6 +36,7 @@ MAX_PAGE_SIZE = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
 _ENTITY = re.compile(r"[A-Z][A-Za-z]*")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*")
 _PAGING = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
@@ -64,6 +65,22 @@ def quote(value: str | bool | int | Decimal | date | datetime) -> str:
         raise ValueError("QBO query datetimes must be timezone-aware")
     text = value.isoformat() if isinstance(value, date) else str(value)
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def select(entity: str, where: Mapping[str, Any] | None = None, *, count: bool = False) -> str:
+    """A SELECT statement; `where` is ANDed equality, or IN for a list (QBO has no OR)."""
+    conditions = []
+    for field, value in (where or {}).items():
+        if not _FIELD.fullmatch(field):
+            raise ValueError(f"Not a QBO field name: {field!r}")
+        if isinstance(value, list | tuple):
+            conditions.append(f"{field} IN ({', '.join(quote(v) for v in value)})")
+        else:
+            conditions.append(f"{field} = {quote(value)}")
+    columns = "COUNT(*)" if count else "*"
+    # Every piece is checked: entity and field names by pattern, values through quote().
+    statement = f"SELECT {columns} FROM {_checked_entity(entity)}"  # noqa: S608
+    return f"{statement} WHERE {' AND '.join(conditions)}" if conditions else statement
 
 
 class QboClient:
@@ -351,11 +368,15 @@ class QboClient:
         )
 
 
-def _segment(entity: str) -> str:
-    """The URL path segment of an entity name: `BillPayment` → `billpayment`."""
+def _checked_entity(entity: str) -> str:
     if not _ENTITY.fullmatch(entity):
         raise ValueError(f"Entity names are spelled as in QBO, e.g. 'Item': got {entity!r}")
-    return entity.lower()
+    return entity
+
+
+def _segment(entity: str) -> str:
+    """The URL path segment of an entity name: `BillPayment` → `billpayment`."""
+    return _checked_entity(entity).lower()
 
 
 def _checked_request_id(request_id: str) -> str:

@@ -69,7 +69,7 @@ class Company:
         self.objects: dict[str, dict[str, dict]] = {e: {} for e in SPECS}
         self.deleted: dict[str, dict[str, dict]] = {e: {} for e in SPECS}
         self.counters: dict[str, int] = {e: 0 for e in SPECS}
-        self.doc_numbers: dict[str, int] = {}
+        self.sequences: dict[str, int] = {}  # DocNumbers, address ids
         self.names: dict[str, dict[str, str]] = {g: {} for g, _ in NAME_GROUPS.values()}
         self.links: dict[str, dict[str, float]] = {}  # "Invoice:5" -> {"Payment:9": 50.0}
         self.paid: dict[str, dict[str, float]] = {}  # the reverse: "Payment:9" -> {...}
@@ -94,10 +94,10 @@ class Company:
         """The company's current date."""
         return self.now().date()
 
-    def next_doc_number(self, entity: str) -> str:
-        """QBO's automatic DocNumber, counting from 1001."""
-        self.doc_numbers[entity] = self.doc_numbers.get(entity, 1000) + 1
-        return str(self.doc_numbers[entity])
+    def next_in(self, sequence: str, start: int = 1) -> str:
+        """The next number of a company-wide sequence (an entity's DocNumbers, address ids)."""
+        self.sequences[sequence] = self.sequences.get(sequence, start - 1) + 1
+        return str(self.sequences[sequence])
 
     def custom_fields(self) -> list[dict]:
         """The sales-form custom fields that Preferences turn on."""
@@ -296,7 +296,7 @@ class Company:
             "objects": self.objects,
             "deleted": self.deleted,
             "counters": self.counters,
-            "doc_numbers": self.doc_numbers,
+            "sequences": self.sequences,
             "links": self.links,
             "deposited": sorted(self.deposited),
             "responses": self.responses,
@@ -308,7 +308,7 @@ class Company:
         company = cls(data["realm_id"], data["name"], now)
         for key in ("objects", "deleted", "counters"):
             getattr(company, key).update(data[key])
-        company.doc_numbers = data["doc_numbers"]
+        company.sequences = data["sequences"]
         company.links = data["links"]
         company.deposited = set(data["deposited"])
         company.responses = data["responses"]

@@ -138,6 +138,16 @@ def ref(company: Company, value: object, entity: str, element: str, *, need: boo
     return {"value": ref_id, "name": target.get("FullyQualifiedName") or _label(target)}
 
 
+def _addresses(company: Company, obj: dict) -> None:
+    """QBO numbers every address it stores and geocodes it; the sandbox can't geocode."""
+    for key in ("BillAddr", "ShipAddr"):
+        if isinstance(obj.get(key), dict):
+            address = {"Id": company.next_in("Address", start=100), **obj[key]}
+            address.setdefault("Lat", "INVALID")
+            address.setdefault("Long", "INVALID")
+            obj[key] = address
+
+
 def _label(obj: dict) -> str:
     return obj.get("DisplayName") or obj.get("Name") or ""
 
@@ -284,6 +294,7 @@ def _display_name(obj: dict, old: dict | None) -> None:
 def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Customer: a DisplayName unique across customers and vendors; sub-customers are jobs."""
     _display_name(obj, old)
+    _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Customer:{obj_id}",
             "Another customer, vendor or employee is already using this name.")  # fmt: skip
     obj.setdefault("Taxable", True)
@@ -303,6 +314,7 @@ def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str)
 def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Vendor: a DisplayName unique across customers and vendors."""
     _display_name(obj, old)
+    _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Vendor:{obj_id}",
             "Another customer, vendor or employee is already using this name.")  # fmt: skip
     obj.setdefault("Balance", 0)
@@ -457,7 +469,7 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     if custom:
         obj.setdefault("CustomField", custom)
     if not obj.get("DocNumber"):
-        obj["DocNumber"] = company.next_doc_number(entity)
+        obj["DocNumber"] = company.next_in(entity, start=1001)
     total = _lines(company, obj, old, SALES_LINES)
     obj["Line"].append(
         {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
@@ -467,6 +479,7 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     for key in ("BillAddr", "ShipAddr"):
         if key not in obj and key in customer:
             obj[key] = customer[key]
+    _addresses(company, obj)
     obj["TotalAmt"] = total
     obj.setdefault("ApplyTaxAfterDiscount", False)
     obj.setdefault("PrintStatus", "NeedToPrint")

@@ -8,12 +8,15 @@ what it got outside the lock.
 from __future__ import annotations
 
 import copy
+import json
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 from integrations.sandbox import faults, query
 from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
@@ -628,3 +631,19 @@ def _spec_for_path(path: str, realm_id: str) -> Spec:
     if spec is None:
         raise faults.unsupported(f"/v3/company/{realm_id}/{path}")
     return spec
+
+
+def save_state(backend: Backend, path: Path) -> None:
+    """Write the sandbox's state to a JSON file, atomically."""
+    data = json.dumps(backend.dump())
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(data)
+    os.replace(temporary, path)
+
+
+def load_state(backend: Backend, path: Path) -> bool:
+    """Load a state file written by `save_state`; False if there is none."""
+    if not path.exists():
+        return False
+    backend.load(json.loads(path.read_text()))
+    return True

@@ -13,8 +13,10 @@ import socket
 import socketserver
 import sys
 import threading
+from pathlib import Path
 
-from integrations.sandbox.wsgi import DROP_KEY
+from integrations.sandbox.backend import Backend, save_state
+from integrations.sandbox.wsgi import DROP_KEY, SandboxApp
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +140,23 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> SandboxServe
     thread = threading.Thread(target=server.serve_forever, name="qbo-sandbox", daemon=True)
     thread.start()
     return server
+
+
+def serve(backend: Backend, host: str, port: int, state_file: Path | None, save_every: float):
+    """Serve until interrupted; with a state file, save it every `save_every` s and on exit."""
+    server = SandboxServer(SandboxApp(backend), host, port)
+    stop = threading.Event()
+
+    def keep_saving() -> None:
+        while not stop.wait(save_every):
+            save_state(backend, state_file)
+
+    if state_file is not None:
+        threading.Thread(target=keep_saving, name="qbo-sandbox-save", daemon=True).start()
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        server.server_close()
+        if state_file is not None:
+            save_state(backend, state_file)

@@ -1,0 +1,76 @@
+"""manage.py qbo_sandbox: serve the local QuickBooks Online sandbox (OAuth + v3 API)."""
+
+import signal
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from integrations.sandbox.backend import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_REALM_ID,
+    Backend,
+    Config,
+    load_state,
+)
+from integrations.sandbox.server import serve
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Serve the local QuickBooks Online sandbox: OAuth, the v3 API and /_sandbox/."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--seed", choices=["sample", "empty"], default="sample")
+        parser.add_argument("--items", type=int, default=0, help="generated items to add")
+        parser.add_argument("--latency-ms", type=int, default=0, help="delay of every API call")
+        parser.add_argument(
+            "--state-file",
+            type=Path,
+            help="load the state from this JSON file if present; save it periodically and on exit",
+        )
+        parser.add_argument("--save-every", type=float, default=30.0, help="seconds")
+        parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+        parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+        parser.add_argument("--access-token-ttl", type=int, default=3600, help="seconds")
+        parser.add_argument(
+            "--no-limits",
+            action="store_true",
+            help="turn off the 500/min, 10 concurrent and 40 batches/min limits",
+        )
+
+    def handle(self, *args, **options):
+        config = Config(
+            client_id=options["client_id"],
+            client_secret=options["client_secret"],
+            access_token_ttl=options["access_token_ttl"],
+            limits=not options["no_limits"],
+            latency_ms=options["latency_ms"],
+        )
+        backend = Backend(config)
+        state_file = options["state_file"]
+        if state_file and load_state(backend, state_file):
+            self.stdout.write(f"Loaded the sandbox state from {state_file}")
+        else:
+            backend.reset(seed=options["seed"], items=options["items"])
+        if state_file:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+        signal.signal(signal.SIGTERM, _interrupt)
+        base = f"http://{options['host']}:{options['port']}"
+        for realm_id, company in backend.companies.items():
+            self.stdout.write(f"Company {company.name!r}, realm id {realm_id}")
+        self.stdout.write(
+            f"QBO sandbox on {base}  (authorize {base}/connect/oauth2, "
+            f"API {base}/v3/company/{DEFAULT_REALM_ID}, control {base}/_sandbox/state)\n"
+            f"Client id {config.client_id!r}; limits {'on' if config.limits else 'off'}. "
+            "Ctrl-C stops it."
+        )
+        try:
+            serve(backend, options["host"], options["port"], state_file, options["save_every"])
+        except KeyboardInterrupt:
+            self.stdout.write("Stopped.")

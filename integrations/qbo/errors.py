@@ -58,7 +58,9 @@ class QboError(Exception):
 
     def __str__(self) -> str:
         text = self.message
-        if self.detail and self.detail != self.message:
+        if self.detail.startswith(self.message):
+            text = self.detail  # QBO often repeats the message at the start of the detail
+        elif self.detail:
             text = f"{text}: {self.detail}"
         facts = [
             f"{label} {value}"

@@ -1,0 +1,44 @@
+"""Helpers shared by the sandbox tests."""
+
+import pytest
+
+
+def fault_code(response) -> str:
+    """The code of the first error of a QBO fault response."""
+    return response.json()["Fault"]["Error"][0]["code"]
+
+
+@pytest.fixture
+def create(qbo_sandbox):
+    """POST an object and return it; fails the test unless QBO accepts it."""
+
+    def create(entity: str, body: dict, **params) -> dict:
+        response = qbo_sandbox.api("POST", entity.lower(), json=body, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()[entity]
+
+    return create
+
+
+@pytest.fixture
+def invoice(create):
+    """An invoice of 2 x 25.00 + 1 x 50.00 for customer 1 (Mary's Dispensary)."""
+    lines = [
+        {"DetailType": "SalesItemLineDetail",
+         "SalesItemLineDetail": {"ItemRef": {"value": "9"}, "Qty": 2, "UnitPrice": 25}},
+        {"Amount": 50, "DetailType": "SalesItemLineDetail",
+         "SalesItemLineDetail": {"ItemRef": {"value": "2"}}},
+    ]  # fmt: skip
+    return create("Invoice", {"CustomerRef": {"value": "1"}, "Line": lines})
+
+
+@pytest.fixture
+def bill(create):
+    """A bill of 120.00 from vendor 1 (Emerald Farms), one item line and one account line."""
+    lines = [
+        {"Amount": 100, "DetailType": "ItemBasedExpenseLineDetail",
+         "ItemBasedExpenseLineDetail": {"ItemRef": {"value": "9"}, "Qty": 10, "UnitPrice": 10}},
+        {"Amount": 20, "DetailType": "AccountBasedExpenseLineDetail",
+         "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "22"}}},
+    ]  # fmt: skip
+    return create("Bill", {"VendorRef": {"value": "1"}, "Line": lines})

@@ -1,0 +1,161 @@
+"""The sandbox's OAuth 2.0 endpoints behave as Intuit's do."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+REDIRECT = "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
+SCOPE = "com.intuit.quickbooks.accounting"
+
+
+def _authorize(sandbox, method="GET", **overrides):
+    params = {
+        "client_id": sandbox.client_id,
+        "response_type": "code",
+        "scope": SCOPE,
+        "redirect_uri": REDIRECT,
+        "state": "xyz",
+        **overrides,
+    }
+    url = sandbox.url("/connect/oauth2")
+    if method == "GET":
+        return sandbox.http.get(url, params=params)
+    return sandbox.http.post(url, data=params, allow_redirects=False)
+
+
+def _redirect_params(response) -> dict:
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT)
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def _token(sandbox, auth=None, **form):
+    auth = auth or (sandbox.client_id, sandbox.client_secret)
+    return sandbox.http.post(sandbox.url("/oauth2/v1/tokens/bearer"), data=form, auth=auth)
+
+
+def _connect(sandbox) -> dict:
+    code = _redirect_params(_authorize(sandbox, "POST", decision="connect"))["code"]
+    response = _token(sandbox, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_consent_page_names_the_company(qbo_sandbox):
+    """GET /connect/oauth2 shows a page naming the company, with Connect and Cancel."""
+    response = _authorize(qbo_sandbox)
+    assert response.status_code == 200
+    assert "Green Valley Distribution (Sandbox)" in response.text
+    assert "Connect" in response.text and "Cancel" in response.text
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"client_id": "someone-else"}, {"response_type": "token"}, {"scope": "openid"}, {"state": ""}],
+)
+def test_consent_page_refuses_a_bad_request(qbo_sandbox, overrides):
+    """An unknown client, a wrong response_type or scope, or no state gets an error page."""
+    response = _authorize(qbo_sandbox, **overrides)
+    assert response.status_code == 400
+    assert "Something went wrong" in response.text
+
+
+def test_connect_redirects_with_code_state_and_realm(qbo_sandbox):
+    """Connect redirects to redirect_uri with code, state and realmId."""
+    params = _redirect_params(_authorize(qbo_sandbox, "POST", decision="connect"))
+    assert params["state"] == "xyz"
+    assert params["realmId"] == qbo_sandbox.realm_id
+    assert params["code"]
+
+
+def test_cancel_redirects_with_access_denied(qbo_sandbox):
+    """Cancel redirects with error=access_denied and the state."""
+    params = _redirect_params(_authorize(qbo_sandbox, "POST", decision="cancel"))
+    assert params == {"error": "access_denied", "state": "xyz"}
+
+
+def test_code_exchange_answers_like_intuit_and_the_token_works(qbo_sandbox):
+    """The authorization_code grant answers Intuit's JSON, and the access token calls the API."""
+    tokens = _connect(qbo_sandbox)
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == 3600
+    assert tokens["x_refresh_token_expires_in"] > 0
+    response = qbo_sandbox.api("GET", "preferences", token=tokens["access_token"])
+    assert response.status_code == 200
+
+
+def test_a_code_works_only_once(qbo_sandbox):
+    """Replaying an authorization code gets invalid_grant."""
+    code = _redirect_params(_authorize(qbo_sandbox, "POST", decision="connect"))["code"]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    assert _token(qbo_sandbox, **form).status_code == 200
+    replay = _token(qbo_sandbox, **form)
+    assert (replay.status_code, replay.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_a_wrong_client_secret_is_invalid_client(qbo_sandbox):
+    """Other client credentials get 401 invalid_client."""
+    response = _token(qbo_sandbox, auth=(qbo_sandbox.client_id, "nope"), grant_type="x")
+    assert (response.status_code, response.json()) == (401, {"error": "invalid_client"})
+
+
+def test_refresh_rotates_the_refresh_token(qbo_sandbox):
+    """A refresh returns a new refresh token; the old one then gets invalid_grant."""
+    old = _connect(qbo_sandbox)["refresh_token"]
+    fresh = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=old)
+    assert fresh.status_code == 200
+    assert fresh.json()["refresh_token"] != old
+    again = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=old)
+    assert (again.status_code, again.json()) == (400, {"error": "invalid_grant"})
+    newest = fresh.json()["refresh_token"]
+    assert _token(qbo_sandbox, grant_type="refresh_token", refresh_token=newest).ok
+
+
+def test_revoke_kills_the_refresh_token_and_its_access_tokens(qbo_sandbox):
+    """After a revoke, the refresh token is invalid_grant and the access token gets 401."""
+    tokens = _connect(qbo_sandbox)
+    auth = (qbo_sandbox.client_id, qbo_sandbox.client_secret)
+    revoke_url = qbo_sandbox.url("/v2/oauth2/tokens/revoke")
+    response = qbo_sandbox.http.post(revoke_url, json={"token": tokens["refresh_token"]}, auth=auth)
+    assert response.status_code == 200
+    refresh = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refresh.json() == {"error": "invalid_grant"}
+    assert qbo_sandbox.api("GET", "item/1", token=tokens["access_token"]).status_code == 401
+
+
+def test_an_expired_access_token_gets_the_lowercase_401(qbo_sandbox):
+    """Past its lifetime, a token gets 401 with QBO's lowercase-key fault body."""
+    qbo_sandbox.configure(access_token_ttl=60)
+    token = qbo_sandbox.token()
+    assert qbo_sandbox.api("GET", "item/1").status_code == 200
+    qbo_sandbox.advance_clock(61)
+    response = qbo_sandbox.api("GET", "item/1", token=token)
+    assert response.status_code == 401
+    assert "invalid_token" in response.headers["WWW-Authenticate"]
+    error = response.json()["fault"]["error"][0]
+    assert error["code"] == "3200"
+    assert error["detail"].startswith("Token expired")
+
+
+def test_control_plane_expires_and_revokes_tokens(qbo_sandbox):
+    """Tests can expire every access token, or revoke a company's tokens outright."""
+    token = qbo_sandbox.token()
+    qbo_sandbox.expire_tokens()
+    assert qbo_sandbox.api("GET", "item/1", token=token).status_code == 401
+    tokens = qbo_sandbox.control("token")
+    qbo_sandbox.revoke_tokens()
+    refresh = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refresh.json() == {"error": "invalid_grant"}
+
+
+def test_no_token_is_401_and_another_company_is_403(qbo_sandbox):
+    """No bearer token gets 401; a token for another realm gets 403 AuthorizationFault 3100."""
+    bare = qbo_sandbox.http.get(qbo_sandbox.api_url() + "/item/1")
+    assert bare.status_code == 401
+    assert bare.json()["fault"]["type"] == "AUTHENTICATION"
+    qbo_sandbox.control("seed", realm_id="123145", company_name="Other Co (Sandbox)")
+    other = qbo_sandbox.api("GET", "item/1", token=qbo_sandbox.token("123145"))
+    assert other.status_code == 403
+    fault = other.json()["Fault"]
+    assert (fault["type"], fault["Error"][0]["code"]) == ("AuthorizationFault", "3100")

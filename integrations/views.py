@@ -2,7 +2,7 @@
 
 import logging
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -33,6 +33,8 @@ def _require_manage(request) -> None:
 def _context(request, **extra):
     connection = conn_services.connection_get()
     return {
+        # The admin's own context (site header, nav) so these pages sit inside the admin.
+        **admin.site.each_context(request),
         "connection": connection,
         "can_manage": request.user.has_perm(MANAGE_PERMISSION),
         "title": "QuickBooks Online",

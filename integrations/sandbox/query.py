@@ -108,7 +108,7 @@ class _Tokens:
         if token[1] != char:
             raise self.fail(token, f'"{char}"')
 
-    def integer(self, clause: str) -> int:
+    def integer(self) -> int:
         token = self.next("<INTEGER>")
         if token[0] != "num" or not token[1].isdigit():
             raise self.fail(token, "<INTEGER>")
@@ -131,7 +131,7 @@ def parse(
         raise faults.query_validation_error(f"invalid context declaration: {name}")
     query = Query(entity=entity, count=count)
     known = fields_of(entity)
-    query.fields = [_field_path(f, entity, known)[0] for f in selected]
+    query.fields = [_field_path(f, entity, known)[1] for f in selected]
     while (token := tokens.peek()) is not None:
         word = tokens.peek_word()
         tokens.index += 1
@@ -142,9 +142,9 @@ def parse(
                 tokens.keyword("BY")
             query.order = _order(tokens, entity, known)
         elif word == "STARTPOSITION":
-            query.start = max(1, tokens.integer(word))
+            query.start = max(1, tokens.integer())
         elif word == "MAXRESULTS":
-            query.max_results = min(MAX_RESULTS, tokens.integer(word))
+            query.max_results = min(MAX_RESULTS, tokens.integer())
         else:
             raise tokens.fail(token, '"WHERE", "ORDERBY", "STARTPOSITION", "MAXRESULTS", <EOF>')
     return query

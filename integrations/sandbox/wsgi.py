@@ -203,7 +203,9 @@ class SandboxApp:
         realm_id, _, rest = request.path[len(API_PREFIX) :].partition("/")
         segments = [s for s in rest.split("/") if s]
         entity, operation = _classify(request, segments)
-        entry.update(realm_id=realm_id, entity=entity, operation=operation)
+        asked = request.query.get("minorversion", "")
+        served = max(75, int(asked)) if asked.isdigit() else 75  # QBO no longer serves < 75
+        entry.update(realm_id=realm_id, entity=entity, operation=operation, minorversion=served)
         rule = control.take_rule(self.backend, request, entity, operation)
         if rule and rule.get("delay_ms"):
             time.sleep(rule["delay_ms"] / 1000)

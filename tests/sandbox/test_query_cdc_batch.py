@@ -191,3 +191,10 @@ def test_batch_takes_at_most_30_operations(qbo_sandbox):
     response = qbo_sandbox.api("POST", "batch", json={"BatchItemRequest": items})
     assert response.status_code == 400
     assert "Fault" in response.json()
+
+
+def test_select_named_fields_answers_sparse_objects(qbo_sandbox):
+    """SELECT Name, Sku returns just those fields (plus Id, SyncToken, MetaData), sparse."""
+    row = qbo_sandbox.query("SELECT Name, Sku FROM Item WHERE Sku = 'BD-35'")["Item"][0]
+    assert set(row) == {"Name", "Sku", "Id", "SyncToken", "MetaData", "domain", "sparse"}
+    assert row["sparse"] is True

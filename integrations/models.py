@@ -3,8 +3,11 @@
 Models hold fields and rules of shape only; syncing lives in the services.
 """
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from integrations.fields import EncryptedTextField
 
@@ -267,3 +270,60 @@ class SyncRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class SyncJob(models.Model):
+    """The outbox: one row per record that must reach QBO, written with the record itself.
+
+    `revision` counts the saves of the record; a run remembers the revision it pushed, so a save
+    that lands while the push is in flight sends the job round again instead of being lost.
+    """
+
+    class Action(models.TextChoices):
+        UPSERT = "upsert", "Create or update"
+        DELETE = "delete", "Delete"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Synced"
+        FAILED = "failed", "Failed"
+        PAUSED = "paused", "Paused (reconnect to QuickBooks)"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    record = GenericForeignKey("content_type", "object_id")
+    label = models.CharField(max_length=255, help_text="The record, as people know it.")
+    qbo_entity = models.CharField("QBO entity", max_length=40)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.UPSERT)
+    # Kept on the job so a delete can still reach QBO after the record is gone here.
+    qbo_id = models.CharField("QBO id", max_length=32, blank=True)
+    sync_token = models.CharField(max_length=32, blank=True)
+    request_id = models.CharField(max_length=50)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    priority = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower runs first: names, then documents, then payments."
+    )
+    revision = models.PositiveIntegerField(default=1)
+    claimed_revision = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_code = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "QuickBooks sync job"
+        ordering = ["priority", "next_attempt_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="syncjob_one_per_record"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "priority", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.label} → QBO {self.qbo_entity} ({self.status})"

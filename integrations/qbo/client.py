@@ -284,7 +284,7 @@ class QboClient:
         if raw_body is not None:
             data, content_type = raw_body.encode(), "application/text"
         else:
-            data = json.dumps(body).encode() if body is not None else None
+            data = json.dumps(body, default=_json_number).encode() if body is not None else None
             content_type = "application/json"
 
         token = self._tokens.access_token()
@@ -372,6 +372,13 @@ def _checked_entity(entity: str) -> str:
     if not _ENTITY.fullmatch(entity):
         raise ValueError(f"Entity names are spelled as in QBO, e.g. 'Item': got {entity!r}")
     return entity
+
+
+def _json_number(value: Any) -> float:
+    """Money goes out as a JSON number; a float carries 2–4 decimal places exactly."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _segment(entity: str) -> str:

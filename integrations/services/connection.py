@@ -7,8 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from integrations.models import QboConnection
+from integrations.models import QboConnection, SyncJob
 from integrations.qbo import oauth
 from integrations.qbo.client import QboClient
 from integrations.qbo.config import QboConfig
@@ -121,6 +122,7 @@ def connection_connect(*, code: str, realm_id: str) -> QboConnection:
         connection.connected_at = now
         _store_tokens(connection, tokens, now)
         connection.save()
+        _resume_paused_pushes()
     logger.info("Connected to QuickBooks realm %s", realm_id)
     return connection
 
@@ -157,8 +159,12 @@ def connection_refresh_tokens(*, rejected_token: str | None = None, force: bool 
     )
 
 
+@transaction.atomic
 def connection_mark_expired() -> None:
-    """The refresh token is dead: keep the company and settings, drop the tokens."""
+    """The refresh token is dead: keep the company, settings and waiting pushes; drop tokens."""
+    SyncJob.objects.filter(status=SyncJob.Status.PENDING).update(
+        status=SyncJob.Status.PAUSED, updated_at=timezone.now()
+    )
     QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(
         status=QboConnection.Status.EXPIRED,
         access_token="",
@@ -187,6 +193,17 @@ def connection_disconnect() -> QboConnection:
     connection.save()
     logger.info("Disconnected from QuickBooks realm %s", connection.realm_id)
     return connection
+
+
+def _resume_paused_pushes() -> None:
+    """After a reconnect, whatever waited is due again; the sweeper is kicked at once."""
+    resumed = SyncJob.objects.filter(status=SyncJob.Status.PAUSED).update(
+        status=SyncJob.Status.PENDING, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
+    if resumed:
+        transaction.on_commit(
+            lambda: async_task("integrations.tasks.sync_jobs_drain_task", task_name="qbo-drain")
+        )
 
 
 _TOKEN_FIELDS = [

@@ -1,0 +1,343 @@
+"""The outbox: record what must reach QBO with the record, then push it, once, in order.
+
+Writing a job happens inside the caller's transaction; pushing happens in a django-q task,
+outside any transaction, with the job's stable `requestid`, so a retried create is never
+doubled and a crash between commit and enqueue is picked up by the minute sweeper.
+"""
+
+import logging
+import random
+import uuid
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from integrations.models import QboConnection, SyncJob
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError, QboStaleObjectError
+from integrations.services.connection import QboNotConnectedError, qbo_client
+from integrations.sync_registry import PushContext, PushRefused, sync_adapter_for
+
+logger = logging.getLogger(__name__)
+
+LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
+# A running job whose worker died is handed out again after this long.
+STALE_RUN = timedelta(minutes=10)
+MAX_RETRIABLE_ATTEMPTS = 10
+BACKOFF_BASE_SECONDS = 15
+BACKOFF_CAP_SECONDS = 3600
+
+
+class DependencyNotSynced(Exception):
+    """A record this one references could not be pushed first."""
+
+
+def _new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _connection_status() -> str | None:
+    return (
+        QboConnection.objects.filter(id=QboConnection.SINGLETON_ID)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def sync_job_record(*, record: models.Model) -> SyncJob | None:
+    """Write or refresh the record's job in the current transaction, and enqueue it on commit."""
+    status = _connection_status()
+    if status not in LIVE_STATUSES:
+        return None  # records saved before the connection existed wait until saved again
+    adapter = sync_adapter_for(type(record))
+    content_type = ContentType.objects.get_for_model(record)
+    initial = (
+        SyncJob.Status.PAUSED
+        if status == QboConnection.Status.EXPIRED
+        else (SyncJob.Status.PENDING)
+    )
+    job, created = SyncJob.objects.get_or_create(
+        content_type=content_type,
+        object_id=str(record.pk),
+        defaults={
+            "label": adapter.label(record),
+            "qbo_entity": adapter.entity,
+            "priority": adapter.priority,
+            "request_id": _new_request_id(),
+            "status": initial,
+        },
+    )
+    if not created:
+        # A finished job starts a new change with a new requestid; an unfinished one keeps its
+        # id, so a create that QBO already made is answered, not repeated.
+        finished = job.status in (SyncJob.Status.SUCCEEDED, SyncJob.Status.FAILED)
+        SyncJob.objects.filter(pk=job.pk).update(
+            action=SyncJob.Action.UPSERT,
+            label=adapter.label(record),
+            revision=F("revision") + 1,
+            status=job.status if job.status == SyncJob.Status.RUNNING else initial,
+            request_id=_new_request_id() if finished else job.request_id,
+            attempts=0 if finished else job.attempts,
+            next_attempt_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    if initial == SyncJob.Status.PENDING:
+        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+    return job
+
+
+def sync_job_record_delete(*, record: models.Model) -> None:
+    """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job."""
+    content_type = ContentType.objects.get_for_model(record)
+    jobs = SyncJob.objects.filter(content_type=content_type, object_id=str(record.pk))
+    status = _connection_status()
+    if not record.qbo_id or status not in LIVE_STATUSES:
+        jobs.delete()
+        return
+    adapter = sync_adapter_for(type(record))
+    initial = (
+        SyncJob.Status.PAUSED
+        if status == QboConnection.Status.EXPIRED
+        else (SyncJob.Status.PENDING)
+    )
+    job, _ = SyncJob.objects.update_or_create(
+        content_type=content_type,
+        object_id=str(record.pk),
+        defaults={
+            "label": adapter.label(record),
+            "qbo_entity": adapter.entity,
+            "priority": adapter.priority,
+            "action": SyncJob.Action.DELETE,
+            "qbo_id": record.qbo_id,
+            "sync_token": record.sync_token,
+            "request_id": _new_request_id(),
+            "status": initial,
+            "attempts": 0,
+            "next_attempt_at": timezone.now(),
+            "last_error": "",
+            "last_error_code": "",
+        },
+    )
+    if initial == SyncJob.Status.PENDING:
+        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+
+
+def sync_job_enqueue(*, job_id: int) -> None:
+    """Hand a job to the django-q workers."""
+    async_task("integrations.tasks.sync_job_run_task", job_id, task_name=f"qbo-push-{job_id}")
+
+
+def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
+    """Claim a due job, push it outside any transaction, and record what QBO answered."""
+    job = _claim(job_id)
+    if job is None:
+        return None  # another worker has it, or it is not due
+    try:
+        client = client or qbo_client()
+        result = _push(job, client)
+    except QboNotConnectedError as exc:
+        return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc))
+    except PushRefused as exc:
+        return _finish(job, status=SyncJob.Status.FAILED, error=str(exc))
+    except DependencyNotSynced as exc:
+        status = SyncJob.Status.PENDING
+        if job.attempts >= MAX_RETRIABLE_ATTEMPTS:
+            status = SyncJob.Status.FAILED
+        return _finish(job, status=status, error=str(exc))
+    except QboError as exc:
+        if exc.retriable and job.attempts < MAX_RETRIABLE_ATTEMPTS:
+            return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
+        return _finish(job, status=SyncJob.Status.FAILED, error=_readable(exc), exc=exc)
+    return _succeed(job, result)
+
+
+def sync_jobs_drain(*, limit: int = 500) -> int:
+    """Run due pending jobs in dependency order, and hand back jobs whose worker died."""
+    SyncJob.objects.filter(
+        status=SyncJob.Status.RUNNING, started_at__lt=timezone.now() - STALE_RUN
+    ).update(status=SyncJob.Status.PENDING, updated_at=timezone.now())
+    due = SyncJob.objects.filter(
+        status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("pk", flat=True)[:limit]
+    ran = 0
+    for job_id in list(due):
+        if sync_job_run(job_id=job_id) is not None:
+            ran += 1
+    return ran
+
+
+def sync_jobs_retry(*, job_ids: list[int] | None = None) -> int:
+    """The user asked again: failed jobs (all, or these) are due now with a clean slate."""
+    jobs = SyncJob.objects.filter(status=SyncJob.Status.FAILED)
+    if job_ids is not None:
+        jobs = jobs.filter(pk__in=job_ids)
+    ids = list(jobs.values_list("pk", flat=True))
+    SyncJob.objects.filter(pk__in=ids).update(
+        status=SyncJob.Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    for job_id in ids:
+        transaction.on_commit(lambda job_id=job_id: sync_job_enqueue(job_id=job_id))
+    return len(ids)
+
+
+def _claim(job_id: int) -> SyncJob | None:
+    now = timezone.now()
+    claimed = SyncJob.objects.filter(
+        pk=job_id, status=SyncJob.Status.PENDING, next_attempt_at__lte=now
+    ).update(
+        status=SyncJob.Status.RUNNING,
+        started_at=now,
+        attempts=F("attempts") + 1,
+        claimed_revision=F("revision"),
+        updated_at=now,
+    )
+    return SyncJob.objects.get(pk=job_id) if claimed else None
+
+
+def _push(job: SyncJob, client: QboClient) -> dict | None:
+    model = job.content_type.model_class()
+    adapter = sync_adapter_for(model)
+    if job.action == SyncJob.Action.DELETE:
+        return _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
+    record = model._default_manager.filter(pk=job.object_id).first()
+    if record is None:
+        return None  # deleted before it was pushed: nothing to do in QBO
+    if not adapter.wants_push(record):
+        if record.qbo_id:
+            _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
+            _store_identity(model, record.pk, "", "")
+        return None
+    for dependency in adapter.dependencies(record):
+        if not dependency.qbo_id:
+            _push_dependency(dependency)
+    record = model._default_manager.get(pk=record.pk)  # dependencies may have added ids
+    context = PushContext(
+        connection=QboConnection.objects.select_related(
+            "default_income_account",
+            "default_expense_account",
+            "sales_deposit_account",
+            "purchase_deposit_account",
+        ).get()
+    )
+    body = adapter.payload(record, context=context)
+    if not record.qbo_id:
+        return client.create(adapter.entity, body, request_id=job.request_id)
+    return _update_with_stale_retry(
+        client, adapter.entity, body, record.qbo_id, record.sync_token, job.request_id
+    )
+
+
+def _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id) -> dict:
+    payload = {**body, "Id": qbo_id, "SyncToken": sync_token}
+    try:
+        return client.update(entity, payload, request_id=request_id)
+    except QboStaleObjectError:
+        # Someone changed it in QBO since our last write: take their SyncToken, send ours once.
+        current = client.read(entity, qbo_id)
+        payload["SyncToken"] = current["SyncToken"]
+        return client.update(entity, payload, request_id=f"{request_id[:40]}-stale")
+
+
+def _push_delete(job, adapter, client, qbo_id: str, sync_token: str) -> None:
+    if adapter.delete_mode == "inactivate":
+        _update_with_stale_retry(
+            client, adapter.entity, {"Active": False}, qbo_id, sync_token, job.request_id
+        )
+        return None
+    client.delete(adapter.entity, qbo_id, sync_token, request_id=job.request_id)
+    return None
+
+
+def _push_dependency(record: models.Model) -> None:
+    job = _job_for(record) or sync_job_record(record=record)
+    if job is None:
+        raise DependencyNotSynced(f"{record} cannot reach QuickBooks: there is no connection.")
+    SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.FAILED).update(
+        status=SyncJob.Status.PENDING, next_attempt_at=timezone.now()
+    )
+    sync_job_run(job_id=job.pk)
+    record.refresh_from_db(fields=["qbo_id"])
+    if not record.qbo_id:
+        job.refresh_from_db()
+        reason = job.last_error or "it is still being pushed"
+        raise DependencyNotSynced(f"Waiting for {record} to reach QuickBooks: {reason}")
+
+
+def _job_for(record: models.Model) -> SyncJob | None:
+    return SyncJob.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
+    ).first()
+
+
+def _store_identity(model, pk, qbo_id: str, sync_token: str) -> None:
+    # A queryset update: saving the record would fire its signal and queue it again.
+    model._default_manager.filter(pk=pk).update(qbo_id=qbo_id, sync_token=sync_token)
+
+
+@transaction.atomic
+def _succeed(job: SyncJob, result: dict | None) -> SyncJob:
+    model = job.content_type.model_class()
+    if result is not None:
+        _store_identity(model, job.object_id, str(result["Id"]), str(result.get("SyncToken", "")))
+    job = SyncJob.objects.select_for_update().get(pk=job.pk)
+    now = timezone.now()
+    if job.revision > job.claimed_revision and job.action == SyncJob.Action.UPSERT:
+        # Saved again while we pushed: send the newer version too, as an update.
+        job.status = SyncJob.Status.PENDING
+        job.request_id = _new_request_id()
+        job.attempts = 0
+        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+    else:
+        job.status = SyncJob.Status.SUCCEEDED
+        job.succeeded_at = now
+    if result is not None:
+        job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
+    job.last_error = job.last_error_code = ""
+    job.next_attempt_at = now
+    job.save()
+    return job
+
+
+def _finish(job: SyncJob, *, status: str, error: str, exc: QboError | None = None) -> SyncJob:
+    update = {
+        "status": status,
+        "last_error": error,
+        "last_error_code": getattr(exc, "code", "") or "",
+        "updated_at": timezone.now(),
+    }
+    if status == SyncJob.Status.PENDING:
+        update["next_attempt_at"] = timezone.now() + _backoff(job.attempts, exc)
+    SyncJob.objects.filter(pk=job.pk).update(**update)
+    logger.warning("QBO push of %s: %s (%s)", job.label, status, error)
+    job.refresh_from_db()
+    return job
+
+
+def _backoff(attempts: int, exc: QboError | None) -> timedelta:
+    retry_after = getattr(exc, "retry_after", None)
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    seconds = max(retry_after or 0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+    return timedelta(seconds=seconds)
+
+
+ADVICE = {
+    "6240": "Another QuickBooks record already has this name: rename one of them.",
+    "610": "A referenced QuickBooks record was deleted or made inactive: pick another one.",
+    "2500": "A referenced QuickBooks record does not exist: refresh from QuickBooks and remap.",
+    "6540": "The payment was deposited in QuickBooks: undo the deposit there first.",
+    "6000": "QuickBooks refused the record: fix it as the message says, then retry.",
+}
+
+
+def _readable(exc: QboError) -> str:
+    advice = ADVICE.get(str(exc.code or ""), "")
+    if exc.retriable:
+        advice = "QuickBooks is busy or unreachable; this is retried automatically."
+    return f"{exc}. {advice}".strip()

@@ -1,0 +1,73 @@
+"""The protocol a record must speak to be pushed to QBO, and the registry of who speaks it.
+
+`integrations` knows only this protocol; each app registers adapters for its own models, so a
+sales record knows how to become a QBO payload and `integrations` never imports `sales`.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from integrations.models import QboConnection
+
+# Dependency order: names first, then documents, then what pays or credits them.
+PRIORITY_NAME, PRIORITY_DOCUMENT, PRIORITY_PAYMENT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What payload builders may consult: the connection's key accounts and class tracking."""
+
+    connection: QboConnection
+
+
+class PushRefused(Exception):
+    """The record cannot be sent as it is; the message tells the user what to fix."""
+
+
+class QboSyncAdapter:
+    """How one model maps to one QBO entity. Subclasses set `entity` and build payloads."""
+
+    entity: str = ""
+    priority: int = PRIORITY_DOCUMENT
+    # How a delete here reaches QBO: name lists are inactivated, transactions deleted.
+    delete_mode: str = "delete"
+
+    def label(self, record: models.Model) -> str:
+        """How people know the record (kept on the job after a delete)."""
+        return str(record)[:255]
+
+    def wants_push(self, record: models.Model) -> bool:
+        """Whether the record belongs in QBO now; a pushed record that stops wanting is deleted."""
+        return True
+
+    def dependencies(self, record: models.Model) -> list[models.Model]:
+        """Records that must exist in QBO before this one can reference them."""
+        return []
+
+    def payload(self, record: models.Model, *, context: PushContext) -> dict[str, Any]:
+        """The full QBO body for a create (without Id and SyncToken)."""
+        raise NotImplementedError
+
+
+_adapters: dict[type[models.Model], QboSyncAdapter] = {}
+
+
+def sync_adapter_register(model: type[models.Model], adapter: QboSyncAdapter) -> None:
+    """Push `model` to QBO through `adapter`, and listen for its saves and deletes."""
+    # Imported here: the receivers reach the outbox services, which read this registry.
+    from integrations.signals import outbox_signals_connect
+
+    _adapters[model] = adapter
+    outbox_signals_connect(model)
+
+
+def sync_adapter_for(model: type[models.Model]) -> QboSyncAdapter:
+    """The adapter registered for `model` (KeyError if it is not synced)."""
+    return _adapters[model]
+
+
+def synced_models() -> list[type[models.Model]]:
+    """Every model that is pushed to QBO."""
+    return list(_adapters)

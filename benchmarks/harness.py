@@ -1,0 +1,109 @@
+"""What every product benchmark needs: Django on a throwaway database, a sandbox, a connection.
+
+    env = bench_environment(items=50_000)   # before importing any model
+    ...
+    env.close()
+
+DATABASE_URL is honoured (point it at PostgreSQL to measure there); otherwise a fresh SQLite
+file in a temporary directory is used. The sandbox runs in a thread of this process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class BenchEnvironment:
+    sandbox_url: str
+    backend: object
+    server: object
+    env: dict[str, str] = field(default_factory=dict)
+    tmp: tempfile.TemporaryDirectory | None = None
+
+    def close(self) -> None:
+        """Stop the sandbox and remove the temporary database."""
+        self.server.shutdown()
+        self.server.server_close()
+        if self.tmp:
+            self.tmp.cleanup()
+
+
+def bench_environment(
+    *, items: int = 0, limits: bool = False, latency_ms: int = 0, connect: bool = True
+) -> BenchEnvironment:
+    """Start the sandbox, set up Django against it, migrate, and (optionally) connect."""
+    from integrations.sandbox.backend import Backend, Config
+    from integrations.sandbox.server import start_in_thread
+    from integrations.sandbox.wsgi import SandboxApp
+
+    backend = Backend(Config(limits=limits, latency_ms=latency_ms))
+    backend.reset(items=items)
+    server = start_in_thread(SandboxApp(backend))
+    tmp = None
+    if "DATABASE_URL" not in os.environ:
+        tmp = tempfile.TemporaryDirectory(prefix="distru-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "distru_qbo.settings",
+        "QBO_ENVIRONMENT": "local",
+        "QBO_SANDBOX_URL": server.url,
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+    }
+    os.environ.update(env)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    bench = BenchEnvironment(server.url, backend, server, env={**os.environ, **env}, tmp=tmp)
+    if connect:
+        _connect(backend)
+    return bench
+
+
+def _connect(backend) -> None:
+    """Connect with minted tokens, import the chart and classes, choose the key accounts."""
+    from django.utils import timezone
+
+    from integrations.models import QboAccount, QboConnection
+    from integrations.sandbox.backend import DEFAULT_REALM_ID
+    from integrations.services.mirror import company_mirror_refresh
+
+    config = backend.config
+    tokens = backend.oauth.mint(DEFAULT_REALM_ID, config.access_token_ttl, config.refresh_token_ttl)
+    QboConnection.objects.update_or_create(
+        id=QboConnection.SINGLETON_ID,
+        defaults={
+            "realm_id": DEFAULT_REALM_ID,
+            "status": QboConnection.Status.CONNECTED,
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "access_token_expires_at": timezone.now() + timedelta(hours=1),
+            "connected_at": timezone.now(),
+        },
+    )
+    company_mirror_refresh()
+    first = QboAccount.objects.filter(active=True).order_by("qbo_id")
+    QboConnection.objects.update(
+        default_income_account=first.filter(account_type="Income").first(),
+        default_expense_account=first.filter(account_type="Cost of Goods Sold").first(),
+        sales_deposit_account=first.filter(account_type="Bank").first(),
+        purchase_deposit_account=first.filter(account_type="Bank").first(),
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` percentile (0–1) of `values`, nearest-rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]

@@ -1,6 +1,16 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
+from integrations.admin_forms import QboItemAdminForm
+from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
+
+# The reverse relations of Product's Sales and Purchase items: integrations may not import
+# products, so the product side is reached only through these.
+PRODUCT_MAPPINGS = ("sales_products", "purchase_products")
+MAPPED_PRODUCTS_SHOWN = 20
 
 
 @admin.register(QboConnection)
@@ -48,14 +58,69 @@ class QboAccountAdmin(admin.ModelAdmin):
 
 @admin.register(QboClass)
 class QboClassAdmin(admin.ModelAdmin):
+    """A read-only mirror: classes are created in QuickBooks and arrive with the sync."""
+
     list_display = ["name", "fully_qualified_name", "parent", "active", "qbo_id"]
     list_filter = ["active"]
     search_fields = ["name", "fully_qualified_name", "qbo_id"]
     list_select_related = ["parent"]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def mapped_products_by_side(item: QboItem) -> list:
+    """One line per side the item is mapped on, such as "Sales item of 2 products: A, B".
+
+    Each product links to its change page; past MAPPED_PRODUCTS_SHOWN, a link opens them all.
+    """
+    lines = []
+    for accessor in PRODUCT_MAPPINGS:
+        relation = QboItem._meta.get_field(accessor)
+        shown = list(getattr(item, accessor).all()[: MAPPED_PRODUCTS_SHOWN + 1])
+        if not shown:
+            continue
+        more = ""
+        if len(shown) > MAPPED_PRODUCTS_SHOWN:
+            shown = shown[:MAPPED_PRODUCTS_SHOWN]
+            total = getattr(item, accessor).count()
+            changelist = reverse(
+                f"admin:{relation.related_model._meta.app_label}_"
+                f"{relation.related_model._meta.model_name}_changelist"
+            )
+            query = urlencode({f"{relation.field.name}__id__exact": item.pk})
+            more = format_html(
+                ' and <a href="{}?{}">{} more</a>', changelist, query, total - len(shown)
+            )
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse(
+                        f"admin:{product._meta.app_label}_{product._meta.model_name}_change",
+                        args=[product.pk],
+                    ),
+                    product,
+                )
+                for product in shown
+            ),
+        )
+        lines.append(
+            format_html("{} of: {}{}", relation.field.verbose_name.capitalize(), links, more)
+        )
+    return lines
+
 
 @admin.register(QboItem)
 class QboItemAdmin(admin.ModelAdmin):
+    form = QboItemAdminForm
     list_display = [
         "name",
         "type",
@@ -70,5 +135,57 @@ class QboItemAdmin(admin.ModelAdmin):
     list_filter = ["type", "origin", "active", "qbo_class"]
     search_fields = ["name", "sku", "description", "qbo_id"]
     list_select_related = ["qbo_class"]
-    readonly_fields = ["qbo_id", "sync_token", "origin", "created_at", "updated_at"]
+    readonly_fields = [
+        "mapped_products",
+        "qbo_id",
+        "sync_token",
+        "origin",
+        "created_at",
+        "updated_at",
+    ]
     autocomplete_fields = ["income_account", "expense_account"]
+
+    def get_fieldsets(self, request, obj=None):
+        mapped = [("Mapped products", {"fields": ["mapped_products"]})] if obj else []
+        return [
+            (None, {"fields": ["name", "type", "sku", "description", "active"]}),
+            *mapped,
+            ("Sales", {"fields": ["unit_price", "income_account"]}),
+            ("Purchasing", {"fields": ["purchase_cost", "expense_account"]}),
+            (
+                "QuickBooks",
+                {"fields": ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]},
+            ),
+            # Last: a class is optional, and only companies that track classes set one.
+            ("Class", {"fields": ["qbo_class"]}),
+        ]
+
+    @admin.display(description="Products")
+    def mapped_products(self, item):
+        lines = mapped_products_by_side(item)
+        if not lines:
+            return "No product is mapped to this item."
+        return format_html(
+            "{}<p>Check these products before you inactivate this item in QuickBooks: the next "
+            "sync unmaps them, and they fall back to {} on invoices and {} on bills.</p>",
+            format_html_join("", "<p>{}</p>", ((line,) for line in lines)),
+            DEFAULT_SALES_ITEM_NAME,
+            DEFAULT_PURCHASE_ITEM_NAME,
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Mapping a product to an inactive item would only be undone by the next sync.
+        if getattr(request.resolver_match, "url_name", None) == "autocomplete":
+            queryset = queryset.filter(active=True)
+        return queryset, may_have_duplicates
+
+    def get_deleted_objects(self, objs, request):
+        """Name, per item, the products that keep it from being deleted."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = []
+            for item in objs:
+                if lines := mapped_products_by_side(item):
+                    protected += [item, lines]
+        return deleted, model_count, perms_needed, protected

@@ -1,0 +1,95 @@
+"""Deleting a QBO item that products are mapped to is refused, singly and in bulk."""
+
+import pytest
+from django.contrib.admin import helpers
+from django.urls import reverse
+
+from integrations.models import QboItem
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST_URL = reverse("admin:integrations_qboitem_changelist")
+
+
+def _delete_url(item):
+    return reverse("admin:integrations_qboitem_delete", args=[item.pk])
+
+
+def _bulk_delete(client, items, *, confirmed):
+    data = {
+        "action": "delete_selected",
+        helpers.ACTION_CHECKBOX_NAME: [item.pk for item in items],
+    }
+    if confirmed:
+        data["post"] = "yes"
+    return client.post(CHANGELIST_URL, data)
+
+
+@pytest.fixture
+def mapped_item():
+    item = factories.QboItemFactory(name="Flower Sales")
+    factories.ProductFactory(name="Sour Diesel 3.5g", sales_qbo_item=item)
+    factories.ProductFactory(name="Gelato Cart 1g", purchase_qbo_item=item)
+    return item
+
+
+def _assert_lists_the_products(html):
+    assert "products are mapped to" in html
+    assert "Sales item of: <a href=" in html and "Sour Diesel 3.5g" in html
+    assert "Purchase item of: <a href=" in html and "Gelato Cart 1g" in html
+
+
+def test_the_delete_page_of_a_mapped_item_refuses_and_lists_its_products(admin_client, mapped_item):
+    html = admin_client.get(_delete_url(mapped_item)).content.decode()
+
+    assert "“Flower Sales” cannot be deleted: products are mapped to it." in html
+    _assert_lists_the_products(html)
+    assert 'name="post"' not in html
+
+
+def test_confirming_the_delete_of_a_mapped_item_keeps_it_and_its_mappings(
+    admin_client, mapped_item
+):
+    response = admin_client.post(_delete_url(mapped_item), {"post": "yes"})
+
+    _assert_lists_the_products(response.content.decode())
+    assert QboItem.objects.filter(pk=mapped_item.pk).exists()
+    assert mapped_item.sales_products.count() == mapped_item.purchase_products.count() == 1
+
+
+def test_bulk_delete_with_a_mapped_item_refuses_and_names_its_products(admin_client, mapped_item):
+    unmapped = factories.QboItemFactory()
+
+    html = _bulk_delete(admin_client, [mapped_item, unmapped], confirmed=False).content.decode()
+
+    assert "None of the selected QBO items can be deleted" in html
+    assert "<li>Flower Sales" in html
+    _assert_lists_the_products(html)
+
+
+def test_confirming_a_bulk_delete_with_a_mapped_item_deletes_nothing(admin_client, mapped_item):
+    unmapped = factories.QboItemFactory()
+
+    response = _bulk_delete(admin_client, [mapped_item, unmapped], confirmed=True)
+
+    _assert_lists_the_products(response.content.decode())
+    assert QboItem.objects.filter(pk__in=[mapped_item.pk, unmapped.pk]).count() == 2
+
+
+def test_an_unmapped_item_is_deleted_singly(admin_client):
+    item = factories.QboItemFactory()
+
+    response = admin_client.post(_delete_url(item), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not QboItem.objects.filter(pk=item.pk).exists()
+
+
+def test_unmapped_items_are_deleted_in_bulk(admin_client):
+    items = factories.QboItemFactory.create_batch(2)
+
+    response = _bulk_delete(admin_client, items, confirmed=True)
+
+    assert response.status_code == 302
+    assert not QboItem.objects.exists()

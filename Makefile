@@ -36,6 +36,7 @@ lint: install ## ruff, Django's checks and the migrations check
 bench: install ## Run the benchmarks and print their figures
 	$(PY) benchmarks/sandbox_bench.py
 	$(PY) benchmarks/push_bench.py
+	$(PY) benchmarks/admin_bench.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache .ruff_cache

@@ -1,6 +1,55 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
+from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
+from products.forms import ProductMappingForm
 from products.models import Product
+from products.selectors import products_fully_mapped, products_without_mapping
+from products.services import product_mapping_bulk_update
+
+BULK_UPDATE_SAMPLE_SIZE = 10
+
+
+def _mapping_column(field_name: str, default_name: str):
+    """A changelist column: the product's item on one side, or the default it falls back to."""
+    label = Product._meta.get_field(field_name).verbose_name
+
+    @admin.display(description=label, ordering=f"{field_name}__name")
+    def column(product):
+        item = getattr(product, field_name)
+        if item is None:
+            return format_html('<span class="quiet">{} (default)</span>', default_name)
+        return item.name
+
+    # Names the column's CSS class, as a field of the same name would.
+    column.__name__ = field_name
+    return column
+
+
+class QboMappingFilter(admin.SimpleListFilter):
+    """Products by QBO mapping: mapped on both sides, or falling back to a default on one."""
+
+    title = "QuickBooks mapping"
+    parameter_name = "qbo_mapping"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mapped", "Mapped"),
+            ("sales_unmapped", f"Sales unmapped (uses {DEFAULT_SALES_ITEM_NAME})"),
+            ("purchase_unmapped", f"Purchase unmapped (uses {DEFAULT_PURCHASE_ITEM_NAME})"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "mapped":
+                return products_fully_mapped(products=queryset)
+            case "sales_unmapped":
+                return products_without_mapping(side="sales", products=queryset)
+            case "purchase_unmapped":
+                return products_without_mapping(side="purchase", products=queryset)
+        return queryset
 
 
 @admin.register(Product)
@@ -12,15 +61,72 @@ class ProductAdmin(admin.ModelAdmin):
         "unit_price",
         "unit_cost",
         "active",
-        "sales_qbo_item",
-        "purchase_qbo_item",
+        _mapping_column("sales_qbo_item", DEFAULT_SALES_ITEM_NAME),
+        _mapping_column("purchase_qbo_item", DEFAULT_PURCHASE_ITEM_NAME),
     ]
-    list_filter = ["category", "active"]
+    list_filter = [QboMappingFilter, "category", "active"]
     search_fields = ["name", "sku", "description"]
     list_select_related = ["sales_qbo_item", "purchase_qbo_item"]
+    # A second COUNT of the whole table on every page is not worth it on a large catalog.
+    show_full_result_count = False
     autocomplete_fields = ["sales_qbo_item", "purchase_qbo_item"]
+    actions = ["bulk_update_qbo_items"]
     fieldsets = [
         (None, {"fields": ["name", "sku", "category", "description", "active"]}),
         ("Pricing", {"fields": ["unit_price", "unit_cost"]}),
-        ("QuickBooks", {"fields": ["sales_qbo_item", "purchase_qbo_item"]}),
+        (
+            "QuickBooks",
+            {
+                "fields": ["sales_qbo_item", "purchase_qbo_item"],
+                "description": (
+                    f"A product without a Sales item uses {DEFAULT_SALES_ITEM_NAME} on invoice "
+                    f"lines; one without a Purchase item uses {DEFAULT_PURCHASE_ITEM_NAME} on "
+                    "bill lines."
+                ),
+            },
+        ),
     ]
+
+    @admin.action(permissions=["change"], description="Bulk update QuickBooks items")
+    def bulk_update_qbo_items(self, request, queryset):
+        """Ask for the items on a confirmation page, then map every selected product at once.
+
+        The page posts back the selection as it came: with "select all", the ids of one page
+        and `select_across`, never one field per product.
+        """
+        form = ProductMappingForm(
+            request.POST if "post" in request.POST else None, admin_site=self.admin_site
+        )
+        if form.is_valid():
+            sales_item = form.cleaned_data["sales_qbo_item"]
+            purchase_item = form.cleaned_data["purchase_qbo_item"]
+            updated = product_mapping_bulk_update(
+                products=queryset, sales_item=sales_item, purchase_item=purchase_item
+            )
+            picked = [
+                f"{label} “{item}”"
+                for label, item in (("Sales item", sales_item), ("Purchase item", purchase_item))
+                if item is not None
+            ]
+            self.message_user(
+                request, f"Mapped {updated} products to {' and '.join(picked)}.", messages.SUCCESS
+            )
+            return None
+        count = queryset.count()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Bulk update QuickBooks items",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            "count": count,
+            "sample": queryset[:BULK_UPDATE_SAMPLE_SIZE],
+            "more": max(count - BULK_UPDATE_SAMPLE_SIZE, 0),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/products/product/bulk_update_qbo_items.html", context
+        )

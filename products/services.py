@@ -1,7 +1,10 @@
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from distru_qbo.money import ZERO, percent_of, round_cents
-from products.models import PricedDocument
+from integrations.models import QboItem
+from products.models import PricedDocument, Product
 
 
 @transaction.atomic
@@ -30,3 +33,21 @@ def priced_document_recalculate(*, document: PricedDocument) -> PricedDocument:
     document.total = subtotal + tax_total
     document.save(update_fields=["subtotal", "tax_total", "total"])
     return document
+
+
+def product_mapping_bulk_update(
+    *,
+    products: QuerySet[Product],
+    sales_item: QboItem | None = None,
+    purchase_item: QboItem | None = None,
+) -> int:
+    """Map every product of `products` to the given items in one UPDATE; a None side is kept.
+
+    Returns how many products were updated.
+    """
+    changes = {"sales_qbo_item": sales_item, "purchase_qbo_item": purchase_item}
+    changes = {field: item for field, item in changes.items() if item is not None}
+    if not changes:
+        raise ValueError("Give a sales item, a purchase item or both.")
+    # update() bypasses auto_now, so the timestamp is set here.
+    return products.update(**changes, updated_at=timezone.now())

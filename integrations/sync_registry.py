@@ -33,6 +33,8 @@ class QboSyncAdapter:
     priority: int = PRIORITY_DOCUMENT
     # How a delete here reaches QBO: name lists are inactivated, transactions deleted.
     delete_mode: str = "delete"
+    # Whether QBO can void the entity when it refuses to delete it.
+    voidable: bool = False
 
     def label(self, record: models.Model) -> str:
         """How people know the record (kept on the job after a delete)."""
@@ -49,6 +51,14 @@ class QboSyncAdapter:
     def payload(self, record: models.Model, *, context: PushContext) -> dict[str, Any]:
         """The full QBO body for a create (without Id and SyncToken)."""
         raise NotImplementedError
+
+    def find_existing(self, record: models.Model, *, client) -> dict | None:
+        """Before a first create: the QBO object this record should link to instead, if any."""
+        return None
+
+    def renamed_after_clash(self, record: models.Model, body: dict) -> dict | None:
+        """After a 6240 duplicate name: a body with a recognisably unique name, or None."""
+        return None
 
 
 _adapters: dict[type[models.Model], QboSyncAdapter] = {}

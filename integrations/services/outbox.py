@@ -18,7 +18,13 @@ from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
 from integrations.qbo.client import QboClient
-from integrations.qbo.errors import QboError, QboStaleObjectError
+from integrations.qbo.errors import (
+    QboDepositedError,
+    QboDuplicateNameError,
+    QboError,
+    QboStaleObjectError,
+    QboValidationError,
+)
 from integrations.services.connection import QboNotConnectedError, qbo_client
 from integrations.sync_registry import PushContext, PushRefused, sync_adapter_for
 
@@ -152,6 +158,10 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         if exc.retriable and job.attempts < MAX_RETRIABLE_ATTEMPTS:
             return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
         return _finish(job, status=SyncJob.Status.FAILED, error=_readable(exc), exc=exc)
+    except Exception as exc:
+        # A bug must not strand the job as "running": it fails, visibly, and can be retried.
+        logger.exception("Unexpected error pushing %s", job.label)
+        return _finish(job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}")
     return _succeed(job, result)
 
 
@@ -227,10 +237,23 @@ def _push(job: SyncJob, client: QboClient) -> dict | None:
         ).get()
     )
     body = adapter.payload(record, context=context)
+    if not record.qbo_id and (existing := adapter.find_existing(record, client=client)):
+        _store_identity(model, record.pk, str(existing["Id"]), str(existing["SyncToken"]))
+        record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
+    try:
+        return _write(client, adapter.entity, body, record, job.request_id)
+    except QboDuplicateNameError:
+        renamed = adapter.renamed_after_clash(record, body)
+        if renamed is None:
+            raise
+        return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
+
+
+def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> dict:
     if not record.qbo_id:
-        return client.create(adapter.entity, body, request_id=job.request_id)
+        return client.create(entity, body, request_id=request_id)
     return _update_with_stale_retry(
-        client, adapter.entity, body, record.qbo_id, record.sync_token, job.request_id
+        client, entity, body, record.qbo_id, record.sync_token, request_id
     )
 
 
@@ -251,7 +274,14 @@ def _push_delete(job, adapter, client, qbo_id: str, sync_token: str) -> None:
             client, adapter.entity, {"Active": False}, qbo_id, sync_token, job.request_id
         )
         return None
-    client.delete(adapter.entity, qbo_id, sync_token, request_id=job.request_id)
+    try:
+        client.delete(adapter.entity, qbo_id, sync_token, request_id=job.request_id)
+    except QboDepositedError:
+        raise  # voiding a deposited payment is refused just the same; the user must act
+    except QboValidationError:
+        if not adapter.voidable:
+            raise
+        client.void(adapter.entity, qbo_id, sync_token, request_id=f"{job.request_id[:40]}-void")
     return None
 
 

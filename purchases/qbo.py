@@ -1,0 +1,151 @@
+"""How purchasing records become QBO objects: vendors, bills, bill payments, vendor credits."""
+
+from integrations.item_adapter import ref
+from integrations.services.items import item_for_bill_line
+from integrations.sync_registry import (
+    PRIORITY_DOCUMENT,
+    PRIORITY_PAYMENT,
+    PushContext,
+    PushRefused,
+    QboSyncAdapter,
+)
+from purchases.models import PurchaseOrder
+from sales.qbo import PartyAdapter, money
+
+
+class VendorAdapter(PartyAdapter):
+    entity = "Vendor"
+
+
+def item_expense_lines(lines, *, context: PushContext) -> list[dict]:
+    """ItemBasedExpenseLineDetail lines on the Purchase item or the Distru Purchases default."""
+    body = []
+    for line in lines:
+        item = item_for_bill_line(line.product)
+        detail = {"ItemRef": ref(item), "Qty": line.quantity, "UnitPrice": line.unit_price}
+        if item.qbo_class and context.connection.class_tracking_per_line:
+            detail["ClassRef"] = ref(item.qbo_class)
+        body.append(
+            {
+                "DetailType": "ItemBasedExpenseLineDetail",
+                "Amount": money(line.amount),
+                "Description": (line.description or line.product.name)[:4000],
+                "ItemBasedExpenseLineDetail": detail,
+            }
+        )
+    return body
+
+
+def tax_expense_lines(tax_lines) -> list[dict]:
+    """Each tax as an account-based line posted straight to the tax's mapped account."""
+    body = []
+    for tax_line in tax_lines:
+        if tax_line.tax.qbo_account is None:
+            raise PushRefused(
+                f"“{tax_line.tax.name}” is not mapped to a QuickBooks account. Map it under "
+                "Sales → Taxes, then retry."
+            )
+        body.append(
+            {
+                "DetailType": "AccountBasedExpenseLineDetail",
+                "Amount": money(tax_line.amount),
+                "Description": f"{tax_line.tax.name} ({tax_line.rate.normalize()}%)",
+                "AccountBasedExpenseLineDetail": {"AccountRef": ref(tax_line.tax.qbo_account)},
+            }
+        )
+    return body
+
+
+def bill_items(lines) -> list:
+    return [item_for_bill_line(line.product) for line in lines]
+
+
+class PurchaseOrderAdapter(QboSyncAdapter):
+    """A completed purchase order is a Bill; leaving *completed* deletes the bill."""
+
+    entity = "Bill"
+    priority = PRIORITY_DOCUMENT
+
+    def wants_push(self, record) -> bool:
+        return record.status == PurchaseOrder.Status.COMPLETED
+
+    def dependencies(self, record) -> list:
+        return [record.vendor, *bill_items(record.lines.all())]
+
+    def payload(self, record, *, context) -> dict:
+        lines = record.lines.select_related("product__purchase_qbo_item__qbo_class")
+        body = {
+            "VendorRef": ref(record.vendor),
+            "DocNumber": record.number,
+            "TxnDate": record.order_date.isoformat(),
+            "Line": [
+                *item_expense_lines(lines, context=context),
+                *tax_expense_lines(record.tax_lines.select_related("tax__qbo_account")),
+            ],
+        }
+        if record.due_date:
+            body["DueDate"] = record.due_date.isoformat()
+        if record.notes:
+            body["PrivateNote"] = record.notes[:4000]
+        return body
+
+
+class PurchasePaymentAdapter(QboSyncAdapter):
+    entity = "BillPayment"
+    priority = PRIORITY_PAYMENT
+    voidable = True
+
+    def label(self, record) -> str:
+        return f"Payment {record.amount} on PO {record.purchase_order.number}"
+
+    def dependencies(self, record) -> list:
+        return [record.purchase_order]
+
+    def payload(self, record, *, context) -> dict:
+        order = record.purchase_order
+        if order.status != PurchaseOrder.Status.COMPLETED or not order.qbo_id:
+            raise PushRefused(
+                f"PO {order.number} is not completed, so it has no bill in QuickBooks to pay yet."
+            )
+        bank = context.connection.purchase_deposit_account
+        if bank is None:
+            raise PushRefused(
+                "Choose the Purchase Deposit account in Settings → Integrations → QuickBooks → "
+                "Key accounts before payments can be sent."
+            )
+        body = {
+            "VendorRef": ref(order.vendor),
+            "PayType": "Check",
+            "TotalAmt": money(record.amount),
+            "TxnDate": record.paid_on.isoformat(),
+            "CheckPayment": {"BankAccountRef": ref(bank)},
+            "Line": [
+                {
+                    "Amount": money(record.amount),
+                    "LinkedTxn": [{"TxnId": order.qbo_id, "TxnType": "Bill"}],
+                }
+            ],
+        }
+        if record.reference:
+            body["DocNumber"] = record.reference[:21]
+        return body
+
+
+class PurchaseReturnAdapter(QboSyncAdapter):
+    entity = "VendorCredit"
+    priority = PRIORITY_DOCUMENT
+
+    def dependencies(self, record) -> list:
+        return [record.vendor, *bill_items(record.lines.all())]
+
+    def payload(self, record, *, context) -> dict:
+        lines = record.lines.select_related("product__purchase_qbo_item__qbo_class")
+        body = {
+            "VendorRef": ref(record.vendor),
+            "DocNumber": record.number,
+            "TxnDate": record.return_date.isoformat(),
+            "Line": item_expense_lines(lines, context=context),
+        }
+        if record.reason:
+            body["PrivateNote"] = record.reason[:4000]
+        return body

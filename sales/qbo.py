@@ -1,0 +1,186 @@
+"""How sales records become QBO objects: customers, invoices, payments and credit memos."""
+
+from decimal import Decimal
+
+from integrations.item_adapter import class_tracking_on, ref
+from integrations.qbo.client import select
+from integrations.services.items import item_for_invoice_line
+from integrations.sync_registry import (
+    PRIORITY_DOCUMENT,
+    PRIORITY_NAME,
+    PRIORITY_PAYMENT,
+    PushContext,
+    PushRefused,
+    QboSyncAdapter,
+)
+from sales.services import tax_item_ensure
+
+
+def address_lines(text: str) -> dict:
+    """A free-text address as QBO's BillAddr lines (it takes up to five)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:5]
+    return {f"Line{n}": line[:500] for n, line in enumerate(lines, start=1)}
+
+
+def money(value: Decimal) -> Decimal:
+    """Amounts leave as Decimal; the client writes them as JSON numbers."""
+    return Decimal(value)
+
+
+class PartyAdapter(QboSyncAdapter):
+    """Customers and vendors: QBO's DisplayName is unique across both lists together."""
+
+    priority = PRIORITY_NAME
+    delete_mode = "inactivate"
+
+    def payload(self, record, *, context) -> dict:
+        body = {"DisplayName": record.name, "CompanyName": record.name, "Active": record.active}
+        if record.email:
+            body["PrimaryEmailAddr"] = {"Address": record.email}
+        if record.phone:
+            body["PrimaryPhone"] = {"FreeFormNumber": record.phone}
+        if record.address:
+            body["BillAddr"] = address_lines(record.address)
+        if record.license_number:
+            body["Notes"] = f"License {record.license_number}"
+        return body
+
+    def find_existing(self, record, *, client) -> dict | None:
+        # Linking to a same-named record already in QBO avoids a duplicate in the books.
+        matches = client.query(select(self.entity, {"DisplayName": record.name}))
+        return matches[0] if matches else None
+
+    def renamed_after_clash(self, record, body: dict) -> dict | None:
+        # The name is taken in the *other* list (a customer that is also a vendor).
+        suffix = f" ({self.entity})"
+        return {**body, "DisplayName": record.name[: 100 - len(suffix)] + suffix}
+
+
+class CustomerAdapter(PartyAdapter):
+    entity = "Customer"
+
+
+def sales_item_lines(lines, *, context: PushContext) -> tuple[list[dict], object | None]:
+    """SalesItemLineDetail lines, each on the product's Sales item or the Distru Sales default.
+
+    Returns the lines and the first class seen, for a header ClassRef under per-document
+    class tracking.
+    """
+    per_line = context.connection.class_tracking_per_line
+    body, header_class = [], None
+    for line in lines:
+        item = item_for_invoice_line(line.product)
+        detail = {"ItemRef": ref(item), "Qty": line.quantity, "UnitPrice": line.unit_price}
+        if item.qbo_class and class_tracking_on(context):
+            header_class = header_class or item.qbo_class
+            if per_line:
+                detail["ClassRef"] = ref(item.qbo_class)
+        body.append(
+            {
+                "DetailType": "SalesItemLineDetail",
+                "Amount": money(line.amount),
+                "Description": (line.description or line.product.name)[:4000],
+                "SalesItemLineDetail": detail,
+            }
+        )
+    return body, header_class
+
+
+def sales_document_body(document, lines, *, context: PushContext, date) -> dict:
+    """The header and item lines shared by invoices and credit memos."""
+    line_body, header_class = sales_item_lines(lines, context=context)
+    body = {
+        "CustomerRef": ref(document.customer),
+        "DocNumber": document.number,
+        "TxnDate": date.isoformat(),
+        "Line": line_body,
+    }
+    if header_class and context.connection.class_tracking_per_txn:
+        body["ClassRef"] = ref(header_class)
+    return body
+
+
+class InvoiceAdapter(QboSyncAdapter):
+    entity = "Invoice"
+    priority = PRIORITY_DOCUMENT
+    voidable = True
+
+    def dependencies(self, record) -> list:
+        taxes = [tax_item_ensure(tax=tax_line.tax) for tax_line in record.tax_lines.all()]
+        items = [item_for_invoice_line(line.product) for line in record.lines.all()]
+        return [record.customer, *items, *taxes]
+
+    def payload(self, record, *, context) -> dict:
+        lines = record.lines.select_related("product__sales_qbo_item__qbo_class")
+        body = sales_document_body(record, lines, context=context, date=record.invoice_date)
+        for tax_line in record.tax_lines.select_related("tax"):
+            item = tax_item_ensure(tax=tax_line.tax)
+            body["Line"].append(
+                {
+                    "DetailType": "SalesItemLineDetail",
+                    "Amount": money(tax_line.amount),
+                    "Description": f"{tax_line.tax.name} ({tax_line.rate.normalize()}%)",
+                    "SalesItemLineDetail": {
+                        "ItemRef": ref(item),
+                        "Qty": 1,
+                        "UnitPrice": money(tax_line.amount),
+                    },
+                }
+            )
+        if record.due_date:
+            body["DueDate"] = record.due_date.isoformat()
+        if record.notes:
+            body["PrivateNote"] = record.notes[:4000]
+        return body
+
+
+class InvoicePaymentAdapter(QboSyncAdapter):
+    entity = "Payment"
+    priority = PRIORITY_PAYMENT
+    voidable = True
+
+    def label(self, record) -> str:
+        return f"Payment {record.amount} on invoice {record.invoice.number}"
+
+    def dependencies(self, record) -> list:
+        return [record.invoice]
+
+    def payload(self, record, *, context) -> dict:
+        deposit = context.connection.sales_deposit_account
+        if deposit is None:
+            raise PushRefused(
+                "Choose the Sales Deposit account in Settings → Integrations → QuickBooks → "
+                "Key accounts before payments can be sent."
+            )
+        invoice = record.invoice
+        body = {
+            "CustomerRef": ref(invoice.customer),
+            "TotalAmt": money(record.amount),
+            "TxnDate": record.paid_on.isoformat(),
+            "DepositToAccountRef": ref(deposit),
+            "Line": [
+                {
+                    "Amount": money(record.amount),
+                    "LinkedTxn": [{"TxnId": invoice.qbo_id, "TxnType": "Invoice"}],
+                }
+            ],
+        }
+        if record.reference:
+            body["PaymentRefNum"] = record.reference[:21]
+        return body
+
+
+class SalesReturnAdapter(QboSyncAdapter):
+    entity = "CreditMemo"
+    priority = PRIORITY_DOCUMENT
+
+    def dependencies(self, record) -> list:
+        items = [item_for_invoice_line(line.product) for line in record.lines.all()]
+        return [record.customer, *items]
+
+    def payload(self, record, *, context) -> dict:
+        lines = record.lines.select_related("product__sales_qbo_item__qbo_class")
+        body = sales_document_body(record, lines, context=context, date=record.return_date)
+        if record.reason:
+            body["PrivateNote"] = record.reason[:4000]
+        return body

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class IntegrationsConfig(AppConfig):
@@ -8,6 +9,8 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from integrations.item_adapter import QboItemAdapter
         from integrations.models import QboItem
+        from integrations.schedules import schedules_post_migrate
         from integrations.sync_registry import sync_adapter_register
 
         sync_adapter_register(QboItem, QboItemAdapter())
+        post_migrate.connect(schedules_post_migrate, sender=self, dispatch_uid="qbo-schedules")

@@ -1,13 +1,35 @@
 """django-q entry points: each loads what it needs and calls one service."""
 
-from integrations.services.connection import qbo_client
-from integrations.services.items import items_import
+import logging
+
+from integrations.models import QboConnection
+from integrations.services.connection import connection_get, qbo_client
+from integrations.services.default_items import default_items_ensure
+from integrations.services.items import item_sync_run, items_import
 from integrations.services.outbox import sync_job_run, sync_jobs_drain
+
+logger = logging.getLogger(__name__)
 
 
 def items_import_task() -> int:
     """Import every QBO item (run in the background right after connecting)."""
     return items_import(client=qbo_client()).processed
+
+
+def item_sync_task(full: bool = False) -> int | None:
+    """The hourly item sync, and the status page's Sync now; the run's id."""
+    # The schedule keeps firing while disconnected; that is no failure worth recording.
+    if connection_get().status != QboConnection.Status.CONNECTED:
+        return None
+    return item_sync_run(full=full).pk
+
+
+def default_items_ensure_task() -> list[str]:
+    """Put the default items on the key accounts just saved; what was done, for the task log."""
+    notes = default_items_ensure(client=qbo_client())
+    for note in notes:
+        logger.log(logging.WARNING if note["problem"] else logging.INFO, note["text"])
+    return [note["text"] for note in notes]
 
 
 def sync_job_run_task(job_id: int) -> str | None:

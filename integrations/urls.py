@@ -8,6 +8,7 @@ urlpatterns = [
     path("quickbooks/", views.quickbooks_detail, name="quickbooks"),
     path("quickbooks/connect/", views.quickbooks_connect, name="connect"),
     path("quickbooks/callback/", views.quickbooks_callback, name="callback"),
+    path("quickbooks/sync/", views.quickbooks_sync, name="sync"),
     path("quickbooks/disconnect/", views.quickbooks_disconnect, name="disconnect"),
     path("quickbooks/accounts/", views.key_accounts, name="key_accounts"),
 ]

@@ -5,6 +5,7 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -117,6 +118,15 @@ def quickbooks_callback(request):
 
 @staff_member_required
 @require_POST
+def quickbooks_sync(request):
+    _require_manage(request)
+    async_task("integrations.tasks.item_sync_task", task_name="qbo-items-sync")
+    messages.success(request, "Item sync started: changes made in QuickBooks arrive shortly.")
+    return redirect("integrations:quickbooks")
+
+
+@staff_member_required
+@require_POST
 def quickbooks_disconnect(request):
     _require_manage(request)
     conn_services.connection_disconnect()
@@ -139,6 +149,11 @@ def key_accounts(request):
         form = KeyAccountsForm(request.POST)
         if form.is_valid():
             key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            transaction.on_commit(
+                lambda: async_task(
+                    "integrations.tasks.default_items_ensure_task", task_name="qbo-default-items"
+                )
+            )
             messages.success(request, "Key accounts saved.")
             return redirect("integrations:quickbooks")
     else:

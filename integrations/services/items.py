@@ -1,78 +1,260 @@
-"""Import of QBO items (NonInventory and Service only) into the local mirror."""
+"""QBO items here: the full import and reconcile, the hourly CDC sync, and the line fallbacks."""
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from django.db.models.functions import Lower
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
-from integrations.qbo.client import QboClient
-from integrations.services.mirror import mirror_upsert
-from integrations.services.runs import sync_run, sync_run_progress
+from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
+from integrations.models import (
+    QboAccount,
+    QboClass,
+    QboConnection,
+    QboItem,
+    QboSyncable,
+    SyncRun,
+)
+from integrations.qbo.client import QboClient, select
+from integrations.services.connection import connection_get, qbo_client
+from integrations.services.default_items import default_item_get, default_items_ensure
+from integrations.services.mirror import (
+    IMPORTED_ITEM_TYPES,
+    accounts_mirror,
+    classes_mirror,
+    company_mirror_refresh,
+    item_problem,
+    items_mirror,
+)
+from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
+from integrations.signals import outbox_suppressed
 
 logger = logging.getLogger(__name__)
 
-# Inventory items need quantities and asset accounts we never manage; Category and Group
-# items are not sellable lines.
-IMPORTED_ITEM_TYPES = (QboItem.Type.NON_INVENTORY, QboItem.Type.SERVICE)
-ACTIVE_SYNCABLE_ITEMS = "SELECT * FROM Item WHERE Type IN ('NonInventory', 'Service')"
+SYNCABLE_ITEMS = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)})
+SYNCABLE_ITEM_COUNT = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)}, count=True)
+CDC_ENTITIES = ["Item", "Account", "Class"]
+CDC_CAP = 1000  # objects per entity in one CDC answer; a full answer may have left some out
+# QBO's CDC looks back 30 days at most; the hour spares a QBO clock running ahead of ours.
+CDC_MAX_WINDOW = timedelta(days=30) - timedelta(hours=1)
+# Each CDC call reaches back before the watermark, so a change that QBO stamped a little
+# before it (clock skew, a slow commit at Intuit) is still seen. Replays are harmless.
+CDC_OVERLAP = timedelta(minutes=10)
+RUN_STALE_AFTER = timedelta(hours=1)  # a run "running" longer than this died with its worker
+SWEEP_CHUNK = 500  # item ids per confirming query, well under a 1000-row page
+# The product side of each mapping, as (side, reverse relation on QboItem, Product field).
+MAPPINGS = (
+    ("sales", "sales_products", "sales_qbo_item"),
+    ("purchase", "purchase_products", "purchase_qbo_item"),
+)
+
+Progress = Callable[[int, int], None]
 
 
-def items_import(*, client: QboClient) -> SyncRun:
-    """Import every active NonInventory and Service item, a page of 1000 at a time."""
+def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> SyncRun:
+    """Take in QBO's item, account and class changes: one CDC call, or a full reconcile."""
+    running = SyncRun.objects.filter(
+        kind__in=[SyncRun.Kind.ITEMS_CDC, SyncRun.Kind.ITEMS_FULL],
+        status=SyncRun.Status.RUNNING,
+        started_at__gte=timezone.now() - RUN_STALE_AFTER,
+    ).first()
+    if running is not None:
+        logger.info("Item sync skipped: run %s is still going", running.pk)
+        return running
+    client = qbo_client()
+    connection = connection_get()
+    reason = "asked for" if full else _cdc_refusal(connection)
+    if reason is None:
+        run, complete = _items_cdc(client=client, since=_cdc_since(connection))
+        if complete:
+            return run
+        reason = run.message
+    company_mirror_refresh()
+    return items_import(client=client, progress=progress, reason=f"Full reconcile: {reason}")
+
+
+def items_import(
+    *, client: QboClient, progress: Progress | None = None, reason: str = ""
+) -> SyncRun:
+    """Mirror every active NonInventory and Service item, 1000 a page, and remove the rest."""
     with sync_run(SyncRun.Kind.ITEMS_FULL) as run:
+        if reason:
+            sync_run_note(run, event="reconcile", text=reason)
         started = timezone.now()
-        accounts = dict(QboAccount.objects.values_list("qbo_id", "pk"))
-        classes = dict(QboClass.objects.values_list("qbo_id", "pk"))
-        for page in client.query_pages(ACTIVE_SYNCABLE_ITEMS):
-            rows = [
-                _item_fields(raw, accounts, classes)
-                for raw in page
-                if raw.get("Type") in IMPORTED_ITEM_TYPES
-            ]
-            known = _link_unpushed_by_name(rows)
-            mirror_upsert(QboItem, rows, create_defaults={"origin": QboItem.Origin.QBO})
-            sync_run_progress(run, processed=len(rows), created=len(rows) - known, updated=known)
-        QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(
-            items_full_synced_at=started, items_cdc_watermark=started
-        )
-    logger.info("Imported %d QuickBooks items", run.processed)
+        total = client.count(SYNCABLE_ITEM_COUNT)
+        run.message = f"{total} items in QuickBooks"
+        run.save(update_fields=["message"])
+        for page in client.query_pages(SYNCABLE_ITEMS):
+            live, _ = _items_sorted(run, page)
+            _items_upsert(run, live)
+            if progress:
+                progress(run.processed, total)
+        _items_sweep(client=client, run=run, started=started)
+        _watermarks_set(items_full_synced_at=started, items_cdc_watermark=started)
+        run.details.extend(default_items_ensure(client=client))
+        run.message = _summary(run)
+    logger.info("Imported %d QuickBooks items, removed %d", run.processed, run.removed)
     return run
 
 
-def _link_unpushed_by_name(rows: list[dict]) -> int:
-    """Give a same-named item made here (not pushed yet) its QBO id, instead of a duplicate.
+def item_for_invoice_line(product) -> QboItem:
+    """The item an invoice line of `product` carries: its Sales item, else *Distru Sales*."""
+    return product.sales_qbo_item or default_item_get(name=DEFAULT_SALES_ITEM_NAME)
 
-    Returns how many of `rows` already exist here.
-    """
-    names = {row["name"].lower(): row["qbo_id"] for row in rows}
-    unpushed = list(
-        QboItem.objects.annotate(lower_name=Lower("name")).filter(qbo_id="", lower_name__in=names)
+
+def item_for_bill_line(product) -> QboItem:
+    """The item a bill line of `product` carries: its Purchase item, else *Distru Purchases*."""
+    return product.purchase_qbo_item or default_item_get(name=DEFAULT_PURCHASE_ITEM_NAME)
+
+
+def _cdc_refusal(connection: QboConnection) -> str | None:
+    """Why CDC cannot bring this mirror up to date, or None when one CDC call can."""
+    if connection.items_full_synced_at is None or connection.items_cdc_watermark is None:
+        return "the items were never fully imported"
+    if timezone.now() - _cdc_since(connection) >= CDC_MAX_WINDOW:
+        return "the last sync is older than QuickBooks' 30-day change window"
+    return None
+
+
+def _cdc_since(connection: QboConnection) -> datetime:
+    return connection.items_cdc_watermark - CDC_OVERLAP
+
+
+def _items_cdc(*, client: QboClient, since: datetime) -> tuple[SyncRun, bool]:
+    """One CDC call for items, accounts and classes; False when a capped answer needs more."""
+    started = timezone.now()
+    with sync_run(SyncRun.Kind.ITEMS_CDC) as run:
+        changes = client.cdc(CDC_ENTITIES, since)
+        capped = [entity for entity in CDC_ENTITIES if len(changes.get(entity, ())) >= CDC_CAP]
+        if capped:
+            run.message = (
+                f"QuickBooks sent the most changes it sends at once ({CDC_CAP}) "
+                f"for {', '.join(capped)}"
+            )
+            return run, False
+        accounts = _changed(QboAccount, _identified(run, "Account", changes.get("Account", [])))
+        if accounts:
+            accounts_mirror(rows=accounts)
+        classes = _changed(QboClass, _identified(run, "Class", changes.get("Class", [])))
+        if classes:
+            classes_mirror(rows=classes)
+        live, dead = _items_sorted(run, changes.get("Item", []))
+        _items_upsert(run, _changed(QboItem, live))
+        if dead:
+            _items_remove(run, QboItem.objects.filter(qbo_id__in=dead))
+        _watermarks_set(items_cdc_watermark=started)
+        run.details.extend(default_items_ensure(client=client))
+        run.message = _summary(run)
+    return run, True
+
+
+def _changed(model: type[QboSyncable], rows: list[dict]) -> list[dict]:
+    """The rows whose SyncToken differs from the mirror's: the overlap replays the others."""
+    if not rows:
+        return rows
+    tokens = dict(
+        model.objects.filter(qbo_id__in=[str(raw["Id"]) for raw in rows]).values_list(
+            "qbo_id", "sync_token"
+        )
     )
-    for item in unpushed:
-        item.qbo_id = names[item.name.lower()]
-    if unpushed:
-        QboItem.objects.bulk_update(unpushed, ["qbo_id"])
-    return QboItem.objects.filter(qbo_id__in=names.values()).count()
+    return [raw for raw in rows if tokens.get(str(raw["Id"])) != str(raw.get("SyncToken", ""))]
 
 
-def _ref(raw: dict, key: str, pks: dict[str, int]) -> int | None:
-    ref = raw.get(key) or {}
-    return pks.get(str(ref.get("value", "")))
+def _items_sorted(run: SyncRun, rows: list) -> tuple[list[dict], list[str]]:
+    """Live items to mirror, and the Ids of items QBO inactivated or turned into another type."""
+    live, dead = [], []
+    for raw in rows:
+        if problem := item_problem(raw):
+            _skipped(run, "Item", raw, problem)
+        elif raw.get("Active", True) and raw["Type"] in IMPORTED_ITEM_TYPES:
+            live.append(raw)
+        else:
+            dead.append(str(raw["Id"]))
+    return live, dead
 
 
-def _item_fields(raw: dict, accounts: dict[str, int], classes: dict[str, int]) -> dict:
-    return {
-        "qbo_id": str(raw["Id"]),
-        "sync_token": str(raw.get("SyncToken", "")),
-        "name": raw.get("Name", "")[:100],
-        "type": raw["Type"],
-        "description": (raw.get("Description") or "")[:4000],
-        "sku": (raw.get("Sku") or "")[:100],
-        "unit_price": raw.get("UnitPrice"),
-        "purchase_cost": raw.get("PurchaseCost"),
-        "income_account_id": _ref(raw, "IncomeAccountRef", accounts),
-        "expense_account_id": _ref(raw, "ExpenseAccountRef", accounts),
-        "qbo_class_id": _ref(raw, "ClassRef", classes),
-        "active": bool(raw.get("Active", True)),
-    }
+def _identified(run: SyncRun, entity: str, rows: list) -> list[dict]:
+    """The rows that carry an Id; the others are skipped with a line in the run's log."""
+    good = [raw for raw in rows if isinstance(raw, dict) and raw.get("Id")]
+    for raw in rows:
+        if not (isinstance(raw, dict) and raw.get("Id")):
+            _skipped(run, entity, raw, "it has no Id")
+    return good
+
+
+def _skipped(run: SyncRun, entity: str, raw: object, problem: str) -> None:
+    name = raw.get("Name") if isinstance(raw, dict) else None
+    what = f"{entity} “{name}”" if name else f"A {entity} from QuickBooks"
+    logger.warning("Skipped a QBO %s: %s (%r)", entity, problem, raw)
+    sync_run_note(run, event="skipped", text=f"{what} was skipped: {problem}.", entity=entity)
+
+
+def _items_upsert(run: SyncRun, rows: list[dict]) -> None:
+    if not rows:
+        return
+    created = items_mirror(rows=rows)
+    sync_run_progress(run, processed=len(rows), created=created, updated=len(rows) - created)
+
+
+def _items_sweep(*, client: QboClient, run: SyncRun, started: datetime) -> None:
+    """Remove the items the import did not see, once QBO confirms they are no longer active.
+
+    Offset paging skips a row when an item changes while the pages are read, so not being
+    seen alone does not condemn an item: it is looked up by Id first.
+    """
+    unseen = list(
+        QboItem.objects.exclude(qbo_id="")
+        .filter(updated_at__lt=started)
+        .values_list("qbo_id", flat=True)
+    )
+    for start in range(0, len(unseen), SWEEP_CHUNK):
+        chunk = unseen[start : start + SWEEP_CHUNK]
+        found = [raw for page in client.query_pages(select("Item", {"Id": chunk})) for raw in page]
+        live, _ = _items_sorted(run, found)
+        _items_upsert(run, live)
+        alive = {str(raw["Id"]) for raw in live}
+        _items_remove(run, QboItem.objects.filter(qbo_id__in=set(chunk) - alive))
+
+
+def _items_remove(run: SyncRun, items: QuerySet[QboItem]) -> None:
+    """Unmap every product from `items` on both sides, log who lost what, then delete them."""
+    # Everything here happens because of QBO, so none of it is pushed back.
+    with transaction.atomic(), outbox_suppressed():
+        # An item made here and still waiting for its first push is never removed.
+        doomed = dict(items.exclude(qbo_id="").select_for_update().values_list("pk", "name"))
+        if not doomed:
+            return
+        for side, relation, field in MAPPINGS:
+            products = QboItem._meta.get_field(relation).related_model._default_manager.filter(
+                **{f"{field}__in": list(doomed)}
+            )
+            for product_pk, product_name, item_pk in products.values_list("pk", "name", field):
+                sync_run_note(
+                    run,
+                    event="unmapped",
+                    always=True,
+                    text=f"“{product_name}” lost its {side} item “{doomed[item_pk]}”: "
+                    f"remap it, or it uses the default {side} item.",
+                    product_id=product_pk,
+                    side=side,
+                    item=doomed[item_pk],
+                )
+            products.update(**{field: None})
+        QboItem.objects.filter(pk__in=list(doomed)).delete()
+        for name in doomed.values():
+            sync_run_note(run, event="removed", text=f"“{name}” is no longer active in QuickBooks.")
+        sync_run_progress(run, removed=len(doomed))
+
+
+def _watermarks_set(**watermarks: datetime) -> None:
+    QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(**watermarks)
+
+
+def _summary(run: SyncRun) -> str:
+    unmapped = sum(1 for note in run.details if note["event"] == "unmapped")
+    summary = f"{run.created} new, {run.updated} updated, {run.removed} removed"
+    if unmapped:
+        summary += f"; {unmapped} product mappings were cleared: remap those products"
+    return summary

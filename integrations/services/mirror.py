@@ -1,12 +1,13 @@
-"""Imports of QBO's company profile, chart of accounts and classes into the local mirror."""
+"""Imports of QBO's company profile, accounts, classes and items into the local mirror."""
 
 import logging
 from collections.abc import Iterable
 
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from integrations.models import QboAccount, QboClass, QboConnection, SyncRun
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.qbo.client import QboClient
 from integrations.services.connection import qbo_client
 from integrations.services.runs import sync_run, sync_run_progress
@@ -17,6 +18,10 @@ logger = logging.getLogger(__name__)
 # must stay visible here, so the user is told about the conflict.
 ALL_ACCOUNTS = "SELECT * FROM Account WHERE Active IN (true, false)"
 ALL_CLASSES = "SELECT * FROM Class WHERE Active IN (true, false)"
+# Inventory items need quantities and asset accounts we never manage; Category and Group
+# items are not sellable lines. These three are known and deliberately left out.
+IMPORTED_ITEM_TYPES = (QboItem.Type.NON_INVENTORY, QboItem.Type.SERVICE)
+IGNORED_ITEM_TYPES = ("Inventory", "Category", "Group")
 
 
 def company_profile_import(*, client: QboClient) -> QboConnection:
@@ -40,34 +45,98 @@ def company_profile_import(*, client: QboClient) -> QboConnection:
 
 def accounts_import(*, client: QboClient) -> int:
     """Mirror the whole chart of accounts, page by page; returns how many accounts QBO has."""
-    seen = 0
-    for page in client.query_pages(ALL_ACCOUNTS):
-        rows = [_account_fields(raw) for raw in page]
-        mirror_upsert(QboAccount, rows)
-        seen += len(rows)
+    seen = sum(accounts_mirror(rows=page) for page in client.query_pages(ALL_ACCOUNTS))
     logger.info("Imported %d QuickBooks accounts", seen)
     return seen
 
 
+def accounts_mirror(*, rows: list[dict]) -> int:
+    """Upsert QBO Account objects into the mirror; returns how many."""
+    mirror_upsert(QboAccount, [_account_fields(raw) for raw in rows])
+    return len(rows)
+
+
 def classes_import(*, client: QboClient) -> int:
     """Mirror every class, then link each sub-class to its parent."""
-    parents: dict[str, str] = {}
-    seen = 0
-    for page in client.query_pages(ALL_CLASSES):
-        rows = [_class_fields(raw) for raw in page]
-        mirror_upsert(QboClass, rows)
-        parents.update(
-            {raw["Id"]: raw["ParentRef"]["value"] for raw in page if raw.get("ParentRef")}
-        )
-        seen += len(rows)
-    if parents:
+    # All pages first: a sub-class may come on an earlier page than its parent.
+    seen = classes_mirror(rows=[raw for page in client.query_pages(ALL_CLASSES) for raw in page])
+    logger.info("Imported %d QuickBooks classes", seen)
+    return seen
+
+
+def classes_mirror(*, rows: list[dict]) -> int:
+    """Upsert QBO Class objects, then point each of them at its parent; returns how many."""
+    mirror_upsert(QboClass, [_class_fields(raw) for raw in rows])
+    parents = {str(raw["Id"]): (raw.get("ParentRef") or {}).get("value") for raw in rows}
+    if any(parents.values()):
         by_qbo_id = dict(QboClass.objects.values_list("qbo_id", "pk"))
         children = list(QboClass.objects.filter(qbo_id__in=parents))
         for child in children:
-            child.parent_id = by_qbo_id.get(parents[child.qbo_id])
+            child.parent_id = by_qbo_id.get(str(parents[child.qbo_id]))
         QboClass.objects.bulk_update(children, ["parent"])
-    logger.info("Imported %d QuickBooks classes", seen)
-    return seen
+    return len(rows)
+
+
+def items_mirror(*, rows: list[dict]) -> int:
+    """Upsert QBO Item objects (each passed `item_problem`); returns how many were new here."""
+    accounts = _pks(QboAccount, rows, ("IncomeAccountRef", "ExpenseAccountRef"))
+    classes = _pks(QboClass, rows, ("ClassRef",))
+    fields = [_item_fields(raw, accounts, classes) for raw in rows]
+    _link_unpushed_by_name(fields)
+    return mirror_upsert(QboItem, fields, create_defaults={"origin": QboItem.Origin.QBO})
+
+
+def item_problem(raw: object) -> str | None:
+    """Why a QBO Item object cannot be mirrored, or None when it can."""
+    if not isinstance(raw, dict):
+        return "it is not an object"
+    if not raw.get("Id"):
+        return "it has no Id"
+    if raw.get("Type") not in (*IMPORTED_ITEM_TYPES, *IGNORED_ITEM_TYPES):
+        return f"its Type {raw.get('Type')!r} is unknown"
+    if not str(raw.get("Name") or "").strip():
+        return "it has no Name"
+    return None
+
+
+def _link_unpushed_by_name(rows: list[dict]) -> None:
+    """Give a same-named item made here (not pushed yet) its QBO id, instead of a duplicate."""
+    names = {row["name"].lower(): row["qbo_id"] for row in rows}
+    unpushed = list(
+        QboItem.objects.annotate(lower_name=Lower("name")).filter(qbo_id="", lower_name__in=names)
+    )
+    for item in unpushed:
+        item.qbo_id = names[item.name.lower()]
+    if unpushed:
+        QboItem.objects.bulk_update(unpushed, ["qbo_id"])
+
+
+def _pks(model: type[models.Model], rows: list[dict], keys: tuple[str, ...]) -> dict[str, int]:
+    """Local primary keys of the objects `rows` refer to under `keys`, by QBO id."""
+    ids = {str((raw.get(key) or {}).get("value", "")) for raw in rows for key in keys}
+    ids.discard("")
+    return dict(model.objects.filter(qbo_id__in=ids).values_list("qbo_id", "pk")) if ids else {}
+
+
+def _ref(raw: dict, key: str, pks: dict[str, int]) -> int | None:
+    return pks.get(str((raw.get(key) or {}).get("value", "")))
+
+
+def _item_fields(raw: dict, accounts: dict[str, int], classes: dict[str, int]) -> dict:
+    return {
+        "qbo_id": str(raw["Id"]),
+        "sync_token": str(raw.get("SyncToken", "")),
+        "name": str(raw["Name"])[:100],
+        "type": raw["Type"],
+        "description": (raw.get("Description") or "")[:4000],
+        "sku": (raw.get("Sku") or "")[:100],
+        "unit_price": raw.get("UnitPrice"),
+        "purchase_cost": raw.get("PurchaseCost"),
+        "income_account_id": _ref(raw, "IncomeAccountRef", accounts),
+        "expense_account_id": _ref(raw, "ExpenseAccountRef", accounts),
+        "qbo_class_id": _ref(raw, "ClassRef", classes),
+        "active": bool(raw.get("Active", True)),
+    }
 
 
 def _account_fields(raw: dict) -> dict:
@@ -96,11 +165,11 @@ def _class_fields(raw: dict) -> dict:
 @transaction.atomic
 def mirror_upsert(
     model: type[models.Model], rows: Iterable[dict], create_defaults: dict | None = None
-) -> None:
-    """Insert or update rows keyed by qbo_id in three statements, whatever the page size."""
+) -> int:
+    """Insert or update rows keyed by qbo_id in three statements; returns how many were new."""
     rows = list(rows)
     if not rows:
-        return
+        return 0
     ids = [row["qbo_id"] for row in rows]
     existing = {obj.qbo_id: obj for obj in model.objects.filter(qbo_id__in=ids)}
     now = timezone.now()
@@ -119,6 +188,7 @@ def mirror_upsert(
         model.objects.bulk_update(to_update, fields, batch_size=1000)
     if to_create:
         model.objects.bulk_create(to_create, batch_size=1000)
+    return len(to_create)
 
 
 def company_mirror_refresh(*, kind: str = SyncRun.Kind.ACCOUNTS) -> SyncRun:

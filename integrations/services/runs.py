@@ -10,6 +10,9 @@ from integrations.qbo.errors import QboError
 
 logger = logging.getLogger(__name__)
 
+# Routine lines a run's log keeps; the lines that ask the user to act are always kept.
+NOTE_CAP = 200
+
 
 @contextmanager
 def sync_run(kind: str):
@@ -40,3 +43,9 @@ def _readable(exc: Exception) -> str:
     if isinstance(exc, QboError):
         return str(exc)
     return str(exc) or exc.__class__.__name__
+
+
+def sync_run_note(run: SyncRun, *, event: str, text: str, always: bool = False, **data) -> None:
+    """Add a line to the run's log (saved with the run); routine lines stop at NOTE_CAP."""
+    if always or len(run.details) < NOTE_CAP:
+        run.details.append({"event": event, "text": text, **data})

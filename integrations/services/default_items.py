@@ -1,0 +1,137 @@
+"""The default items *Distru Sales* and *Distru Purchases*: in QBO, active, on the key accounts."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.db.models.functions import Lower
+
+from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
+from integrations.models import QboAccount, QboConnection, QboItem
+from integrations.qbo.client import QboClient, select
+from integrations.qbo.errors import QboError
+from integrations.services.mirror import IMPORTED_ITEM_TYPES, items_mirror
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DefaultItem:
+    name: str
+    account_label: str
+    account_slot: str  # the QboConnection field holding the key account
+    account_ref: str  # the QBO Item field that carries it
+    item_field: str  # the QboItem field that mirrors it
+
+
+DEFAULT_ITEMS = (
+    DefaultItem(
+        DEFAULT_SALES_ITEM_NAME,
+        "Default Income",
+        "default_income_account",
+        "IncomeAccountRef",
+        "income_account",
+    ),
+    DefaultItem(
+        DEFAULT_PURCHASE_ITEM_NAME,
+        "Default Expense",
+        "default_expense_account",
+        "ExpenseAccountRef",
+        "expense_account",
+    ),
+)
+
+
+class DefaultItemMissingError(Exception):
+    """A default item is not here yet: its key account has not been chosen, or QBO refused it."""
+
+
+def default_item_get(*, name: str) -> QboItem:
+    """The default item called `name`, as mirrored here."""
+    item = QboItem.objects.filter(name__iexact=name).first()
+    if item is None:
+        default = next(d for d in DEFAULT_ITEMS if d.name == name)
+        raise DefaultItemMissingError(
+            f"The item “{name}” is not in QuickBooks yet. Choose the {default.account_label} "
+            "account under Key accounts, then sync the items."
+        )
+    return item
+
+
+def default_items_ensure(*, client: QboClient) -> list[dict]:
+    """Link, create or reactivate the default items in QBO, each on its key account.
+
+    Returns log lines (dicts with `event`, `text` and `problem`). Costs no API call when both
+    items are already here, active and on the right accounts.
+    """
+    connection = QboConnection.objects.select_related(
+        *(default.account_slot for default in DEFAULT_ITEMS)
+    ).get()
+    here = {
+        item.name.lower(): item
+        for item in QboItem.objects.annotate(lower_name=Lower("name")).filter(
+            lower_name__in=[default.name.lower() for default in DEFAULT_ITEMS]
+        )
+    }
+    notes, due = [], []
+    for default in DEFAULT_ITEMS:
+        account = getattr(connection, default.account_slot)
+        item = here.get(default.name.lower())
+        if account is None or not account.qbo_id:
+            notes.append(
+                _note(
+                    f"“{default.name}” waits for the {default.account_label} account: "
+                    "choose it under Key accounts.",
+                    problem=True,
+                )
+            )
+        elif not (
+            item
+            and item.qbo_id
+            and item.active
+            and getattr(item, f"{default.item_field}_id") == account.pk
+        ):
+            due.append((default, account))
+    if not due:
+        return notes
+    # One read finds both, inactive ones included: QBO names are unique, so a create would clash.
+    statement = select("Item", {"Name": [d.name for d, _ in due], "Active": [True, False]})
+    in_qbo = {str(raw.get("Name", "")).lower(): raw for raw in client.query(statement)}
+    mirrored = []
+    for default, account in due:
+        try:
+            found = in_qbo.get(default.name.lower())
+            raw, done = _default_item_put(client, default, account, found)
+        except (QboError, DefaultItemMissingError) as exc:
+            logger.warning("Could not ensure the default item %s: %s", default.name, exc)
+            notes.append(_note(f"“{default.name}” could not be set up: {exc}", problem=True))
+            continue
+        mirrored.append(raw)
+        notes.append(_note(f"“{default.name}” {done}.", problem=False))
+    items_mirror(rows=mirrored)
+    return notes
+
+
+def _default_item_put(
+    client: QboClient, default: DefaultItem, account: QboAccount, raw: dict | None
+) -> tuple[dict, str]:
+    """Create, reactivate or re-point one default item; the QBO object and what was done."""
+    ref = {default.account_ref: {"value": account.qbo_id}}
+    on = f"on {account.name}"
+    if raw is None:
+        body = {"Name": default.name, "Type": QboItem.Type.NON_INVENTORY, **ref}
+        return client.create("Item", body, request_id=uuid.uuid4().hex), f"was created {on}"
+    if raw.get("Type") not in IMPORTED_ITEM_TYPES:
+        raise DefaultItemMissingError(
+            f"QuickBooks has a {raw.get('Type')} item with that name; rename it in QuickBooks"
+        )
+    active = raw.get("Active", True)
+    if active and (raw.get(default.account_ref) or {}).get("value") == account.qbo_id:
+        return raw, "was linked"
+    body = {"Id": raw["Id"], "SyncToken": raw["SyncToken"], "Active": True, **ref}
+    done = f"was {'moved' if active else 'reactivated'} {on}"
+    return client.update("Item", body, request_id=uuid.uuid4().hex), done
+
+
+def _note(text: str, *, problem: bool) -> dict:
+    return {"event": "default_item", "text": text, "problem": problem}

@@ -312,6 +312,12 @@ class SyncJob(models.Model):
     succeeded_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_code = models.CharField(max_length=20, blank=True)
+    warning = models.TextField(
+        blank=True, help_text="Sent, but not quite as it stands here (e.g. a fallback item)."
+    )
+    # One-way sync: edits made in QBO are never pulled back, but they are shown.
+    remote_change = models.CharField(max_length=255, blank=True)
+    remote_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ doubled and a crash between commit and enqueue is picked up by the minute sweepe
 import logging
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +23,7 @@ from integrations.qbo.errors import (
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
+    QboNotFoundError,
     QboStaleObjectError,
     QboValidationError,
 )
@@ -144,7 +146,7 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         return None  # another worker has it, or it is not due
     try:
         client = client or qbo_client()
-        result = _push(job, client)
+        outcome = _push(job, client)
     except QboNotConnectedError as exc:
         return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc))
     except PushRefused as exc:
@@ -162,7 +164,7 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         # A bug must not strand the job as "running": it fails, visibly, and can be retried.
         logger.exception("Unexpected error pushing %s", job.label)
         return _finish(job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}")
-    return _succeed(job, result)
+    return _succeed(job, outcome)
 
 
 def sync_jobs_drain(*, limit: int = 500) -> int:
@@ -211,19 +213,28 @@ def _claim(job_id: int) -> SyncJob | None:
     return SyncJob.objects.get(pk=job_id) if claimed else None
 
 
-def _push(job: SyncJob, client: QboClient) -> dict | None:
+@dataclass(frozen=True)
+class PushOutcome:
+    """What QBO answered (None when nothing was written), and anything the user should know."""
+
+    result: dict | None = None
+    warning: str = ""
+
+
+def _push(job: SyncJob, client: QboClient) -> PushOutcome:
     model = job.content_type.model_class()
     adapter = sync_adapter_for(model)
     if job.action == SyncJob.Action.DELETE:
-        return _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
+        _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
+        return PushOutcome()
     record = model._default_manager.filter(pk=job.object_id).first()
     if record is None:
-        return None  # deleted before it was pushed: nothing to do in QBO
+        return PushOutcome()  # deleted before it was pushed: nothing to do in QBO
     if not adapter.wants_push(record):
         if record.qbo_id:
             _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
             _store_identity(model, record.pk, "", "")
-        return None
+        return PushOutcome()
     for dependency in adapter.dependencies(record):
         if not dependency.qbo_id:
             _push_dependency(dependency)
@@ -247,13 +258,41 @@ def _push(job: SyncJob, client: QboClient) -> dict | None:
         if renamed is None:
             raise
         return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
+    except QboNotFoundError:
+        # An item on a line was inactivated in QBO since the last item sync. Take in QBO's
+        # changes now (that unmaps it, so the line falls back to the default) and send once more.
+        from integrations.services.items import item_sync_run  # items → signals → outbox
+
+        item_sync_run()
+        rebuilt = adapter.payload(model._default_manager.get(pk=record.pk), context=context)
+        gone = {
+            ref: name for ref, name in _item_refs(body).items() if ref not in _item_refs(rebuilt)
+        }
+        if not gone:
+            raise
+        outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-refs")
+        names = ", ".join(f"“{name}”" for name in gone.values())
+        return PushOutcome(
+            outcome.result,
+            f"{names} was inactivated in QuickBooks, so its lines use the default item instead. "
+            "Remap the products if another item should be used.",
+        )
 
 
-def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> dict:
+def _item_refs(body: dict) -> dict[str, str]:
+    refs = {}
+    for line in body.get("Line", []):
+        detail = line.get(line.get("DetailType", ""), {})
+        if item := detail.get("ItemRef"):
+            refs[item["value"]] = item.get("name", item["value"])
+    return refs
+
+
+def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> "PushOutcome":
     if not record.qbo_id:
-        return client.create(entity, body, request_id=request_id)
-    return _update_with_stale_retry(
-        client, entity, body, record.qbo_id, record.sync_token, request_id
+        return PushOutcome(client.create(entity, body, request_id=request_id))
+    return PushOutcome(
+        _update_with_stale_retry(client, entity, body, record.qbo_id, record.sync_token, request_id)
     )
 
 
@@ -312,7 +351,8 @@ def _store_identity(model, pk, qbo_id: str, sync_token: str) -> None:
 
 
 @transaction.atomic
-def _succeed(job: SyncJob, result: dict | None) -> SyncJob:
+def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
+    result = outcome.result
     model = job.content_type.model_class()
     if result is not None:
         _store_identity(model, job.object_id, str(result["Id"]), str(result.get("SyncToken", "")))
@@ -330,6 +370,8 @@ def _succeed(job: SyncJob, result: dict | None) -> SyncJob:
     if result is not None:
         job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
     job.last_error = job.last_error_code = ""
+    job.warning = outcome.warning
+    job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
     job.next_attempt_at = now
     job.save()
     return job

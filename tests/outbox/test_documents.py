@@ -240,3 +240,34 @@ def test_records_from_before_the_connection_get_no_job_until_saved_again(db, pus
     with push():
         customer.save()
     assert SyncJob.objects.count() == 1
+
+
+def test_an_item_inactivated_in_qbo_falls_back_to_the_default_with_a_warning(qbo_ready, push):
+    item = QboItem.objects.get(name="Blue Dream 3.5g")
+    product = factories.ProductFactory(sales_qbo_item=item)
+    current = remote(qbo_ready, "Item", item.qbo_id)
+    qbo_ready.api(
+        "POST",
+        "item",
+        json={
+            "Id": item.qbo_id,
+            "SyncToken": current["SyncToken"],
+            "sparse": True,
+            "Active": False,
+        },
+    )
+    with push():
+        invoice = factories.InvoiceFactory()
+        factories.InvoiceLineFactory(invoice=invoice, product=product)
+        from products.services import priced_document_recalculate
+
+        priced_document_recalculate(document=invoice)
+    invoice.refresh_from_db()
+    job = SyncJob.objects.get(qbo_entity="Invoice")
+    assert job.status == SyncJob.Status.SUCCEEDED
+    assert "“Blue Dream 3.5g” was inactivated in QuickBooks" in job.warning
+    line = remote(qbo_ready, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
+    assert line["ItemRef"]["value"] == QboItem.objects.get(name="Distru Sales").qbo_id
+    product.refresh_from_db()
+    assert product.sales_qbo_item is None
+    assert not QboItem.objects.filter(name="Blue Dream 3.5g").exists()

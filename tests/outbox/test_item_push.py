@@ -169,7 +169,7 @@ def test_a_save_during_a_push_sends_the_newer_version_too(
     job = SyncJob.objects.get()
     # The worker claims revision 1; the user saves again before the answer is recorded.
     SyncJob.objects.filter(pk=job.pk).update(revision=2, claimed_revision=1)
-    from integrations.services.outbox import _succeed
+    from integrations.services.outbox import PushOutcome, _succeed
 
     result = ready.api(
         "POST",
@@ -178,7 +178,7 @@ def test_a_save_during_a_push_sends_the_newer_version_too(
     ).json()["Item"]
     QboItem.objects.filter(pk=item.pk).update(description="newer")
     with django_capture_on_commit_callbacks(execute=True):
-        _succeed(SyncJob.objects.get(), result)
+        _succeed(SyncJob.objects.get(), PushOutcome(result))
     job.refresh_from_db()
     assert job.status == SyncJob.Status.SUCCEEDED
     assert sandbox_item(ready, result["Id"])["Description"] == "newer"

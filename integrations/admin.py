@@ -11,6 +11,7 @@ from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 # products, so the product side is reached only through these.
 PRODUCT_MAPPINGS = ("sales_products", "purchase_products")
 MAPPED_PRODUCTS_SHOWN = 20
+QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]
 
 
 @admin.register(QboConnection)
@@ -135,27 +136,18 @@ class QboItemAdmin(admin.ModelAdmin):
     list_filter = ["type", "origin", "active", "qbo_class"]
     search_fields = ["name", "sku", "description", "qbo_id"]
     list_select_related = ["qbo_class"]
-    readonly_fields = [
-        "mapped_products",
-        "qbo_id",
-        "sync_token",
-        "origin",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["mapped_products", *QBO_RECORD_FIELDS]
     autocomplete_fields = ["income_account", "expense_account"]
 
     def get_fieldsets(self, request, obj=None):
-        mapped = [("Mapped products", {"fields": ["mapped_products"]})] if obj else []
+        # Who uses the item, and what QBO holds of it, only exist once it is saved.
+        saved = obj is not None
         return [
             (None, {"fields": ["name", "type", "sku", "description", "active"]}),
-            *mapped,
+            *([("Mapped products", {"fields": ["mapped_products"]})] if saved else []),
             ("Sales", {"fields": ["unit_price", "income_account"]}),
             ("Purchasing", {"fields": ["purchase_cost", "expense_account"]}),
-            (
-                "QuickBooks",
-                {"fields": ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]},
-            ),
+            *([("QuickBooks", {"fields": QBO_RECORD_FIELDS})] if saved else []),
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]

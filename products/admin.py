@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
@@ -109,7 +110,9 @@ class ProductAdmin(admin.ModelAdmin):
                 if item is not None
             ]
             self.message_user(
-                request, f"Mapped {updated} products to {' and '.join(picked)}.", messages.SUCCESS
+                request,
+                f"Mapped {updated} product{pluralize(updated)} to {' and '.join(picked)}.",
+                messages.SUCCESS,
             )
             return None
         count = queryset.count()

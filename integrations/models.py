@@ -247,6 +247,7 @@ class SyncRun(models.Model):
         ACCOUNTS = "accounts", "Accounts refresh"
         ITEMS_FULL = "items_full", "Full item import"
         ITEMS_CDC = "items_cdc", "Hourly item sync"
+        TRANSACTIONS_CDC = "transactions_cdc", "Hourly check for edits made in QuickBooks"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

@@ -52,6 +52,19 @@ class QboSyncAdapter:
         """The full QBO body for a create (without Id and SyncToken)."""
         raise NotImplementedError
 
+    # QBO field → record attribute, compared to tell an edit made in QBO from QBO's own
+    # bookkeeping (applying a payment moves an invoice's SyncToken too). Empty: any new
+    # SyncToken counts as an edit.
+    fingerprint_fields: dict[str, str] = {}
+
+    def fingerprint(self, record: models.Model) -> dict[str, Any]:
+        """The values of `fingerprint_fields` as QBO writes them."""
+        values = {}
+        for qbo_field, attribute in self.fingerprint_fields.items():
+            value = getattr(record, attribute)
+            values[qbo_field] = value.isoformat() if hasattr(value, "isoformat") else value
+        return values
+
     def find_existing(self, record: models.Model, *, client) -> dict | None:
         """Before a first create: the QBO object this record should link to instead, if any."""
         return None

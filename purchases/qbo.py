@@ -69,6 +69,8 @@ class PurchaseOrderAdapter(QboSyncAdapter):
     def wants_push(self, record) -> bool:
         return record.status == PurchaseOrder.Status.COMPLETED
 
+    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "order_date"}
+
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]
 
@@ -97,6 +99,8 @@ class PurchasePaymentAdapter(QboSyncAdapter):
 
     def label(self, record) -> str:
         return f"Payment {record.amount} on PO {record.purchase_order.number}"
+
+    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
 
     def dependencies(self, record) -> list:
         return [record.purchase_order]
@@ -134,6 +138,8 @@ class PurchasePaymentAdapter(QboSyncAdapter):
 class PurchaseReturnAdapter(QboSyncAdapter):
     entity = "VendorCredit"
     priority = PRIORITY_DOCUMENT
+
+    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]

@@ -105,6 +105,8 @@ class InvoiceAdapter(QboSyncAdapter):
     priority = PRIORITY_DOCUMENT
     voidable = True
 
+    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
+
     def dependencies(self, record) -> list:
         taxes = [tax_item_ensure(tax=tax_line.tax) for tax_line in record.tax_lines.all()]
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]
@@ -142,6 +144,8 @@ class InvoicePaymentAdapter(QboSyncAdapter):
     def label(self, record) -> str:
         return f"Payment {record.amount} on invoice {record.invoice.number}"
 
+    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
+
     def dependencies(self, record) -> list:
         return [record.invoice]
 
@@ -173,6 +177,8 @@ class InvoicePaymentAdapter(QboSyncAdapter):
 class SalesReturnAdapter(QboSyncAdapter):
     entity = "CreditMemo"
     priority = PRIORITY_DOCUMENT
+
+    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 
     def dependencies(self, record) -> list:
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]

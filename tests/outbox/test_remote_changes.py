@@ -1,0 +1,70 @@
+"""One-way sync: edits and deletes made in QBO are flagged, and nothing here changes."""
+
+from decimal import Decimal
+
+import pytest
+
+from integrations.models import SyncJob, SyncRun
+from integrations.services.remote_changes import transactions_cdc_check
+from tests import factories
+from tests.outbox.test_documents import make_invoice, remote
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pushed_invoice(qbo_ready, django_capture_on_commit_callbacks):
+    tax = factories.TaxFactory(rate=Decimal("15"))
+    from integrations.models import QboAccount
+
+    tax.qbo_account = QboAccount.objects.get(name="Excise Tax Payable")
+    tax.save()
+    return make_invoice(lambda: django_capture_on_commit_callbacks(execute=True), tax)
+
+
+def test_our_own_writes_and_payments_applied_are_not_flagged(
+    qbo_ready, pushed_invoice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.InvoicePaymentFactory(invoice=pushed_invoice, amount=Decimal("5.00"))
+    run = transactions_cdc_check()
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert not SyncJob.objects.exclude(remote_change="").exists()
+    # The invoice's new SyncToken (moved by the payment) is kept for the next update.
+    job = SyncJob.objects.get(qbo_entity="Invoice")
+    assert job.sync_token == remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)["SyncToken"]
+    assert len(qbo_ready.api_requests(operation="cdc")) == 1
+
+
+def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(qbo_ready, pushed_invoice):
+    current = remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)
+    qbo_ready.api(
+        "POST",
+        "invoice",
+        json={
+            "Id": current["Id"],
+            "SyncToken": current["SyncToken"],
+            "sparse": True,
+            "TxnDate": "2026-11-20",
+        },
+    )
+    transactions_cdc_check()
+    job = SyncJob.objects.get(qbo_entity="Invoice")
+    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    pushed_invoice.refresh_from_db()
+    assert str(pushed_invoice.invoice_date) == "2026-11-02"
+
+
+def test_an_invoice_deleted_in_qbo_is_flagged(qbo_ready, pushed_invoice):
+    current = remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)
+    qbo_ready.api(
+        "POST",
+        "invoice",
+        params={"operation": "delete"},
+        json={"Id": current["Id"], "SyncToken": current["SyncToken"]},
+    )
+    transactions_cdc_check()
+    assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == "Deleted in QuickBooks"
+    assert SyncRun.objects.get(kind=SyncRun.Kind.TRANSACTIONS_CDC).details[0]["event"] == (
+        "changed_in_qbo"
+    )

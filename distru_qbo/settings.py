@@ -195,3 +195,5 @@ QBO_REDIRECT_URI = env.str(
 )
 QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
 QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)
+# The client-side limit (500/min, 10 at a time per company, shared by every worker process).
+QBO_RATE_LIMIT = env.bool("QBO_RATE_LIMIT", default=True)

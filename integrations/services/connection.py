@@ -14,7 +14,7 @@ from integrations.qbo import oauth
 from integrations.qbo.client import QboClient
 from integrations.qbo.config import QboConfig
 from integrations.qbo.errors import OAuthInvalidGrantError
-from integrations.qbo.ratelimit import rate_limiter_from_url
+from integrations.qbo.ratelimit import NullRateLimiter, rate_limiter_from_url
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,12 @@ def qbo_client() -> QboClient:
     connection = QboConnection.objects.get()
     if connection.status != QboConnection.Status.CONNECTED or not connection.realm_id:
         raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
-    limiter = rate_limiter_from_url(
-        settings.REDIS_URL or None, str(settings.BASE_DIR / "var" / "ratelimit")
+    limiter = (
+        rate_limiter_from_url(
+            settings.REDIS_URL or None, str(settings.BASE_DIR / "var" / "ratelimit")
+        )
+        if settings.QBO_RATE_LIMIT
+        else NullRateLimiter()
     )
     return QboClient(qbo_config(), connection.realm_id, ConnectionTokenProvider(), limiter=limiter)
 

@@ -14,6 +14,8 @@ from integrations.services.mirror import IMPORTED_ITEM_TYPES, items_mirror
 
 logger = logging.getLogger(__name__)
 
+INACTIVE_SUFFIX = " (deleted)"  # QBO appends it to the name of an item it makes inactive
+
 
 @dataclass(frozen=True)
 class DefaultItem:
@@ -94,9 +96,13 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
             due.append((default, account))
     if not due:
         return notes
-    # One read finds both, inactive ones included: QBO names are unique, so a create would clash.
-    statement = select("Item", {"Name": [d.name for d, _ in due], "Active": [True, False]})
-    in_qbo = {str(raw.get("Name", "")).lower(): raw for raw in client.query(statement)}
+    # One read finds both, inactive ones too (QBO renames those), so each is found, not doubled.
+    names = [name for d, _ in due for name in (d.name, d.name + INACTIVE_SUFFIX)]
+    in_qbo: dict[str, dict] = {}
+    for raw in client.query(select("Item", {"Name": names, "Active": [True, False]})):
+        key = str(raw.get("Name", "")).lower().removesuffix(INACTIVE_SUFFIX)
+        if key not in in_qbo or raw.get("Active", True):
+            in_qbo[key] = raw
     mirrored = []
     for default, account in due:
         try:
@@ -128,7 +134,8 @@ def _default_item_put(
     active = raw.get("Active", True)
     if active and (raw.get(default.account_ref) or {}).get("value") == account.qbo_id:
         return raw, "was linked"
-    body = {"Id": raw["Id"], "SyncToken": raw["SyncToken"], "Active": True, **ref}
+    body = {"Id": raw["Id"], "SyncToken": raw["SyncToken"], "Name": default.name, "Active": True}
+    body.update(ref)
     done = f"was {'moved' if active else 'reactivated'} {on}"
     return client.update("Item", body, request_id=uuid.uuid4().hex), done
 

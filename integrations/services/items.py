@@ -63,8 +63,8 @@ def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> Sy
     if running is not None:
         logger.info("Item sync skipped: run %s is still going", running.pk)
         return running
-    client = qbo_client()
     connection = connection_get()
+    client = qbo_client()
     reason = "asked for" if full else _cdc_refusal(connection)
     if reason is None:
         run, complete = _items_cdc(client=client, since=_cdc_since(connection))

@@ -1,0 +1,199 @@
+"""The hourly sync: one CDC call since the watermark; a full reconcile when CDC cannot serve."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
+from integrations.services.items import item_sync_run
+from integrations.tasks import item_sync_task
+from tests.items.conftest import (
+    api_calls,
+    mirrored,
+    qbo_item,
+    qbo_item_update,
+    qbo_items_bulk_create,
+    watermark_age,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_with_no_changes_the_sync_is_one_read_and_a_few_statements(synced):
+    item_sync_run()  # the overlap replays the default items once; they are unchanged
+    synced.control("requests/clear")
+    before = QboConnection.objects.get().items_cdc_watermark
+
+    with CaptureQueriesContext(db) as queries:
+        run = item_sync_run()
+
+    assert api_calls(synced) == ["GET cdc"]
+    assert len(queries) <= 20
+    assert run.kind == SyncRun.Kind.ITEMS_CDC and run.status == SyncRun.Status.SUCCEEDED
+    assert (run.created, run.updated, run.removed) == (0, 0, 0)
+    assert QboConnection.objects.get().items_cdc_watermark > before
+
+
+def test_the_cdc_call_reaches_back_before_the_watermark(synced):
+    watermark = QboConnection.objects.get().items_cdc_watermark
+
+    item_sync_run()
+
+    request = synced.api_requests(method="GET")[0]
+    since = timezone.datetime.fromisoformat(
+        dict(p.split("=", 1) for p in request["query"].split("&"))["changedSince"]
+        .replace("%3A", ":")
+        .replace("%2B", "+")
+    )
+    assert watermark - timedelta(minutes=15) < since < watermark
+
+
+def test_new_and_changed_items_accounts_and_classes_arrive(synced):
+    qbo_item_update(synced, "Blue Dream 3.5g", Name="Blue Dream 3.5g (new label)", UnitPrice=27)
+    income = {"value": qbo_item(synced, "Blue Dream 3.5g (new label)")["IncomeAccountRef"]["value"]}
+    synced.api(
+        "POST",
+        "item",
+        json={"Name": "Runtz 3.5g", "Type": "NonInventory", "IncomeAccountRef": income},
+    ).raise_for_status()
+    synced.api(
+        "POST", "account", json={"Name": "Consulting Income", "AccountType": "Income"}
+    ).raise_for_status()
+    synced.api("POST", "class", json={"Name": "Farmers Markets"}).raise_for_status()
+    synced.control("requests/clear")
+
+    run = item_sync_run()
+
+    assert api_calls(synced) == ["GET cdc"]
+    assert (run.created, run.updated) == (1, 1)
+    assert mirrored("Blue Dream 3.5g (new label)").unit_price == 27
+    assert mirrored("Blue Dream 3.5g") is None
+    assert mirrored("Runtz 3.5g").income_account.name == "Sales of Product Income"
+    assert QboAccount.objects.filter(name="Consulting Income", account_type="Income").exists()
+    assert QboClass.objects.filter(name="Farmers Markets").exists()
+
+
+def test_a_hundred_changed_items_take_one_read(synced):
+    qbo_items_bulk_create(synced, 100)
+    synced.control("requests/clear")
+
+    run = item_sync_run()
+
+    assert api_calls(synced) == ["GET cdc"]
+    assert run.created == 100
+
+
+def test_a_window_over_30_days_falls_back_to_a_full_reconcile(synced):
+    watermark_age(timedelta(days=31))
+
+    run = item_sync_run()
+
+    calls = api_calls(synced)
+    assert "GET cdc" not in calls
+    assert any("STARTPOSITION 1 MAXRESULTS 1000" in call for call in calls)
+    assert run.kind == SyncRun.Kind.ITEMS_FULL and run.status == SyncRun.Status.SUCCEEDED
+    assert "30-day" in run.details[0]["text"]
+    connection = QboConnection.objects.get()
+    assert timezone.now() - connection.items_cdc_watermark < timedelta(minutes=1)
+
+
+def test_a_window_under_30_days_is_still_one_cdc_call(synced):
+    watermark_age(timedelta(days=29))
+
+    item_sync_run()
+
+    assert api_calls(synced) == ["GET cdc"]
+
+
+def test_an_answer_at_the_cap_falls_back_to_a_full_reconcile(synced):
+    qbo_items_bulk_create(synced, 1000)
+    synced.control("requests/clear")
+
+    run = item_sync_run()
+
+    calls = api_calls(synced)
+    assert calls[0] == "GET cdc" and calls.count("GET cdc") == 1
+    cdc_run = SyncRun.objects.filter(kind=SyncRun.Kind.ITEMS_CDC).first()
+    assert "1000" in cdc_run.message and "Item" in cdc_run.message
+    assert run.kind == SyncRun.Kind.ITEMS_FULL and run.status == SyncRun.Status.SUCCEEDED
+    assert QboItem.objects.filter(name__startswith="Bulk ").count() == 1000
+
+
+def test_a_never_imported_mirror_gets_a_full_import(chart):
+    run = item_sync_run()
+
+    assert run.kind == SyncRun.Kind.ITEMS_FULL
+    assert "never fully imported" in run.details[0]["text"]
+
+
+def test_malformed_objects_are_skipped_with_a_line_in_the_log(synced):
+    stamp = {"MetaData": {"LastUpdatedTime": synced.backend.time()}}
+    with synced.backend.lock:
+        items = synced.company.objects["Item"]
+        items["no-id"] = {"Name": "Ghost", "Type": "NonInventory", "Active": True, **stamp}
+        items["9001"] = {"Id": "9001", "Name": "Gizmo", "Type": "Widget", "SyncToken": "0", **stamp}
+        synced.company.objects["Account"]["no-id"] = {"Name": "Nameless", **stamp}
+    qbo_item_update(synced, "Distribution Fee", UnitPrice=175)
+
+    run = item_sync_run()
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    texts = [note["text"] for note in run.details if note["event"] == "skipped"]
+    assert "Item “Ghost” was skipped: it has no Id." in texts
+    assert "Item “Gizmo” was skipped: its Type 'Widget' is unknown." in texts
+    assert "Account “Nameless” was skipped: it has no Id." in texts
+    assert mirrored("Distribution Fee").unit_price == 175  # the good rows still arrive
+    assert not QboItem.objects.filter(name__in=["Ghost", "Gizmo"]).exists()
+
+
+def test_throttling_during_a_sync_is_retried_by_the_client(synced):
+    synced.fail_next(status=429, path="/cdc")
+    qbo_item_update(synced, "Distribution Fee", UnitPrice=180)
+
+    run = item_sync_run()
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert [e["status"] for e in synced.api_requests(entity="cdc") or synced.api_requests()][
+        -2:
+    ] == [429, 200]
+    assert mirrored("Distribution Fee").unit_price == 180
+
+
+def test_an_expired_access_token_is_refreshed_mid_sync(synced):
+    synced.expire_tokens()
+    qbo_item_update(synced, "Distribution Fee", UnitPrice=190)
+    old_token = QboConnection.objects.get().access_token
+
+    run = item_sync_run()
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert QboConnection.objects.get().access_token != old_token
+    assert mirrored("Distribution Fee").unit_price == 190
+
+
+def test_a_failed_sync_keeps_the_watermark_so_the_next_run_catches_up(synced):
+    before = QboConnection.objects.get().items_cdc_watermark
+    synced.fail_next(status=400, path="/cdc", code="6000")
+
+    with pytest.raises(Exception, match="Injected"):
+        item_sync_run()
+
+    assert SyncRun.objects.first().status == SyncRun.Status.FAILED
+    assert QboConnection.objects.get().items_cdc_watermark == before
+
+
+def test_a_sync_already_running_is_not_started_twice(synced):
+    running = SyncRun.objects.create(kind=SyncRun.Kind.ITEMS_CDC)
+
+    assert item_sync_run() == running
+    assert api_calls(synced) == []
+
+
+def test_the_hourly_task_does_nothing_while_disconnected(synced):
+    QboConnection.objects.update(status=QboConnection.Status.EXPIRED)
+
+    assert item_sync_task() is None
+    assert api_calls(synced) == []

@@ -1,0 +1,95 @@
+"""The full import: active NonInventory and Service items, paged 1000 at a time, in bulk."""
+
+import pytest
+from django.core.management import call_command
+
+from integrations.models import QboConnection, QboItem, SyncRun
+from integrations.services.connection import qbo_client
+from integrations.services.items import item_sync_run, items_import
+from tests.factories import QboItemFactory
+from tests.items.conftest import api_calls, qbo_items_bulk_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_active_noninventory_and_service_items_are_imported(chart):
+    run = items_import(client=qbo_client())
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    names = set(QboItem.objects.values_list("name", flat=True))
+    assert {"Blue Dream 3.5g", "Distribution Fee", "Excise Tax"} <= names
+    # Inactive items, Inventory, Category and Group items never arrive.
+    assert not names & {
+        "Discontinued Tincture",
+        "Old Label Pre-Roll",
+        "Glass Jars 1/8oz",
+        "Flower",
+        "Starter Bundle",
+    }
+    assert set(QboItem.objects.values_list("type", flat=True)) == {"NonInventory", "Service"}
+    assert set(QboItem.objects.values_list("origin", flat=True)) == {QboItem.Origin.QBO}
+    blue_dream = QboItem.objects.get(name="Blue Dream 3.5g")
+    assert blue_dream.income_account.name == "Sales of Product Income"
+    assert blue_dream.expense_account.name == "Cost of Goods Sold"
+    assert blue_dream.sku == "BD-35" and blue_dream.qbo_id and blue_dream.sync_token
+    connection = QboConnection.objects.get()
+    assert connection.items_full_synced_at and connection.items_cdc_watermark
+
+
+def test_pages_of_1000_cost_one_read_each_plus_a_constant(chart):
+    qbo_items_bulk_create(chart, 2500)
+    chart.control("requests/clear")
+
+    run = items_import(client=qbo_client())
+
+    item_reads = [call for call in api_calls(chart) if call.startswith("GET query")]
+    # The count, three pages (2500 + the sample's active items), the default items' lookup.
+    assert len(item_reads) == 1 + 3 + 1
+    assert sum("STARTPOSITION" in call for call in item_reads) == 3
+    assert run.processed == QboItem.objects.count() - 2  # the two defaults came after
+
+
+def test_an_unpushed_item_made_here_is_linked_by_name_not_duplicated(chart):
+    mine = QboItemFactory(name="blue dream 3.5G", qbo_id="", origin=QboItem.Origin.LOCAL)
+
+    items_import(client=qbo_client())
+
+    mine.refresh_from_db()
+    assert (
+        mine.qbo_id
+        == chart.query("SELECT * FROM Item WHERE Name = 'Blue Dream 3.5g'")["Item"][0]["Id"]
+    )
+    assert QboItem.objects.filter(name__iexact="blue dream 3.5g").count() == 1
+
+
+def test_progress_is_reported_page_by_page(chart):
+    qbo_items_bulk_create(chart, 1500)
+    seen = []
+
+    item_sync_run(full=True, progress=lambda done, total: seen.append((done, total)))
+
+    total = seen[0][1]
+    assert total == 1500 + 10  # the sample company has 10 active NonInventory/Service items
+    assert [done for done, _ in seen] == [1000, total]
+
+
+def test_the_command_shows_a_progress_bar_and_the_outcome(chart, capsys):
+    call_command("qbo_sync_items", "--full")
+
+    out = capsys.readouterr().out
+    assert "\r[" in out and "] 10/10 items" in out
+    assert "Full item import" in out and "“Distru Sales” was created" in out
+
+
+def test_the_command_without_full_runs_the_hourly_sync(synced, capsys):
+    call_command("qbo_sync_items")
+
+    assert "Hourly item sync" in capsys.readouterr().out
+    assert api_calls(synced) == ["GET cdc"]
+
+
+def test_the_command_fails_clearly_when_not_connected(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not connected"):
+        call_command("qbo_sync_items")

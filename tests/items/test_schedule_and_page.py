@@ -1,0 +1,53 @@
+"""The hourly schedule, made once by name, and the status page's Sync now and sync log."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django_q.models import Schedule
+
+from integrations.models import SyncRun
+from integrations.schedules import ITEM_SYNC_SCHEDULE, schedules_ensure
+from tests.factories import ProductFactory
+from tests.items.conftest import api_calls, mirrored, qbo_item_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrate_made_the_hourly_schedule_and_making_it_again_changes_nothing():
+    schedule = Schedule.objects.get(name=ITEM_SYNC_SCHEDULE)
+    assert schedule.func == "integrations.tasks.item_sync_task"
+    assert schedule.schedule_type == Schedule.HOURLY and schedule.repeats == -1
+
+    Schedule.objects.filter(pk=schedule.pk).update(minutes=30, schedule_type=Schedule.MINUTES)
+    schedules_ensure()
+
+    assert Schedule.objects.filter(name=ITEM_SYNC_SCHEDULE).count() == 1
+    assert Schedule.objects.get(name=ITEM_SYNC_SCHEDULE).minutes == 30  # an admin's edit stays
+
+
+def test_sync_now_runs_the_hourly_sync_and_the_page_shows_its_log(admin_client, synced):
+    product = ProductFactory(name="Blue Dream eighth", sales_qbo_item=mirrored("Blue Dream 3.5g"))
+    qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
+    page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
+    assert reverse("integrations:sync") in page and "Sync now" in page
+    synced.control("requests/clear")
+
+    response = admin_client.post(reverse("integrations:sync"), follow=True)
+
+    assert api_calls(synced) == ["GET cdc"]
+    run = SyncRun.objects.first()
+    assert run.kind == SyncRun.Kind.ITEMS_CDC and run.removed == 1
+    page = response.content.decode()
+    assert "Item sync started" in page
+    assert f"“{product.name}” lost its sales item “Blue Dream 3.5g”" in page
+
+
+def test_sync_now_needs_the_integration_permission(client, django_user_model, synced):
+    clerk = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    client.force_login(clerk)
+
+    assert client.post(reverse("integrations:sync")).status_code == 403
+
+    clerk.user_permissions.add(Permission.objects.get(codename="manage_qbo_integration"))
+    assert client.post(reverse("integrations:sync")).status_code == 302
+    assert api_calls(synced) == ["GET cdc"]

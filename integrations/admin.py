@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from integrations.admin_forms import QboItemAdminForm
+from integrations.admin_sync import QboSyncedAdminMixin
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 
@@ -120,7 +121,7 @@ def mapped_products_by_side(item: QboItem) -> list:
 
 
 @admin.register(QboItem)
-class QboItemAdmin(admin.ModelAdmin):
+class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     form = QboItemAdminForm
     list_display = [
         "name",
@@ -147,7 +148,11 @@ class QboItemAdmin(admin.ModelAdmin):
             *([("Mapped products", {"fields": ["mapped_products"]})] if saved else []),
             ("Sales", {"fields": ["unit_price", "income_account"]}),
             ("Purchasing", {"fields": ["purchase_cost", "expense_account"]}),
-            *([("QuickBooks", {"fields": QBO_RECORD_FIELDS})] if saved else []),
+            *(
+                [("QuickBooks", {"fields": [*QBO_RECORD_FIELDS, "qbo_sync_details"]})]
+                if saved
+                else []
+            ),
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("quickbooks/sync/", views.quickbooks_sync, name="sync"),
     path("quickbooks/disconnect/", views.quickbooks_disconnect, name="disconnect"),
     path("quickbooks/accounts/", views.key_accounts, name="key_accounts"),
+    path("quickbooks/outbox/retry/", views.outbox_retry, name="outbox_retry"),
 ]

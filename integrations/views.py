@@ -21,6 +21,7 @@ from integrations.services.key_accounts import (
     key_accounts_set,
 )
 from integrations.services.mirror import company_mirror_refresh
+from integrations.services.outbox import outbox_summary, sync_jobs_retry
 
 logger = logging.getLogger(__name__)
 MANAGE_PERMISSION = "integrations.manage_qbo_integration"
@@ -69,8 +70,19 @@ def quickbooks_detail(request):
                 "classes": QboClass.objects.count(),
                 "items": QboItem.objects.count(),
             },
+            outbox=outbox_summary(),
         ),
     )
+
+
+@staff_member_required
+@require_POST
+def outbox_retry(request):
+    _require_manage(request)
+    job_id = request.POST.get("job")
+    retried = sync_jobs_retry(job_ids=[int(job_id)] if job_id and job_id.isdigit() else None)
+    messages.success(request, f"{retried} failed push(es) queued again.")
+    return redirect(f"{reverse('integrations:quickbooks')}#outbox")
 
 
 @staff_member_required

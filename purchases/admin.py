@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from integrations.admin_sync import QboSyncedAdminMixin
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from purchases.models import (
     PurchaseOrder,
@@ -13,7 +14,7 @@ from purchases.models import (
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
     list_filter = ["active"]
     search_fields = ["name", "license_number", "email"]
@@ -35,7 +36,7 @@ class PurchasePaymentInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(PricedDocumentAdmin):
+class PurchaseOrderAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     list_display = [
         "number",
         "vendor",
@@ -56,7 +57,7 @@ class PurchaseOrderAdmin(PricedDocumentAdmin):
 
 
 @admin.register(PurchasePayment)
-class PurchasePaymentAdmin(admin.ModelAdmin):
+class PurchasePaymentAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     list_display = ["purchase_order", "paid_on", "amount", "method", "reference", "qbo_id"]
     list_filter = ["method", "paid_on"]
     search_fields = ["purchase_order__number", "purchase_order__vendor__name", "reference"]
@@ -70,7 +71,7 @@ class PurchaseReturnLineInline(ProductLineInline):
 
 
 @admin.register(PurchaseReturn)
-class PurchaseReturnAdmin(PricedDocumentAdmin):
+class PurchaseReturnAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     list_display = ["number", "vendor", "purchase_order", "return_date", "total", "qbo_id"]
     list_filter = ["return_date"]
     search_fields = ["number", "vendor__name", "purchase_order__number", "reason"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from integrations.admin_sync import QboSyncedAdminMixin
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from sales.models import (
     Customer,
@@ -14,7 +15,7 @@ from sales.models import (
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
     list_filter = ["active"]
     search_fields = ["name", "license_number", "email"]
@@ -45,7 +46,7 @@ class InvoicePaymentInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(PricedDocumentAdmin):
+class InvoiceAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     list_display = [
         "number",
         "customer",
@@ -66,7 +67,7 @@ class InvoiceAdmin(PricedDocumentAdmin):
 
 
 @admin.register(InvoicePayment)
-class InvoicePaymentAdmin(admin.ModelAdmin):
+class InvoicePaymentAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     list_display = ["invoice", "paid_on", "amount", "method", "reference", "qbo_id"]
     list_filter = ["method", "paid_on"]
     search_fields = ["invoice__number", "invoice__customer__name", "reference"]
@@ -80,7 +81,7 @@ class SalesReturnLineInline(ProductLineInline):
 
 
 @admin.register(SalesReturn)
-class SalesReturnAdmin(PricedDocumentAdmin):
+class SalesReturnAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     list_display = ["number", "customer", "invoice", "return_date", "total", "qbo_id"]
     list_filter = ["return_date"]
     search_fields = ["number", "customer__name", "invoice__number", "reason"]

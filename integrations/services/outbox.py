@@ -199,6 +199,22 @@ def sync_jobs_retry(*, job_ids: list[int] | None = None) -> int:
     return len(ids)
 
 
+def outbox_summary(*, shown: int = 50) -> dict:
+    """For the status page: counts by state, the failed jobs, warnings, and QBO-side edits."""
+    counts = dict(SyncJob.objects.values_list("status").annotate(n=models.Count("pk")).order_by())
+    return {
+        "counts": [(status.label, counts.get(status.value, 0)) for status in SyncJob.Status],
+        "failed": SyncJob.objects.filter(status=SyncJob.Status.FAILED).order_by("-updated_at")[
+            :shown
+        ],
+        "warnings": SyncJob.objects.exclude(warning="").order_by("-updated_at")[:shown],
+        "changed_in_qbo": SyncJob.objects.exclude(remote_change="").order_by("-remote_changed_at")[
+            :shown
+        ],
+        "paused": counts.get(SyncJob.Status.PAUSED, 0),
+    }
+
+
 def _claim(job_id: int) -> SyncJob | None:
     now = timezone.now()
     claimed = SyncJob.objects.filter(

@@ -1,0 +1,121 @@
+"""What every synced model's admin shows of QuickBooks: a status column, a section, an action."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html, format_html_join
+
+from integrations.models import SyncJob
+from integrations.selectors import sync_job_for, with_sync_status
+from integrations.services.outbox import sync_job_record
+from integrations.sync_registry import sync_adapter_for
+
+# Where QBO's own screens show each entity (the local sandbox answers the same paths).
+QBO_APP_PATHS = {
+    "Invoice": "invoice?txnId={}",
+    "Payment": "recvpayment?txnId={}",
+    "Bill": "bill?txnId={}",
+    "BillPayment": "billpayment?txnId={}",
+    "CreditMemo": "creditmemo?txnId={}",
+    "VendorCredit": "vendorcredit?txnId={}",
+    "Customer": "customerdetail?nameId={}",
+    "Vendor": "vendordetail?nameId={}",
+    "Item": "items?itemId={}",
+}
+BADGE_COLOURS = {
+    SyncJob.Status.SUCCEEDED: ("#166534", "#DCFCE7"),
+    SyncJob.Status.PENDING: ("#1E40AF", "#DBEAFE"),
+    SyncJob.Status.RUNNING: ("#1E40AF", "#DBEAFE"),
+    SyncJob.Status.FAILED: ("#991B1B", "#FEE2E2"),
+    SyncJob.Status.PAUSED: ("#92400E", "#FEF3C7"),
+}
+
+
+def qbo_app_url(entity: str, qbo_id: str) -> str | None:
+    """A link to the record in QuickBooks' own screens."""
+    path = QBO_APP_PATHS.get(entity)
+    return f"{settings.QBO_APP_BASE_URL}/{path.format(qbo_id)}" if path and qbo_id else None
+
+
+def status_badge(status: str | None, remote_change: str = "") -> str:
+    """A coloured pill: Synced, Pending, Failed, Paused, or Not synced."""
+    if remote_change:
+        return format_html(
+            '<span style="color:#92400E;background:#FEF3C7;padding:1px 8px;border-radius:8px">'
+            "{}</span>",
+            "Changed in QuickBooks",
+        )
+    if not status:
+        return format_html('<span style="color:#6B7280">{}</span>', "Not synced")
+    colour, background = BADGE_COLOURS[status]
+    return format_html(
+        '<span style="color:{};background:{};padding:1px 8px;border-radius:8px">{}</span>',
+        colour,
+        background,
+        SyncJob.Status(status).label,
+    )
+
+
+class QboSyncedAdminMixin:
+    """Mix into a synced model's ModelAdmin (before admin.ModelAdmin)."""
+
+    actions = ["sync_to_quickbooks"]
+
+    def get_queryset(self, request):
+        return with_sync_status(super().get_queryset(request))
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "qbo_status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "qbo_sync_details"]
+
+    @admin.display(description="QuickBooks", ordering="qbo_sync_status")
+    def qbo_status(self, obj):
+        return status_badge(obj.qbo_sync_status, obj.qbo_remote_change or "")
+
+    @admin.display(description="QuickBooks sync")
+    def qbo_sync_details(self, obj):
+        job = sync_job_for(obj) if obj and obj.pk else None
+        if job is None:
+            return (
+                "Not synced. Records saved before QuickBooks was connected are sent once "
+                "they are saved again, or with the “Sync to QuickBooks” action."
+            )
+        rows = [("Status", status_badge(job.status))]
+        if job.last_error:
+            rows.append(("Last error", job.last_error))
+        if job.warning:
+            rows.append(("Warning", job.warning))
+        if job.remote_change:
+            rows.append(("In QuickBooks", f"{job.remote_change} — not pulled back here."))
+        if url := qbo_app_url(job.qbo_entity, obj.qbo_id or job.qbo_id):
+            rows.append(
+                (
+                    "Open",
+                    format_html(
+                        '<a href="{}" target="_blank" rel="noopener">{} {} in QuickBooks</a>',
+                        url,
+                        job.qbo_entity,
+                        obj.qbo_id or job.qbo_id,
+                    ),
+                )
+            )
+        return format_html_join("", "<div><strong>{}:</strong> {}</div>", rows)
+
+    @admin.action(description="Sync to QuickBooks", permissions=["change"])
+    def sync_to_quickbooks(self, request, queryset):
+        with transaction.atomic():
+            queued = [record for record in queryset if sync_job_record(record=record)]
+        if not queued:
+            self.message_user(
+                request, "QuickBooks is not connected: nothing was queued.", messages.ERROR
+            )
+            return
+        entity = sync_adapter_for(queryset.model).entity
+        self.message_user(
+            request,
+            f"{len(queued)} record(s) queued for QuickBooks as {entity}; "
+            "they appear there within seconds.",
+            messages.SUCCESS,
+        )

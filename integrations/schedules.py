@@ -3,18 +3,32 @@
 from django_q.models import Schedule
 
 ITEM_SYNC_SCHEDULE = "qbo-items-hourly"
+OUTBOX_SWEEP_SCHEDULE = "qbo-outbox-every-minute"
+TRANSACTIONS_CHECK_SCHEDULE = "qbo-transactions-changed-hourly"
+
+SCHEDULES = {
+    ITEM_SYNC_SCHEDULE: ("integrations.tasks.item_sync_task", Schedule.HOURLY),
+    # Picks up any job whose enqueue was lost (a crash between commit and enqueue) and retries.
+    OUTBOX_SWEEP_SCHEDULE: ("integrations.tasks.sync_jobs_drain_task", Schedule.MINUTES),
+    TRANSACTIONS_CHECK_SCHEDULE: (
+        "integrations.tasks.transactions_cdc_check_task",
+        Schedule.HOURLY,
+    ),
+}
 
 
 def schedules_ensure(*, using: str = "default") -> None:
     """Create the schedules that do not exist yet; ones an admin has edited are left alone."""
-    Schedule.objects.using(using).get_or_create(
-        name=ITEM_SYNC_SCHEDULE,
-        defaults={
-            "func": "integrations.tasks.item_sync_task",
-            "schedule_type": Schedule.HOURLY,
-            "repeats": -1,
-        },
-    )
+    for name, (func, schedule_type) in SCHEDULES.items():
+        Schedule.objects.using(using).get_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "schedule_type": schedule_type,
+                "minutes": 1 if schedule_type == Schedule.MINUTES else None,
+                "repeats": -1,
+            },
+        )
 
 
 def schedules_post_migrate(sender, using="default", **kwargs) -> None:

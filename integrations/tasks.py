@@ -7,6 +7,7 @@ from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
 from integrations.services.items import item_sync_run, items_import
 from integrations.services.outbox import sync_job_run, sync_jobs_drain
+from integrations.services.remote_changes import transactions_cdc_check
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,15 @@ def sync_job_run_task(job_id: int) -> str | None:
     return job.status if job else None
 
 
-def sync_jobs_drain_task() -> int:
+def sync_jobs_drain_task() -> int | None:
     """The minute sweeper: run every due job, including any that was never enqueued."""
+    if connection_get().status != QboConnection.Status.CONNECTED:
+        return None  # paused jobs wait for the reconnect, which kicks the sweeper itself
     return sync_jobs_drain()
+
+
+def transactions_cdc_check_task() -> int | None:
+    """The hourly check for documents edited or deleted in QBO; the run's id."""
+    if connection_get().status != QboConnection.Status.CONNECTED:
+        return None
+    return transactions_cdc_check().pk

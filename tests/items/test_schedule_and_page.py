@@ -51,3 +51,13 @@ def test_sync_now_needs_the_integration_permission(client, django_user_model, sy
     clerk.user_permissions.add(Permission.objects.get(codename="manage_qbo_integration"))
     assert client.post(reverse("integrations:sync")).status_code == 302
     assert api_calls(synced) == ["GET cdc"]
+
+
+def test_migrate_also_made_the_outbox_sweeper_and_the_hourly_transactions_check():
+    from integrations.schedules import OUTBOX_SWEEP_SCHEDULE, TRANSACTIONS_CHECK_SCHEDULE
+
+    sweeper = Schedule.objects.get(name=OUTBOX_SWEEP_SCHEDULE)
+    assert sweeper.func == "integrations.tasks.sync_jobs_drain_task"
+    assert (sweeper.schedule_type, sweeper.minutes) == (Schedule.MINUTES, 1)
+    check = Schedule.objects.get(name=TRANSACTIONS_CHECK_SCHEDULE)
+    assert check.schedule_type == Schedule.HOURLY

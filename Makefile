@@ -38,6 +38,7 @@ bench: install ## Run the benchmarks and print their figures
 	$(PY) benchmarks/push_bench.py
 	$(PY) benchmarks/admin_bench.py
 	$(PY) benchmarks/items_bench.py
+	$(PY) benchmarks/backfill_bench.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache .ruff_cache

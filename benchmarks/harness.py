@@ -38,7 +38,12 @@ class BenchEnvironment:
 
 
 def bench_environment(
-    *, items: int = 0, limits: bool = False, latency_ms: int = 0, connect: bool = True
+    *,
+    items: int = 0,
+    limits: bool = False,
+    latency_ms: int = 0,
+    connect: bool = True,
+    import_items: bool = False,
 ) -> BenchEnvironment:
     """Start the sandbox, set up Django against it, migrate, and (optionally) connect."""
     from integrations.sandbox.backend import Backend, Config
@@ -68,11 +73,11 @@ def bench_environment(
     call_command("migrate", verbosity=0)
     bench = BenchEnvironment(server.url, backend, server, env={**os.environ, **env}, tmp=tmp)
     if connect:
-        _connect(backend)
+        _connect(backend, with_items=import_items)
     return bench
 
 
-def _connect(backend) -> None:
+def _connect(backend, *, with_items: bool) -> None:
     """Connect with minted tokens, import the chart and classes, choose the key accounts."""
     from django.utils import timezone
 
@@ -101,6 +106,10 @@ def _connect(backend) -> None:
         sales_deposit_account=first.filter(account_type="Bank").first(),
         purchase_deposit_account=first.filter(account_type="Bank").first(),
     )
+    if with_items:
+        from integrations.services.items import item_sync_run
+
+        item_sync_run(full=True)  # the mirror, and the default items invoices fall back to
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -1,0 +1,124 @@
+"""Backfill: 2,000 invoices with lines and 500 payments pushed through the outbox by a real
+django-q cluster, against the sandbox with its limits on and 100 ms of latency.
+
+    .venv/bin/python benchmarks/backfill_bench.py [--invoices 2000] [--payments 500]
+
+Prints writes per document, reads, 429s, duplicates, and the request rate against QBO's
+ceiling of 500 a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+from harness import ROOT, bench_environment
+
+CEILING_PER_MINUTE = 500
+
+
+def make_records(invoices: int, payments: int) -> None:
+    """The documents, saved the way the admin saves them, inside one transaction."""
+    from django.db import transaction
+
+    from integrations.models import QboAccount
+    from products.models import Product
+    from products.services import priced_document_recalculate
+    from sales.models import Customer, Invoice, InvoiceLine, InvoicePayment, InvoiceTaxLine, Tax
+
+    excise = Tax.objects.create(
+        name="Excise Tax",
+        rate=Decimal("15"),
+        qbo_account=QboAccount.objects.get(name="Excise Tax Payable"),
+    )
+    products = Product.objects.bulk_create(
+        Product(name=f"Bench Flower {n}", sku=f"BF-{n}", unit_price=Decimal("24.50"))
+        for n in range(20)
+    )
+    customers = [Customer.objects.create(name=f"Bench Dispensary {n}") for n in range(20)]
+    with transaction.atomic():
+        made = []
+        for n in range(invoices):
+            invoice = Invoice(number=f"B-{n:05d}", customer=customers[n % 20])
+            invoice.save()
+            InvoiceLine.objects.bulk_create(
+                InvoiceLine(
+                    invoice=invoice,
+                    product=products[(n + k) % 20],
+                    quantity=k + 1,
+                    unit_price=Decimal("24.50"),
+                )
+                for k in range(3)
+            )
+            InvoiceTaxLine.objects.create(invoice=invoice, tax=excise)
+            made.append(priced_document_recalculate(document=invoice))
+    with transaction.atomic():
+        for invoice in made[:payments]:
+            InvoicePayment.objects.create(invoice=invoice, amount=Decimal("10.00"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=2000)
+    parser.add_argument("--payments", type=int, default=500)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    args = parser.parse_args()
+
+    env = bench_environment(limits=True, latency_ms=args.latency_ms, import_items=True)
+    from integrations.models import SyncJob
+    from integrations.sandbox.backend import DEFAULT_REALM_ID
+
+    env.backend.requests.clear()
+    cluster = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    total = args.invoices + args.payments
+    try:
+        make_records(args.invoices, args.payments)
+        started = time.perf_counter()
+        while SyncJob.objects.filter(status=SyncJob.Status.SUCCEEDED).count() < total + 21:
+            stuck = SyncJob.objects.filter(status=SyncJob.Status.FAILED).first()
+            if stuck:
+                raise SystemExit(f"failed: {stuck.label}: {stuck.last_error}")
+            if time.perf_counter() - started > 3600:
+                raise SystemExit("the backfill did not finish within an hour")
+            time.sleep(1)
+        wall = time.perf_counter() - started
+    finally:
+        cluster.terminate()
+        cluster.wait(timeout=60)
+
+    log = [r for r in env.backend.requests if r.get("realm_id") == DEFAULT_REALM_ID]
+    writes = collections.Counter(
+        r["entity"] for r in log if r["method"] == "POST" and r.get("status") == 200
+    )
+    reads = [r for r in log if r["method"] == "GET" or r.get("operation") == "query"]
+    throttled = sum(1 for r in log if r.get("status") == 429)
+    company = env.backend.companies[DEFAULT_REALM_ID]
+    numbers = collections.Counter(o.get("DocNumber") for o in company.objects["Invoice"].values())
+    duplicates = sum(n - 1 for n in numbers.values() if n > 1)
+    duplicates += max(0, len(company.objects["Payment"]) - args.payments)
+    first = min(r["time"] for r in log)
+    rate = len(log) / wall * 60
+    print(f"backfill of {args.invoices} invoices (3 lines + excise) and {args.payments} payments,")
+    print(f"sandbox limits on, {args.latency_ms} ms latency, a real qcluster ({first[:19]}):")
+    print(f"  wall time           {wall:.1f} s")
+    print(f"  writes              {dict(writes)}")
+    print(f"  writes per document {(writes['Invoice'] + writes['Payment']) / total:.3f}")
+    print(f"  reads               {len(reads)} (customer name lookups before first create)")
+    print(f"  429 answers         {throttled}")
+    print(f"  duplicates          {duplicates}")
+    print(f"  requests per minute {rate:.0f} = {rate / CEILING_PER_MINUTE:.0%} of the ceiling")
+    env.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -56,6 +56,21 @@ def _connection_status() -> str | None:
     )
 
 
+def _initial_status(connection_status: str) -> str:
+    """New work waits, paused, while the connection is expired; otherwise it is due now."""
+    if connection_status == QboConnection.Status.EXPIRED:
+        return SyncJob.Status.PAUSED
+    return SyncJob.Status.PENDING
+
+
+def _job_identity(adapter, record: models.Model) -> dict:
+    return {
+        "label": adapter.label(record),
+        "qbo_entity": adapter.entity,
+        "priority": adapter.priority,
+    }
+
+
 def sync_job_record(*, record: models.Model) -> SyncJob | None:
     """Write or refresh the record's job in the current transaction, and enqueue it on commit."""
     status = _connection_status()
@@ -63,18 +78,12 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
         return None  # records saved before the connection existed wait until saved again
     adapter = sync_adapter_for(type(record))
     content_type = ContentType.objects.get_for_model(record)
-    initial = (
-        SyncJob.Status.PAUSED
-        if status == QboConnection.Status.EXPIRED
-        else (SyncJob.Status.PENDING)
-    )
+    initial = _initial_status(status)
     job, created = SyncJob.objects.get_or_create(
         content_type=content_type,
         object_id=str(record.pk),
         defaults={
-            "label": adapter.label(record),
-            "qbo_entity": adapter.entity,
-            "priority": adapter.priority,
+            **_job_identity(adapter, record),
             "request_id": _new_request_id(),
             "status": initial,
         },
@@ -107,18 +116,12 @@ def sync_job_record_delete(*, record: models.Model) -> None:
         jobs.delete()
         return
     adapter = sync_adapter_for(type(record))
-    initial = (
-        SyncJob.Status.PAUSED
-        if status == QboConnection.Status.EXPIRED
-        else (SyncJob.Status.PENDING)
-    )
+    initial = _initial_status(status)
     job, _ = SyncJob.objects.update_or_create(
         content_type=content_type,
         object_id=str(record.pk),
         defaults={
-            "label": adapter.label(record),
-            "qbo_entity": adapter.entity,
-            "priority": adapter.priority,
+            **_job_identity(adapter, record),
             "action": SyncJob.Action.DELETE,
             "qbo_id": record.qbo_id,
             "sync_token": record.sync_token,

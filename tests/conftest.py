@@ -27,3 +27,30 @@ def qbo_connected(qbo_sandbox, db):
         },
     )
     return connection
+
+
+@pytest.fixture
+def chart(qbo_connected, qbo_sandbox):
+    """Connected, with the chart and classes imported and the key accounts chosen."""
+    from integrations.models import QboAccount, QboConnection
+    from integrations.services.mirror import company_mirror_refresh
+
+    company_mirror_refresh()
+    accounts = QboAccount.objects.filter(active=True)
+    QboConnection.objects.update(
+        default_income_account=accounts.get(name="Sales of Product Income"),
+        default_expense_account=accounts.get(name="Cost of Goods Sold"),
+        sales_deposit_account=accounts.get(name="Checking"),
+        purchase_deposit_account=accounts.get(name="Checking"),
+    )
+    return qbo_sandbox
+
+
+@pytest.fixture
+def synced(chart):
+    """Items fully imported (defaults made), the sandbox's request log cleared."""
+    from integrations.services.items import item_sync_run
+
+    item_sync_run(full=True)
+    chart.control("requests/clear")
+    return chart

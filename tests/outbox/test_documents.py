@@ -45,34 +45,30 @@ def make_invoice(push, excise, *, customer=None, lines=((3, "19.99"), (2, "7.125
     return invoice
 
 
-def test_a_customer_already_in_qbo_is_linked_not_duplicated(qbo_ready, push):
+def test_a_customer_already_in_qbo_is_linked_not_duplicated(synced, push):
     with push():
         customer = Customer.objects.create(name="Mary's Dispensary")
     customer.refresh_from_db()
     assert customer.qbo_id
-    assert not qbo_ready.api_requests(entity="Customer", operation="create")
-    matches = qbo_ready.query("SELECT * FROM Customer WHERE DisplayName = 'Mary\\'s Dispensary'")
+    assert not synced.api_requests(entity="Customer", operation="create")
+    matches = synced.query("SELECT * FROM Customer WHERE DisplayName = 'Mary\\'s Dispensary'")
     assert len(matches["Customer"]) == 1
 
 
-def test_a_customer_named_like_a_vendor_gets_a_recognisable_unique_name(qbo_ready, push):
+def test_a_customer_named_like_a_vendor_gets_a_recognisable_unique_name(synced, push):
     with push():
         customer = Customer.objects.create(name="Emerald Farms")
     customer.refresh_from_db()
-    assert (
-        remote(qbo_ready, "Customer", customer.qbo_id)["DisplayName"] == "Emerald Farms (Customer)"
-    )
+    assert remote(synced, "Customer", customer.qbo_id)["DisplayName"] == "Emerald Farms (Customer)"
 
 
-def test_an_invoice_with_excise_reaches_qbo_with_its_customer_items_and_total(
-    qbo_ready, push, excise
-):
+def test_an_invoice_with_excise_reaches_qbo_with_its_customer_items_and_total(synced, push, excise):
     invoice = make_invoice(push, excise)
     assert (
         SyncJob.objects.get(object_id=str(invoice.pk), qbo_entity="Invoice").status == "succeeded"
     )
     assert invoice.qbo_id and invoice.customer.qbo_id
-    body = remote(qbo_ready, "Invoice", invoice.qbo_id)
+    body = remote(synced, "Invoice", invoice.qbo_id)
     assert body["DocNumber"] == invoice.number
     assert body["CustomerRef"]["value"] == Customer.objects.get().qbo_id
     assert Decimal(str(body["TotalAmt"])) == invoice.total == Decimal("85.35")
@@ -84,13 +80,13 @@ def test_an_invoice_with_excise_reaches_qbo_with_its_customer_items_and_total(
     distru_sales = QboItem.objects.get(name="Distru Sales").qbo_id
     excise_item = QboItem.objects.get(name="Excise Tax")
     assert item_refs == [distru_sales, distru_sales, excise_item.qbo_id]
-    assert remote(qbo_ready, "Item", excise_item.qbo_id)["IncomeAccountRef"]["value"] == "10"
+    assert remote(synced, "Item", excise_item.qbo_id)["IncomeAccountRef"]["value"] == "10"
     # Dependencies went first: the customer was created before the invoice.
-    order = [r["entity"] for r in qbo_ready.api_requests(method="POST")]
+    order = [r["entity"] for r in synced.api_requests(method="POST")]
     assert order.index("Customer") < order.index("Invoice")
 
 
-def test_a_mapped_product_line_uses_its_sales_item_and_its_class_per_line(qbo_ready, push, excise):
+def test_a_mapped_product_line_uses_its_sales_item_and_its_class_per_line(synced, push, excise):
     item = QboItem.objects.get(name="Blue Dream 3.5g")
     klass = QboClass.objects.filter(active=True).first()
     QboItem.objects.filter(pk=item.pk).update(qbo_class=klass)
@@ -102,13 +98,13 @@ def test_a_mapped_product_line_uses_its_sales_item_and_its_class_per_line(qbo_re
 
         priced_document_recalculate(document=invoice)
     invoice.refresh_from_db()
-    line = remote(qbo_ready, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
+    line = remote(synced, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
     assert line["ItemRef"]["value"] == item.qbo_id
     assert line["ClassRef"]["value"] == klass.qbo_id
 
 
 def test_a_tax_without_a_mapped_account_is_a_clear_error_before_anything_is_sent(
-    qbo_ready, push, excise
+    synced, push, excise
 ):
     excise.qbo_account = None
     excise.save()
@@ -117,37 +113,37 @@ def test_a_tax_without_a_mapped_account_is_a_clear_error_before_anything_is_sent
     assert job.status == SyncJob.Status.FAILED
     assert "is not mapped to a QuickBooks account" in job.last_error
     assert invoice.qbo_id == ""
-    assert not qbo_ready.api_requests(entity="Invoice")
+    assert not synced.api_requests(entity="Invoice")
 
 
 def test_a_payment_is_linked_to_its_invoice_and_deposited_to_the_sales_deposit_account(
-    qbo_ready, push, excise
+    synced, push, excise
 ):
     invoice = make_invoice(push, excise)
     with push():
         payment = factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("50.00"))
     payment.refresh_from_db()
-    body = remote(qbo_ready, "Payment", payment.qbo_id)
+    body = remote(synced, "Payment", payment.qbo_id)
     assert body["DepositToAccountRef"]["value"] == "1"
     assert body["Line"][0]["LinkedTxn"][0] == {"TxnId": invoice.qbo_id, "TxnType": "Invoice"}
-    assert Decimal(str(remote(qbo_ready, "Invoice", invoice.qbo_id)["Balance"])) == Decimal("35.35")
+    assert Decimal(str(remote(synced, "Invoice", invoice.qbo_id)["Balance"])) == Decimal("35.35")
 
 
-def test_deleting_an_invoice_here_deletes_it_in_qbo(qbo_ready, push, excise):
+def test_deleting_an_invoice_here_deletes_it_in_qbo(synced, push, excise):
     invoice = make_invoice(push, excise)
     qbo_id = invoice.qbo_id
     with push():
         invoice.delete()
-    assert qbo_ready.api("GET", f"invoice/{qbo_id}").status_code == 400
+    assert synced.api("GET", f"invoice/{qbo_id}").status_code == 400
     assert SyncJob.objects.get(qbo_entity="Invoice").status == SyncJob.Status.SUCCEEDED
 
 
-def test_deleting_a_deposited_payment_gives_a_clear_error(qbo_ready, push, excise):
+def test_deleting_a_deposited_payment_gives_a_clear_error(synced, push, excise):
     invoice = make_invoice(push, excise)
     with push():
         payment = factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("10.00"))
     payment.refresh_from_db()
-    qbo_ready.deposit(payment.qbo_id)
+    synced.deposit(payment.qbo_id)
     with push():
         payment.delete()
     job = SyncJob.objects.get(qbo_entity="Payment")
@@ -171,13 +167,13 @@ def completed_order(push, *, status=PurchaseOrder.Status.COMPLETED, tax=None):
 
 
 def test_only_a_completed_purchase_order_becomes_a_bill_and_leaving_completed_deletes_it(
-    qbo_ready, push, excise
+    synced, push, excise
 ):
     draft = completed_order(push, status=PurchaseOrder.Status.SUBMITTED)
-    assert draft.qbo_id == "" and not qbo_ready.api_requests(entity="Bill")
+    assert draft.qbo_id == "" and not synced.api_requests(entity="Bill")
 
     order = completed_order(push, tax=excise)
-    body = remote(qbo_ready, "Bill", order.qbo_id)
+    body = remote(synced, "Bill", order.qbo_id)
     assert body["VendorRef"]["value"] == order.vendor.qbo_id
     item_line, tax_line = body["Line"]
     assert item_line["ItemBasedExpenseLineDetail"]["ItemRef"]["value"] == (
@@ -192,23 +188,21 @@ def test_only_a_completed_purchase_order_becomes_a_bill_and_leaving_completed_de
         order.save()
     order.refresh_from_db()
     assert order.qbo_id == ""
-    assert qbo_ready.api("GET", f"bill/{bill_id}").status_code == 400
+    assert synced.api("GET", f"bill/{bill_id}").status_code == 400
 
 
-def test_a_purchase_payment_is_a_check_bill_payment_from_the_purchase_deposit_account(
-    qbo_ready, push
-):
+def test_a_purchase_payment_is_a_check_bill_payment_from_the_purchase_deposit_account(synced, push):
     order = completed_order(push)
     with push():
         payment = factories.PurchasePaymentFactory(purchase_order=order, amount=Decimal("250"))
     payment.refresh_from_db()
-    body = remote(qbo_ready, "BillPayment", payment.qbo_id)
+    body = remote(synced, "BillPayment", payment.qbo_id)
     assert body["PayType"] == "Check"
     assert body["CheckPayment"]["BankAccountRef"]["value"] == "1"
     assert body["Line"][0]["LinkedTxn"][0] == {"TxnId": order.qbo_id, "TxnType": "Bill"}
 
 
-def test_returns_become_credit_memos_and_vendor_credits(qbo_ready, push):
+def test_returns_become_credit_memos_and_vendor_credits(synced, push):
     with push():
         sales_return = factories.SalesReturnFactory()
         factories.SalesReturnLineFactory(
@@ -224,8 +218,8 @@ def test_returns_become_credit_memos_and_vendor_credits(qbo_ready, push):
         priced_document_recalculate(document=purchase_return)
     sales_return.refresh_from_db()
     purchase_return.refresh_from_db()
-    memo = remote(qbo_ready, "CreditMemo", sales_return.qbo_id)
-    credit = remote(qbo_ready, "VendorCredit", purchase_return.qbo_id)
+    memo = remote(synced, "CreditMemo", sales_return.qbo_id)
+    credit = remote(synced, "VendorCredit", purchase_return.qbo_id)
     assert Decimal(str(memo["TotalAmt"])) == Decimal("20.00")
     assert Decimal(str(credit["TotalAmt"])) == Decimal("20.00")
 
@@ -242,11 +236,11 @@ def test_records_from_before_the_connection_get_no_job_until_saved_again(db, pus
     assert SyncJob.objects.count() == 1
 
 
-def test_an_item_inactivated_in_qbo_falls_back_to_the_default_with_a_warning(qbo_ready, push):
+def test_an_item_inactivated_in_qbo_falls_back_to_the_default_with_a_warning(synced, push):
     item = QboItem.objects.get(name="Blue Dream 3.5g")
     product = factories.ProductFactory(sales_qbo_item=item)
-    current = remote(qbo_ready, "Item", item.qbo_id)
-    qbo_ready.api(
+    current = remote(synced, "Item", item.qbo_id)
+    synced.api(
         "POST",
         "item",
         json={
@@ -266,7 +260,7 @@ def test_an_item_inactivated_in_qbo_falls_back_to_the_default_with_a_warning(qbo
     job = SyncJob.objects.get(qbo_entity="Invoice")
     assert job.status == SyncJob.Status.SUCCEEDED
     assert "“Blue Dream 3.5g” was inactivated in QuickBooks" in job.warning
-    line = remote(qbo_ready, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
+    line = remote(synced, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
     assert line["ItemRef"]["value"] == QboItem.objects.get(name="Distru Sales").qbo_id
     product.refresh_from_db()
     assert product.sales_qbo_item is None

@@ -41,7 +41,7 @@ def _tax(rate):
 
 @EXAMPLES
 @given(lines=lines_strategy, rate=rate_strategy)
-def test_qbo_invoice_total_matches_ours(qbo_ready, django_capture_on_commit_callbacks, lines, rate):
+def test_qbo_invoice_total_matches_ours(synced, django_capture_on_commit_callbacks, lines, rate):
     with django_capture_on_commit_callbacks(execute=True):
         invoice = factories.InvoiceFactory(number=f"P-{next(numbers)}")
         for quantity, price in lines:
@@ -49,12 +49,12 @@ def test_qbo_invoice_total_matches_ours(qbo_ready, django_capture_on_commit_call
         factories.InvoiceTaxLineFactory(invoice=invoice, tax=_tax(rate))
         priced_document_recalculate(document=invoice)
     invoice.refresh_from_db()
-    assert Decimal(str(remote(qbo_ready, "Invoice", invoice.qbo_id)["TotalAmt"])) == invoice.total
+    assert Decimal(str(remote(synced, "Invoice", invoice.qbo_id)["TotalAmt"])) == invoice.total
 
 
 @EXAMPLES
 @given(lines=lines_strategy, rate=rate_strategy)
-def test_qbo_bill_total_matches_ours(qbo_ready, django_capture_on_commit_callbacks, lines, rate):
+def test_qbo_bill_total_matches_ours(synced, django_capture_on_commit_callbacks, lines, rate):
     with django_capture_on_commit_callbacks(execute=True):
         order = factories.PurchaseOrderFactory(
             number=f"P-{next(numbers)}", status=PurchaseOrder.Status.COMPLETED
@@ -66,4 +66,4 @@ def test_qbo_bill_total_matches_ours(qbo_ready, django_capture_on_commit_callbac
         factories.PurchaseOrderTaxLineFactory(purchase_order=order, tax=_tax(rate))
         priced_document_recalculate(document=order)
     order.refresh_from_db()
-    assert Decimal(str(remote(qbo_ready, "Bill", order.qbo_id)["TotalAmt"])) == order.total
+    assert Decimal(str(remote(synced, "Bill", order.qbo_id)["TotalAmt"])) == order.total

@@ -19,20 +19,20 @@ def queue_customers(capture, count):
 
 
 def test_a_token_expiring_mid_backfill_costs_one_refresh_and_the_backfill_goes_on(
-    qbo_ready, django_capture_on_commit_callbacks
+    synced, django_capture_on_commit_callbacks
 ):
     queue_customers(django_capture_on_commit_callbacks, 6)
-    qbo_ready.expire_tokens()
+    synced.expire_tokens()
     call_command("qbo_push")
     assert set(SyncJob.objects.values_list("status", flat=True)) == {SyncJob.Status.SUCCEEDED}
-    assert len(qbo_ready.api_requests(method="POST", path=TOKEN_PATH)) == 1
+    assert len(synced.api_requests(method="POST", path=TOKEN_PATH)) == 1
 
 
 def test_a_revoked_connection_pauses_every_job_and_nothing_is_lost(
-    qbo_ready, django_capture_on_commit_callbacks
+    synced, django_capture_on_commit_callbacks
 ):
     queue_customers(django_capture_on_commit_callbacks, 3)
-    qbo_ready.revoke_tokens()
+    synced.revoke_tokens()
     QboConnection.objects.update(access_token_expires_at=None)
     call_command("qbo_push")
     assert QboConnection.objects.get().status == QboConnection.Status.EXPIRED
@@ -41,7 +41,7 @@ def test_a_revoked_connection_pauses_every_job_and_nothing_is_lost(
 
 
 def test_qbo_push_retry_failed_sends_what_was_fixed(
-    qbo_ready, django_capture_on_commit_callbacks, capsys
+    synced, django_capture_on_commit_callbacks, capsys
 ):
     from integrations.models import QboAccount
 

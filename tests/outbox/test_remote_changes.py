@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pushed_invoice(qbo_ready, django_capture_on_commit_callbacks):
+def pushed_invoice(synced, django_capture_on_commit_callbacks):
     tax = factories.TaxFactory(rate=Decimal("15"))
     from integrations.models import QboAccount
 
@@ -23,7 +23,7 @@ def pushed_invoice(qbo_ready, django_capture_on_commit_callbacks):
 
 
 def test_our_own_writes_and_payments_applied_are_not_flagged(
-    qbo_ready, pushed_invoice, django_capture_on_commit_callbacks
+    synced, pushed_invoice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         factories.InvoicePaymentFactory(invoice=pushed_invoice, amount=Decimal("5.00"))
@@ -32,13 +32,13 @@ def test_our_own_writes_and_payments_applied_are_not_flagged(
     assert not SyncJob.objects.exclude(remote_change="").exists()
     # The invoice's new SyncToken (moved by the payment) is kept for the next update.
     job = SyncJob.objects.get(qbo_entity="Invoice")
-    assert job.sync_token == remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)["SyncToken"]
-    assert len(qbo_ready.api_requests(operation="cdc")) == 1
+    assert job.sync_token == remote(synced, "Invoice", pushed_invoice.qbo_id)["SyncToken"]
+    assert len(synced.api_requests(operation="cdc")) == 1
 
 
-def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(qbo_ready, pushed_invoice):
-    current = remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)
-    qbo_ready.api(
+def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(synced, pushed_invoice):
+    current = remote(synced, "Invoice", pushed_invoice.qbo_id)
+    synced.api(
         "POST",
         "invoice",
         json={
@@ -55,9 +55,9 @@ def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(qbo_ready, push
     assert str(pushed_invoice.invoice_date) == "2026-11-02"
 
 
-def test_an_invoice_deleted_in_qbo_is_flagged(qbo_ready, pushed_invoice):
-    current = remote(qbo_ready, "Invoice", pushed_invoice.qbo_id)
-    qbo_ready.api(
+def test_an_invoice_deleted_in_qbo_is_flagged(synced, pushed_invoice):
+    current = remote(synced, "Invoice", pushed_invoice.qbo_id)
+    synced.api(
         "POST",
         "invoice",
         params={"operation": "delete"},

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def failed_invoice(qbo_ready, django_capture_on_commit_callbacks):
+def failed_invoice(synced, django_capture_on_commit_callbacks):
     """An invoice whose push failed: its Excise Tax is not mapped to an account."""
     tax = factories.TaxFactory(rate=Decimal("15"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -71,7 +71,7 @@ def test_staff_without_the_permission_cannot_retry(client, django_user_model, fa
 
 
 def test_the_sync_action_pushes_records_from_before_the_connection(
-    admin_client, qbo_ready, django_capture_on_commit_callbacks
+    admin_client, synced, django_capture_on_commit_callbacks
 ):
     QboConnection.objects.update(status=QboConnection.Status.DISCONNECTED)
     old = factories.CustomerFactory.create_batch(3)

@@ -319,6 +319,11 @@ class SyncJob(models.Model):
     # One-way sync: edits made in QBO are never pulled back, but they are shown.
     remote_change = models.CharField(max_length=255, blank=True)
     remote_changed_at = models.DateTimeField(null=True, blank=True)
+    # A job held up by a record it references (a payment by its invoice) names that record's
+    # job, whose success wakes it at once instead of leaving it to the minute sweeper.
+    waiting_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="waiters"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

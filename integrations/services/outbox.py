@@ -43,6 +43,10 @@ BACKOFF_CAP_SECONDS = 3600
 class DependencyNotSynced(Exception):
     """A record this one references could not be pushed first."""
 
+    def __init__(self, message: str, *, dependency_job: SyncJob | None = None) -> None:
+        super().__init__(message)
+        self.dependency_job = dependency_job
+
 
 def _new_request_id() -> str:
     return uuid.uuid4().hex
@@ -158,7 +162,10 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         status = SyncJob.Status.PENDING
         if job.attempts >= MAX_RETRIABLE_ATTEMPTS:
             status = SyncJob.Status.FAILED
-        return _finish(job, status=status, error=str(exc))
+        job = _finish(job, status=status, error=str(exc), waiting_on=exc.dependency_job)
+        if exc.dependency_job and _has_reached_qbo(exc.dependency_job):
+            _wake_waiters(exc.dependency_job)  # it finished between our look and our wait
+        return job
     except QboError as exc:
         if exc.retriable and job.attempts < MAX_RETRIABLE_ATTEMPTS:
             return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
@@ -355,7 +362,27 @@ def _push_dependency(record: models.Model) -> None:
     if not record.qbo_id:
         job.refresh_from_db()
         reason = job.last_error or "it is still being pushed"
-        raise DependencyNotSynced(f"Waiting for {record} to reach QuickBooks: {reason}")
+        raise DependencyNotSynced(
+            f"Waiting for {record} to reach QuickBooks: {reason}", dependency_job=job
+        )
+
+
+def _has_reached_qbo(job: SyncJob) -> bool:
+    return SyncJob.objects.filter(pk=job.pk).exclude(qbo_id="").exists()
+
+
+def _wake_waiters(job: SyncJob) -> None:
+    """The jobs held up by this one are due now, and are handed to the workers on commit."""
+    waiters = list(
+        SyncJob.objects.filter(waiting_on=job, status=SyncJob.Status.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    SyncJob.objects.filter(pk__in=waiters).update(
+        waiting_on=None, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
+    for waiter_id in waiters:
+        transaction.on_commit(lambda waiter_id=waiter_id: sync_job_enqueue(job_id=waiter_id))
 
 
 def _job_for(record: models.Model) -> SyncJob | None:
@@ -391,16 +418,26 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     job.last_error = job.last_error_code = ""
     job.warning = outcome.warning
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
+    job.waiting_on = None
+    _wake_waiters(job)  # the record now has its QBO id, so what references it can go
     job.next_attempt_at = now
     job.save()
     return job
 
 
-def _finish(job: SyncJob, *, status: str, error: str, exc: QboError | None = None) -> SyncJob:
+def _finish(
+    job: SyncJob,
+    *,
+    status: str,
+    error: str,
+    exc: QboError | None = None,
+    waiting_on: SyncJob | None = None,
+) -> SyncJob:
     update = {
         "status": status,
         "last_error": error,
         "last_error_code": getattr(exc, "code", "") or "",
+        "waiting_on": waiting_on,
         "updated_at": timezone.now(),
     }
     if status == SyncJob.Status.PENDING:

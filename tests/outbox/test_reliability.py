@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from integrations.models import QboConnection, SyncJob
+from integrations.services.outbox import sync_job_run
+from products.services import priced_document_recalculate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,34 @@ def test_qbo_push_retry_failed_sends_what_was_fixed(
     call_command("qbo_push", "--retry-failed")
     assert SyncJob.objects.get(qbo_entity="Invoice").status == SyncJob.Status.SUCCEEDED
     assert "Retrying 1 failed job(s)." in capsys.readouterr().out
+
+
+def test_a_payment_held_up_by_its_invoice_in_another_worker_goes_as_soon_as_the_invoice_does(
+    synced, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        invoice = factories.InvoiceFactory()
+        factories.InvoiceLineFactory(invoice=invoice)
+        priced_document_recalculate(document=invoice)
+        payment = factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("1.00"))
+    invoice_job = SyncJob.objects.get(qbo_entity="Invoice")
+    payment_job = SyncJob.objects.get(qbo_entity="Payment")
+    # Another worker has claimed the invoice and is still pushing it.
+    SyncJob.objects.filter(pk=invoice_job.pk).update(status=SyncJob.Status.RUNNING)
+
+    sync_job_run(job_id=payment_job.pk)
+    payment_job.refresh_from_db()
+    assert payment_job.status == SyncJob.Status.PENDING
+    assert payment_job.waiting_on_id == invoice_job.pk
+    assert "Waiting for" in payment_job.last_error
+
+    # That worker finishes: the payment is handed to a worker on commit, not left to the sweeper.
+    SyncJob.objects.filter(pk=invoice_job.pk).update(status=SyncJob.Status.PENDING)
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        sync_job_run(job_id=invoice_job.pk)
+    assert enqueued, "the waiting payment was not enqueued"
+    payment_job.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment_job.status == SyncJob.Status.SUCCEEDED
+    assert payment_job.waiting_on is None
+    assert payment.qbo_id

@@ -22,6 +22,7 @@ from integrations.sandbox import faults, query
 from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
 from integrations.sandbox.entities import BY_PATH, QUERYABLE, SPECS, SYSTEM_FIELDS, Spec
 from integrations.sandbox.entities import queryable_fields as _fields
+from integrations.sandbox.random_faults import FAULT_KINDS, FaultInjector
 
 DEFAULT_REALM_ID = "9341453050298375"
 DEFAULT_COMPANY_NAME = "Green Valley Distribution (Sandbox)"
@@ -60,6 +61,11 @@ class Config:
     batch_per_minute: int = 40
     latency_ms: int = 0
     redirect_uris: list[str] = field(default_factory=list)  # empty: any redirect_uri
+    # Random faults (random_faults.py): this share of API requests gets one of `fault_kinds`.
+    fault_rate: float = 0.0
+    fault_seed: int = 0
+    fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
+    fault_timeout_ms: int = 35_000  # longer than the client's default 30 s timeout
 
 
 class Company:
@@ -372,6 +378,7 @@ class Backend:
         self.oauth = OAuthState(self.epoch)
         self.requests: deque[dict] = deque(maxlen=REQUEST_LOG_SIZE)
         self.fail_rules: list[dict] = []
+        self.random_faults = FaultInjector()
 
     def epoch(self) -> float:
         """Seconds since the epoch, on the sandbox's (shiftable) clock."""
@@ -388,12 +395,13 @@ class Backend:
     # ---- companies ----
 
     def reset(self, seed: str = "sample", items: int = 0) -> Company:
-        """Forget everything (companies, tokens, log, injected failures) and seed the default."""
+        """Forget everything (companies, tokens, log, failures and their counts); seed anew."""
         with self.lock:
             self.companies.clear()
             self.oauth = OAuthState(self.epoch)
             self.requests.clear()
             self.fail_rules.clear()
+            self.random_faults.reset()
             self.clock_offset = 0.0
             return self.seed(seed=seed, items=items)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING
 
-from integrations.sandbox import faults
+from integrations.sandbox import faults, random_faults
 from integrations.sandbox.backend import DEFAULT_COMPANY_NAME, DEFAULT_REALM_ID
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def _state(app: SandboxApp, body: dict) -> dict:
         "requests": requests,
         "fail_rules": rules,
         "config": asdict(backend.config),
+        "faults": backend.random_faults.snapshot(backend.config),
     }
 
 
@@ -113,14 +114,40 @@ def _revoke_tokens(app: SandboxApp, body: dict) -> dict:
 def _config(app: SandboxApp, body: dict) -> dict:
     config = app.backend.config
     known = {f.name: f.type for f in fields(config)}
+    changes = {}
     for key, value in body.items():
         if key not in known:
             raise ControlError(f"unknown setting {key}")
         current = getattr(config, key)
         if isinstance(current, bool) and not isinstance(value, bool):
             raise ControlError(f"{key} must be true or false")
-        setattr(config, key, value if isinstance(current, bool | list) else type(current)(value))
+        changes[key] = value if isinstance(current, bool | list) else type(current)(value)
+    _check_faults(replace(config, **changes))  # nothing changes unless all of it is valid
+    for key, value in changes.items():
+        setattr(config, key, value)
     return asdict(config)
+
+
+def _faults(app: SandboxApp, body: dict) -> dict:
+    """Random faults: set any of rate, seed, kinds and timeout_ms; the counts start again."""
+    settings = {"rate": "fault_rate", "seed": "fault_seed", "kinds": "fault_kinds",
+                "timeout_ms": "fault_timeout_ms"}  # fmt: skip
+    unknown = set(body) - set(settings)
+    if unknown:
+        raise ControlError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+    _config(app, {settings[key]: value for key, value in body.items()})
+    app.backend.random_faults.reset()
+    return app.backend.random_faults.snapshot(app.backend.config)
+
+
+def _check_faults(config) -> None:
+    if not 0 <= config.fault_rate <= 1:
+        raise ControlError("fault_rate must be between 0 and 1")
+    if config.fault_timeout_ms < 0:
+        raise ControlError("fault_timeout_ms must not be negative")
+    if not isinstance(config.fault_kinds, list):
+        raise ControlError("fault_kinds must be a list")
+    random_faults.check_kinds(config.fault_kinds)
 
 
 def _deposit(app: SandboxApp, body: dict) -> dict:
@@ -147,6 +174,7 @@ ROUTES = {
     ("POST", "tokens/expire"): _expire_tokens,
     ("POST", "tokens/revoke"): _revoke_tokens,
     ("POST", "config"): _config,
+    ("POST", "faults"): _faults,
     ("POST", "deposit"): _deposit,
     ("POST", "clock"): _clock,
 }

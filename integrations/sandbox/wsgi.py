@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
-from integrations.sandbox import control, faults
+from integrations.sandbox import control, faults, random_faults
 from integrations.sandbox.auth import OAuthError, client_matches
 from integrations.sandbox.backend import Backend
 from integrations.sandbox.entities import BY_PATH, QUERYABLE
@@ -207,13 +207,25 @@ class SandboxApp:
         served = max(75, int(asked)) if asked.isdigit() else 75  # QBO no longer serves < 75
         entry.update(realm_id=realm_id, entity=entity, operation=operation, minorversion=served)
         rule = control.take_rule(self.backend, request, entity, operation)
+        config = self.backend.config
+        chance = None if rule else self.backend.random_faults.draw(config)
+        if chance:
+            entry["fault"] = chance
         if rule and rule.get("delay_ms"):
             time.sleep(rule["delay_ms"] / 1000)
+        if chance == random_faults.TIMEOUT:
+            time.sleep(config.fault_timeout_ms / 1000)  # then served: the write still happens
+        elif chance == random_faults.TOKEN_EXPIRY:
+            with self.backend.lock:
+                self.backend.oauth.expire_access(realm_id)
         try:
             self.authenticate(request, realm_id)
             if rule and rule.get("status"):
                 raise control.rule_fault(rule)
-            config = self.backend.config
+            if chance == random_faults.THROTTLE:
+                raise faults.QboFault("3001", "ThrottleExceeded", "", status=429)
+            if chance == random_faults.SERVER_ERROR:
+                raise faults.system_failure("Injected at random by the sandbox")
             limited = config.limits
             if limited and not self.limiter.enter(
                 realm_id, self.backend.epoch(), operation == "batch", config
@@ -229,6 +241,7 @@ class SandboxApp:
         except faults.QboFault as fault:
             return self.fault(fault)
         response.drop = bool(rule and rule.get("drop_after_commit"))
+        response.drop |= chance == random_faults.DROP_AFTER_COMMIT
         return response
 
     def authenticate(self, request: Request, realm_id: str) -> None:

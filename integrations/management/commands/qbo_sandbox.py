@@ -13,6 +13,7 @@ from integrations.sandbox.backend import (
     Config,
     load_state,
 )
+from integrations.sandbox.random_faults import FAULT_KINDS, check_kinds
 from integrations.sandbox.server import serve
 
 
@@ -43,6 +44,24 @@ class Command(BaseCommand):
             action="store_true",
             help="turn off the 500/min, 10 concurrent and 40 batches/min limits",
         )
+        parser.add_argument(
+            "--fault-rate",
+            type=float,
+            default=0.0,
+            help="share of API requests (0-1) answered with a random fault",
+        )
+        parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+        parser.add_argument(
+            "--fault-kinds",
+            default=",".join(FAULT_KINDS),
+            help=f"comma-separated kinds to draw from (default: all of {', '.join(FAULT_KINDS)})",
+        )
+        parser.add_argument(
+            "--fault-timeout-ms",
+            type=int,
+            default=35_000,
+            help="how long a `timeout` fault holds the answer back",
+        )
 
     def handle(self, *args, **options):
         config = Config(
@@ -51,6 +70,10 @@ class Command(BaseCommand):
             access_token_ttl=options["access_token_ttl"],
             limits=not options["no_limits"],
             latency_ms=options["latency_ms"],
+            fault_rate=options["fault_rate"],
+            fault_seed=options["fault_seed"],
+            fault_kinds=check_kinds(options["fault_kinds"].split(",")),
+            fault_timeout_ms=options["fault_timeout_ms"],
         )
         backend = Backend(config)
         state_file = options["state_file"]
@@ -67,7 +90,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"QBO sandbox on {base}  (authorize {base}/connect/oauth2, "
             f"API {base}/v3/company/{DEFAULT_REALM_ID}, control {base}/_sandbox/state)\n"
-            f"Client id {config.client_id!r}; limits {'on' if config.limits else 'off'}. "
+            f"Client id {config.client_id!r}; limits {'on' if config.limits else 'off'}; "
+            f"random faults {config.fault_rate:.0%}. "
             "Ctrl-C stops it."
         )
         try:

@@ -4,7 +4,6 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django_q.tasks import async_task
 
 from integrations.forms import KeyAccountsForm
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
+from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
 from integrations.services import connection as conn_services
 from integrations.services.key_accounts import (
@@ -24,12 +24,10 @@ from integrations.services.mirror import company_mirror_refresh
 from integrations.services.outbox import outbox_summary, sync_jobs_retry
 
 logger = logging.getLogger(__name__)
-MANAGE_PERMISSION = "integrations.manage_qbo_integration"
 
 
 def _require_manage(request) -> None:
-    if not request.user.has_perm(MANAGE_PERMISSION):
-        raise PermissionDenied("You may view the QuickBooks integration but not change it.")
+    require_manage_integration(request.user)
 
 
 def _context(request, **extra):
@@ -38,7 +36,7 @@ def _context(request, **extra):
         # The admin's own context (site header, nav) so these pages sit inside the admin.
         **admin.site.each_context(request),
         "connection": connection,
-        "can_manage": request.user.has_perm(MANAGE_PERMISSION),
+        "can_manage": can_manage_integration(request.user),
         "title": "QuickBooks Online",
         **extra,
     }
@@ -174,6 +172,9 @@ def key_accounts(request):
                 slot.field: getattr(connection, f"{slot.field}_id") for slot in KEY_ACCOUNT_SLOTS
             }
         )
+    if not can_manage_integration(request.user):
+        for field in form.fields.values():
+            field.disabled = True
     return render(
         request,
         "integrations/key_accounts.html",

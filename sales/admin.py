@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from integrations.admin_sync import QboSyncedAdminMixin
+from integrations.permissions import can_manage_integration
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from sales.models import (
     Customer,
@@ -29,6 +30,13 @@ class TaxAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["qbo_account"]
     autocomplete_fields = ["qbo_account"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The QBO account is integration configuration (Settings → Taxes), under its permission.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_manage_integration(request.user):
+            readonly.append("qbo_account")
+        return readonly
 
 
 class InvoiceLineInline(ProductLineInline):

@@ -1,0 +1,18 @@
+"""Who may change the QuickBooks integration: one permission for every settings write."""
+
+from django.core.exceptions import PermissionDenied
+
+# Connect, disconnect, key accounts, tax mapping, Sync now and outbox retries. Staff without it
+# see the same pages read-only.
+MANAGE_PERMISSION = "integrations.manage_qbo_integration"
+
+
+def can_manage_integration(user) -> bool:
+    """True when `user` may change the integration's settings."""
+    return user.has_perm(MANAGE_PERMISSION)
+
+
+def require_manage_integration(user) -> None:
+    """Refuse (403) a write by a user who may only read the integration's settings."""
+    if not can_manage_integration(user):
+        raise PermissionDenied("You may view the QuickBooks integration but not change it.")

@@ -3,7 +3,8 @@
 import signal
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from integrations.sandbox.backend import (
     DEFAULT_CLIENT_ID,
@@ -64,6 +65,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Its control plane mints tokens and rewrites the books, and its consent page approves
+        # anyone: it has no place next to a real QuickBooks connection.
+        if settings.QBO_ENVIRONMENT != "local":
+            raise CommandError(
+                "The QBO sandbox only runs with QBO_ENVIRONMENT=local "
+                f"(it is {settings.QBO_ENVIRONMENT!r})."
+            )
         config = Config(
             client_id=options["client_id"],
             client_secret=options["client_secret"],

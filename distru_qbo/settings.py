@@ -152,8 +152,25 @@ def _derived_token_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
 
 
+def _checked_token_keys(keys: list[str]) -> list[str]:
+    """Refuse to start with a malformed key, naming its position but never its value."""
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"QBO_TOKEN_KEYS: key {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes)."
+            ) from None
+    return keys
+
+
 # Tokens at rest: the first key encrypts; every key decrypts. Rotate by putting a new key first.
-QBO_TOKEN_KEYS = env.list("QBO_TOKEN_KEYS", default=[]) or [_derived_token_key(SECRET_KEY)]
+QBO_TOKEN_KEYS = _checked_token_keys(
+    env.list("QBO_TOKEN_KEYS", default=[]) or [_derived_token_key(SECRET_KEY)]
+)
 
 # QuickBooks Online: `local` is the bundled sandbox (manage.py qbo_sandbox); `sandbox` and
 # `production` are Intuit's. Every URL can be overridden on its own.

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("settings/integrations/", include("integrations.urls")),
+    path("settings/taxes/", include("sales.urls")),
 ]

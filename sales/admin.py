@@ -3,6 +3,7 @@ from django.contrib import admin
 from integrations.admin_sync import QboSyncedAdminMixin
 from integrations.permissions import can_manage_integration
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
+from sales.forms import TaxAdminForm
 from sales.models import (
     Customer,
     Invoice,
@@ -25,6 +26,7 @@ class CustomerAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Tax)
 class TaxAdmin(admin.ModelAdmin):
+    form = TaxAdminForm
     list_display = ["name", "rate", "qbo_account", "active"]
     list_filter = ["active"]
     search_fields = ["name"]

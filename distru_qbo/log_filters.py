@@ -5,8 +5,11 @@ import re
 
 # The OAuth callback's query (?code=…&state=…) is in every access-log line of the callback, and
 # a token or secret may sit in a form body or URL logged elsewhere.
+# `code`, `state` and `token` count only as URL or form parameters (after ? or &), so that
+# "code=6240" in a QBO fault's log line keeps its meaning.
 _SECRET_PARAMS = re.compile(
-    r"\b(code|state|access_token|refresh_token|client_secret|token)=([^&\s\"']+)",
+    r"((?<=[?&])(?:code|state|token)|\b(?:access_token|refresh_token|client_secret))"
+    r"=([^&\s\"']+)",
     re.IGNORECASE,
 )
 

@@ -65,3 +65,10 @@ def test_the_filter_leaves_a_malformed_record_to_logging():
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s %s", ("one",), None)
     assert RedactOAuthSecrets().filter(record) is True
     assert record.args == ("one",)
+
+
+def test_a_qbo_error_code_in_a_log_line_is_kept(output):
+    logging.getLogger("integrations.qbo").warning(
+        "qbo GET item/1 status=400 error=QboValidationError code=6240"
+    )
+    assert "code=6240" in output.getvalue()

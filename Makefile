@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test lint bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ bench: install ## Run the benchmarks and print their figures
 	$(PY) benchmarks/admin_bench.py
 	$(PY) benchmarks/items_bench.py
 	$(PY) benchmarks/backfill_bench.py
+
+soak: install ## 10,000 outbox jobs, two workers, 10% random QBO faults: totals, exit 1 on a loss
+	$(PY) benchmarks/soak.py $(SOAK_ARGS)
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache .ruff_cache

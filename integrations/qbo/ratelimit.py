@@ -25,6 +25,10 @@ import redis
 DEFAULT_LEASE_SECONDS = 180.0
 # How often a waiter re-checks a full concurrency cap (slots free up at unknown times).
 POLL_SECONDS = 0.05
+# We log a request when we send it and QBO counts it when it arrives. Transit times differ
+# by request, so a 60-second window here can hold a 501st request by QBO's clock and earn a
+# 429; a second of margin absorbs that, at the cost of under 2% of the ceiling.
+DEFAULT_WINDOW_SECONDS = 61.0
 
 
 class RateLimiter:
@@ -35,7 +39,7 @@ class RateLimiter:
         per_minute: int = 500,
         concurrency: int = 10,
         *,
-        window_seconds: float = 60.0,
+        window_seconds: float = DEFAULT_WINDOW_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.per_minute = per_minute
@@ -48,8 +52,10 @@ class RateLimiter:
         """Wait for a concurrency slot and a rate-window token, hold the slot until exit."""
         lease_id = uuid.uuid4().hex
         while (wait := self._try_acquire(realm_id, lease_id)) > 0:
-            # Jitter keeps waiting workers from stampeding the moment a slot frees up.
-            time.sleep(wait * random.uniform(1.0, 1.2))
+            # A little jitter keeps waiting workers from stampeding the moment a slot frees up;
+            # it is added, not scaled, so a long wait for a full minute's window does not
+            # oversleep by seconds and leave QBO's allowance unused.
+            time.sleep(wait + random.uniform(0, POLL_SECONDS))
         try:
             yield
         finally:

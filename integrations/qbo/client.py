@@ -23,6 +23,8 @@ from .errors import (
     QboError,
     QboMalformedResponseError,
     QboTransportError,
+    clip,
+    describe_body,
     fault_error,
     header,
     parse_fault,
@@ -58,12 +60,28 @@ class TokenProvider(Protocol):
 
 
 def quote(value: str | bool | int | Decimal | date | datetime) -> str:
-    """A literal for a query's WHERE clause, with quotes and backslashes escaped."""
+    """A literal for a query's WHERE clause, with quotes and backslashes escaped.
+
+    A value QBO's query language cannot carry raises ValueError instead of a broken query.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("QBO query datetimes must be timezone-aware")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"A QBO query cannot compare with {value}")
+    if not isinstance(value, str | int | Decimal | date):
+        # None or a container would turn into the text 'None' or "['a']": a query for nothing.
+        raise ValueError(f"A QBO query cannot compare with a {type(value).__name__}")
     text = value.isoformat() if isinstance(value, date) else str(value)
+    if "\x00" in text:
+        raise ValueError("A QBO query value cannot contain a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"A QBO query value must be valid Unicode text: {clip(ascii(text), 80)}"
+        ) from None
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -74,6 +92,8 @@ def select(entity: str, where: Mapping[str, Any] | None = None, *, count: bool =
         if not _FIELD.fullmatch(field):
             raise ValueError(f"Not a QBO field name: {field!r}")
         if isinstance(value, list | tuple):
+            if not value:
+                raise ValueError(f"{field} IN () matches nothing, and QBO cannot parse it")
             conditions.append(f"{field} IN ({', '.join(quote(v) for v in value)})")
         else:
             conditions.append(f"{field} = {quote(value)}")
@@ -153,9 +173,12 @@ class QboClient:
         lists = [value for value in response.values() if isinstance(value, list)]
         if len(lists) > 1:
             raise QboMalformedResponseError(
-                f"Expected one list of rows in QueryResponse, got keys {sorted(response)}"
+                f"Expected one list of rows in QueryResponse, got keys {_keys(response)}"
             )
-        return lists[0] if lists else []
+        rows = lists[0] if lists else []
+        if not all(isinstance(row, dict) for row in rows):
+            raise QboMalformedResponseError("Expected only objects in the rows of QueryResponse")
+        return rows
 
     def query_pages(
         self, select_statement: str, page_size: int = MAX_PAGE_SIZE
@@ -177,7 +200,7 @@ class QboClient:
     def count(self, statement: str) -> int:
         """The totalCount of a `SELECT COUNT(*) FROM …` statement."""
         total = self._query_response(statement).get("totalCount")
-        if not isinstance(total, int):
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
             raise QboMalformedResponseError("Expected an integer totalCount in QueryResponse")
         return total
 
@@ -200,8 +223,13 @@ class QboClient:
                 raise QboMalformedResponseError("Expected QueryResponse lists in CDCResponse")
             for response in responses:
                 for key, rows in response.items() if isinstance(response, dict) else ():
-                    if isinstance(rows, list):
-                        changes.setdefault(names.get(key.lower(), key), []).extend(rows)
+                    if not isinstance(rows, list):
+                        continue  # startPosition, maxResults and the like
+                    if not all(isinstance(row, dict) for row in rows):
+                        raise QboMalformedResponseError(
+                            f"Expected only objects in the CDC rows of {clip(key, 40)!r}"
+                        )
+                    changes.setdefault(names.get(key.lower(), key), []).extend(rows)
         return changes
 
     def batch(
@@ -231,7 +259,8 @@ class QboClient:
             answers = document.get("BatchItemResponse")
             if not isinstance(answers, list):
                 raise QboMalformedResponseError("Expected a BatchItemResponse list")
-            by_bid = {a.get("bId"): a for a in answers if isinstance(a, dict)}
+            # A bId comes back as we sent it, a string; anything else matches no operation.
+            by_bid = {a["bId"]: a for a in answers if isinstance(a, dict) and _is_str(a.get("bId"))}
             missing = [item["bId"] for item in items if item["bId"] not in by_bid]
             if missing:
                 raise QboMalformedResponseError(f"The batch answer has no item for bId {missing}")
@@ -402,15 +431,24 @@ def _derived_request_id(request_id: str, number: int) -> str:
 
 def _document(response: requests.Response, what: str, tid: str | None) -> dict:
     """The JSON object of a 2xx answer; a Fault inside one still raises."""
+    content_type = response.headers.get("Content-Type")
     try:
-        document = response.json()
-    except ValueError:
-        document = None
+        document = json.loads(response.content)
+    except (ValueError, RecursionError):  # cut off, not JSON, not text, nested beyond reason
+        error = QboMalformedResponseError(
+            f"Expected a JSON object from {what}: "
+            f"{describe_body(response.status_code, response.content, content_type)} "
+            f"({len(response.content)} bytes, {content_type or 'no content type'})",
+            status=response.status_code,
+            intuit_tid=tid,
+        )
+        # A body lost on the way (a proxy's page, a dropped stream) says nothing about the
+        # request: sending it again, with the same requestid, is safe and may well work.
+        error.retriable = True
+        raise error from None
     if not isinstance(document, dict):
         raise QboMalformedResponseError(
-            f"Expected a JSON object from {what}, got "
-            f"{response.headers.get('Content-Type') or 'no content type'} "
-            f"({len(response.content)} bytes)",
+            f"Expected a JSON object from {what}, got a JSON {_json_kind(document)}",
             status=response.status_code,
             intuit_tid=tid,
         )
@@ -424,17 +462,38 @@ def _unwrap(document: Mapping[str, Any], key: str, what: str) -> dict:
     value = document.get(key)
     if not isinstance(value, dict):
         raise QboMalformedResponseError(
-            f"Expected a {key!r} object in the answer to {what}, got keys {sorted(document)}"
+            f"Expected a {key!r} object in the answer to {what}, got keys {_keys(document)}"
         )
     return value
 
 
 def _batch_result(answer: Mapping[str, Any], tid: str | None) -> dict | QboError:
-    if "Fault" in answer:
-        return fault_error(answer["Fault"], status=None, intuit_tid=tid)
-    values = [value for key, value in answer.items() if key != "bId"]
+    fault = answer.get("Fault", answer.get("fault"))
+    if fault is not None:
+        return fault_error(fault if isinstance(fault, Mapping) else {}, status=None, intuit_tid=tid)
+    # The gateway's lowercase shape carries null members beside the one object.
+    values = [value for key, value in answer.items() if key != "bId" and value is not None]
     if len(values) != 1 or not isinstance(values[0], dict):
         raise QboMalformedResponseError(
-            f"Expected one object in batch item {answer.get('bId')!r}, got keys {sorted(answer)}"
+            f"Expected one object in batch item {clip(repr(answer.get('bId')), 60)}, "
+            f"got keys {_keys(answer)}"
         )
     return values[0]
+
+
+def _keys(document: Mapping[str, Any], shown: int = 10) -> str:
+    """The keys of an unexpected object, for an error message: a few, each cut short."""
+    keys = sorted(str(key) for key in document)
+    listed = ", ".join(repr(clip(key, 40)) for key in keys[:shown])
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return f"[{listed}]{more}"
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)

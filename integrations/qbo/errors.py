@@ -18,11 +18,25 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # A fault body is small; anything bigger is not worth parsing as one.
 _MAX_PARSED_BYTES = 256 * 1024
 _SNIPPET_CHARS = 200
+_HTML_HEAD_CHARS = 8192  # where an error page's <title> is; scanning all of it is quadratic
+# Errors end up in logs, on the status page and in the database: whatever QBO (or a proxy in
+# front of it) sends, a message stays readable and a few hundred characters long.
+MESSAGE_CHARS = 500
+DETAIL_CHARS = 1000
+_FIELD_CHARS = 100
+_MAX_ERRORS = 20
 
 
 def redact(text: str) -> str:
     """Replace anything shaped like an OAuth token with a placeholder."""
     return _TOKENISH.sub("[redacted]", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, saying so when it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 14, 0)].rstrip() + " […truncated]"
 
 
 class QboError(Exception):
@@ -43,14 +57,15 @@ class QboError(Exception):
         errors: tuple[dict[str, str], ...] = (),
         retry_after: float | None = None,
     ) -> None:
+        message = clip(str(message), MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.code = code
-        self.detail = detail
-        self.element = element
-        self.fault_type = fault_type
-        self.intuit_tid = intuit_tid
+        self.code = clip(str(code), _FIELD_CHARS)
+        self.detail = clip(str(detail), DETAIL_CHARS)
+        self.element = clip(str(element), _FIELD_CHARS)
+        self.fault_type = clip(str(fault_type), _FIELD_CHARS)
+        self.intuit_tid = clip(str(intuit_tid), _FIELD_CHARS) if intuit_tid else intuit_tid
         # Every Error of the Fault; the attributes above describe the first one.
         self.errors = errors
         # Seconds from a Retry-After header, when QBO sent one (429, sometimes 503).
@@ -212,27 +227,30 @@ def fault_error(
     retry_after: float | None = None,
 ) -> QboError:
     """The typed error for a parsed `Fault` object (either key case, as in batch items)."""
-    raw_errors = _get(fault, "Error") or []
+    raw_errors = _get(fault, "Error")
     if isinstance(raw_errors, Mapping):
         raw_errors = [raw_errors]
+    if not isinstance(raw_errors, list):
+        raw_errors = []  # null, a number, a string: no Error objects to read
     errors = tuple(
         {
-            "code": _text(_get(item, "code")),
-            "message": redact(_text(_get(item, "Message"))),
-            "detail": redact(_text(_get(item, "Detail"))),
-            "element": _text(_get(item, "element")),
+            "code": _text(_get(item, "code"), _FIELD_CHARS),
+            "message": _text(_get(item, "Message"), MESSAGE_CHARS),
+            "detail": _text(_get(item, "Detail"), DETAIL_CHARS),
+            "element": _text(_get(item, "element"), _FIELD_CHARS),
         }
-        for item in raw_errors
+        for item in raw_errors[:_MAX_ERRORS]
         if isinstance(item, Mapping)
     )
     first = errors[0] if errors else {"code": "", "message": "", "detail": "", "element": ""}
+    answered = f"QuickBooks answered HTTP {status}" if status else "QuickBooks answered"
     return _build(
         status,
-        first["message"] or f"QuickBooks answered HTTP {status} with an empty Fault",
+        first["message"] or f"{answered} with an empty Fault",
         code=first["code"],
         detail=first["detail"],
         element=first["element"],
-        fault_type=_text(_get(fault, "type")),
+        fault_type=_text(_get(fault, "type"), _FIELD_CHARS),
         intuit_tid=intuit_tid,
         errors=errors,
         retry_after=retry_after,
@@ -248,15 +266,14 @@ def parse_fault(
     """Turn any error answer (JSON, lowercase JSON, XML, HTML, empty, cut off) into a QboError."""
     tid = header(headers, "intuit_tid")
     retry_after = retry_after_seconds(headers)
-    if isinstance(body, bytes):
-        body = body[:_MAX_PARSED_BYTES].decode("utf-8", errors="replace")
-    text = (body or "")[:_MAX_PARSED_BYTES].strip()
+    text = body_text(body)
     kind = (content_type or "").lower()
 
+    # The body decides how it is read; the content type is often wrong on error pages.
     fault = None
     if text.startswith("{"):
         fault = _json_fault(text)
-    elif text.startswith("<") and not _looks_like_html(text, kind):
+    elif text.startswith("<") and not _looks_like_html(text, ""):
         fault = _xml_fault(text)
     if fault is not None:
         return fault_error(fault, status=status, intuit_tid=tid, retry_after=retry_after)
@@ -267,6 +284,25 @@ def parse_fault(
         intuit_tid=tid,
         retry_after=retry_after,
     )
+
+
+def body_text(body: bytes | str | None) -> str:
+    """The start of a body as text, whatever its bytes (cut off, not UTF-8, with a BOM)."""
+    if isinstance(body, bytes):
+        body = body[:_MAX_PARSED_BYTES].decode("utf-8", errors="replace")
+    return (body or "")[:_MAX_PARSED_BYTES].lstrip("\ufeff").strip()
+
+
+def describe_body(status: int, body: bytes | str | None, content_type: str | None) -> str:
+    """A short, readable account of a body that is not the JSON that was expected."""
+    text = body_text(body)
+    kind = (content_type or "").lower()
+    if text.startswith("{") or text.startswith("["):
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            return f"QuickBooks answered HTTP {status} with JSON that is cut off or broken"
+    return _describe_unparsed(status, text, kind)
 
 
 def _build(status: int | None, message: str, **kwargs: Any) -> QboError:
@@ -282,17 +318,37 @@ def _get(mapping: Any, key: str) -> Any:
     return mapping.get(key[0].lower() + key[1:])
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+def _text(value: Any, limit: int) -> str:
+    """A fault field as text: QBO sends strings, but numbers and nesting happen."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | int | float):
+        text = json.dumps(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):
+            text = type(value).__name__
+    # Redact before cutting, so no cut leaves part of a token; bound the text the regex scans.
+    return clip(redact(text[: limit * 4].strip()), limit)
 
 
 def _json_fault(text: str) -> Mapping[str, Any] | None:
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # cut off, broken, or nested beyond reason
         return None
     fault = _get(document, "Fault")
-    return fault if isinstance(fault, Mapping) else None
+    if isinstance(fault, Mapping):
+        return fault
+    # An OAuth-style answer from Intuit's gateway: {"error": "invalid_token", ...}.
+    error = _get(document, "error")
+    if isinstance(error, str) and error.strip():
+        description = _get(document, "error_description")
+        return {"Error": [{"Message": error, "Detail": description or ""}], "type": "OAuth"}
+    return None
 
 
 def _looks_like_html(text: str, content_type: str) -> bool:
@@ -311,7 +367,7 @@ def _xml_fault(text: str) -> Mapping[str, Any] | None:
         return None
     try:
         root = ElementTree.fromstring(text)  # noqa: S314 - no DTD allowed, see above
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError, RecursionError):
         return None
     fault = next((el for el in root.iter() if _local_name(el.tag) == "Fault"), None)
     if fault is None:
@@ -320,7 +376,7 @@ def _xml_fault(text: str) -> Mapping[str, Any] | None:
     for error in fault:
         if _local_name(error.tag) != "Error":
             continue
-        fields = {_local_name(child.tag): (child.text or "") for child in error}
+        fields = {_local_name(child.tag): "".join(child.itertext()) for child in error}
         errors.append(
             {
                 "code": error.get("code", ""),
@@ -336,9 +392,9 @@ def _describe_unparsed(status: int, text: str, content_type: str) -> str:
     if not text:
         return f"QuickBooks answered HTTP {status} with an empty body"
     if _looks_like_html(text, content_type):
-        title = _TITLE.search(text)
-        summary = " ".join(_TAGS.sub(" ", title.group(1) if title else "").split())
+        title = _TITLE.search(text[:_HTML_HEAD_CHARS])
+        summary = clip(" ".join(_TAGS.sub(" ", title.group(1) if title else "").split()), 120)
         suffix = f": {summary}" if summary else ""
         return f"QuickBooks answered HTTP {status} with an HTML page{suffix}"
-    snippet = redact(" ".join(text.split())[:_SNIPPET_CHARS])
+    snippet = clip(redact(" ".join(text[: _SNIPPET_CHARS * 20].split())), _SNIPPET_CHARS)
     return f"QuickBooks answered HTTP {status} with a body that is not a readable Fault: {snippet}"

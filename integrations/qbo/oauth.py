@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -15,9 +16,12 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from .config import QboConfig
-from .errors import OAuthError, OAuthInvalidGrantError, header, redact
+from .errors import OAuthError, OAuthInvalidGrantError, clip, describe_body, header, redact
 
 SCOPE = "com.intuit.quickbooks.accounting"
+# Lifetimes past this are not Intuit's (a refresh token lives at most 5 years).
+_MAX_LIFETIME_SECONDS = 10 * 366 * 24 * 3600
+_ERROR_CHARS = 100
 
 logger = logging.getLogger("integrations.qbo")
 
@@ -127,6 +131,8 @@ def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str,
         # oauthlib would try to read an HTML 502 as a token; stop here with a typed error.
         if response.status_code >= 400:
             raise _error_from_response(response)
+        # oauthlib trusts the shape of a 2xx answer (a list or a scope of 5 crashes it).
+        token_answer_check(response.content, headers=response.headers)
         return response
 
     session.register_compliance_hook("access_token_response", check_response)
@@ -138,10 +144,11 @@ def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str,
         raise _transport_error(exc) from exc
     except OAuth2Error as exc:
         cls = OAuthInvalidGrantError if isinstance(exc, InvalidGrantError) else OAuthError
+        error = clip(str(exc.error), _ERROR_CHARS)
         raise cls(
-            f"Intuit refused the token request: {exc.error}",
-            error=exc.error,
-            description=redact(exc.description or ""),
+            f"Intuit refused the token request: {error}",
+            error=error,
+            description=redact(str(exc.description or "")),
         ) from None
     finally:
         _log_call(label, responses[-1] if responses else None, started)
@@ -151,29 +158,97 @@ def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str,
     return TokenSet(
         access_token=token["access_token"],
         refresh_token=token["refresh_token"],
-        expires_in=int(token.get("expires_in", 0)),
-        refresh_token_expires_in=int(expiry) if expiry is not None else None,
+        expires_in=_seconds(token.get("expires_in", 0)) or 0,
+        refresh_token_expires_in=_seconds(expiry) if expiry is not None else None,
     )
+
+
+def token_answer_check(body: bytes | str, *, headers=None) -> dict:
+    """The token object of a 2xx token-endpoint answer; OAuthError unless it is one.
+
+    An `error` member (Intuit has answered `invalid_grant` with a 200) raises the same error
+    as the 400 would. A body that is cut off or not JSON is retriable: nothing was read.
+    """
+    tid = header(headers, "intuit_tid")
+    try:
+        token = json.loads(body)
+    except (ValueError, RecursionError):
+        raise OAuthError(
+            f"Intuit's token answer could not be read: {describe_body(200, body, None)}",
+            error="malformed_response",
+            retriable=True,
+            intuit_tid=tid,
+        ) from None
+    if not isinstance(token, dict):
+        raise OAuthError(
+            "Intuit's token answer is not a JSON object", error="malformed_response", intuit_tid=tid
+        )
+    if "error" in token:
+        raise _oauth_error(token, status=None, intuit_tid=tid)
+    problem = _token_problem(token)
+    if problem:
+        error = "missing_token" if problem.startswith("no ") else "malformed_response"
+        raise OAuthError(f"Intuit's token answer has {problem}", error=error, intuit_tid=tid)
+    return token
+
+
+def _token_problem(token: dict) -> str | None:
+    """What is wrong with a token object, or None."""
+    for name in ("access_token", "refresh_token"):
+        value = token.get(name)
+        if name == "access_token" and not value:
+            return f"no {name}"
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            return f"an unusable {name}"
+    if "token_type" in token and not isinstance(token["token_type"], str):
+        return "a token_type that is not text"
+    scope = token.get("scope")
+    scopes = scope if isinstance(scope, list) else [scope]
+    if scope is not None and not all(isinstance(item, str) for item in scopes):
+        return "a scope that is not text"
+    for name in ("expires_in", "x_refresh_token_expires_in"):
+        if name in token and _seconds(token[name]) is None:
+            return f"a {name} that is not a number of seconds: {clip(repr(token[name]), 40)}"
+    return None
+
+
+def _seconds(value: object) -> int | None:
+    """A lifetime in seconds from a JSON number or numeric string, or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip()) if len(value) < 20 else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= _MAX_LIFETIME_SECONDS:
+        return value
+    return None
 
 
 def _error_from_response(response: requests.Response) -> OAuthError:
     """An OAuthError from a 4xx/5xx token-endpoint answer (JSON `error` or not)."""
     try:
-        body = response.json()
-    except ValueError:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
         body = {}
     if not isinstance(body, dict):
         body = {}
     status = response.status_code
-    error = str(body.get("error") or f"http_{status}")
+    return _oauth_error(body, status=status, intuit_tid=header(response.headers, "intuit_tid"))
+
+
+def _oauth_error(body: dict, *, status: int | None, intuit_tid: str | None) -> OAuthError:
+    error = body.get("error")
+    error = clip(error.strip(), _ERROR_CHARS) if isinstance(error, str) and error.strip() else ""
+    error = error or (f"http_{status}" if status else "unknown_error")
     cls = OAuthInvalidGrantError if error == "invalid_grant" else OAuthError
     return cls(
         f"Intuit refused the token request: {error}",
         error=error,
         description=redact(str(body.get("error_description") or "")),
         status=status,
-        intuit_tid=header(response.headers, "intuit_tid"),
-        retriable=status >= 500 or status == 429,
+        intuit_tid=intuit_tid,
+        retriable=status is not None and (status >= 500 or status == 429),
     )
 
 

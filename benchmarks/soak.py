@@ -38,6 +38,9 @@ CLIENT_TIMEOUT_SECONDS = 1.0  # the client gives up on a `timeout` fault after t
 FAULT_TIMEOUT_MS = 1500  # ... which holds the answer back for longer than that
 WORKER_PROCESSES = 2
 BATCH = 50  # records saved per transaction, as a busy admin or an import would
+# Saving waits while this many jobs are pending, so the load is steady rather than one burst:
+# a backlog of thousands makes the minute sweeper outlive the task timeout (see the report).
+BACKLOG = 150
 PAYMENT_LAG = 20  # a payment is taken on the invoice saved this many invoices earlier
 # Flat memory: between the middle and the end of the run the workers' RSS may grow by at most
 # this share of its middle value, or this many MB, whichever is larger.
@@ -193,16 +196,19 @@ def make_reference_data() -> dict:
     }
 
 
-def save_records(kinds: list[str], data: dict) -> None:
-    """Save the documents the way the admin does, BATCH per transaction."""
+def save_records(kinds: list[str], data: dict, *, backlog: int | None = BACKLOG) -> None:
+    """Save the documents the way the admin does, BATCH per transaction, pacing to `backlog`."""
     from django.db import transaction
 
+    from integrations.models import SyncJob
     from products.services import priced_document_recalculate
     from purchases.models import PurchaseOrder, PurchaseOrderLine
     from sales.models import Invoice, InvoiceLine, InvoicePayment, InvoiceTaxLine
 
     products, invoices = data["products"], []
     for start in range(0, len(kinds), BATCH):
+        while backlog and SyncJob.objects.filter(status=SyncJob.Status.PENDING).count() > backlog:
+            time.sleep(0.2)
         with transaction.atomic():
             for n in range(start, min(start + BATCH, len(kinds))):
                 kind = kinds[n]
@@ -373,7 +379,13 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
 
 
 def run_soak(
-    *, jobs: int, fault_rate: float, seed: int, timeout: float, workaround: bool = True
+    *,
+    jobs: int,
+    fault_rate: float,
+    seed: int,
+    timeout: float,
+    workaround: bool = True,
+    backlog: int = BACKLOG,
 ) -> SoakResult:
     """Set up, load, drain under faults, check; the figures."""
     os.environ.update(
@@ -385,12 +397,14 @@ def run_soak(
     with soak_database() as database, tempfile.TemporaryDirectory(prefix="soak-logs-") as logs:
         env = bench_environment(import_items=True)
         try:
-            return _run(env, Path(logs), database, jobs, fault_rate, seed, timeout, workaround)
+            return _run(
+                env, Path(logs), database, jobs, fault_rate, seed, timeout, workaround, backlog
+            )
         finally:
             env.close()
 
 
-def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround) -> SoakResult:
+def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround, backlog):
     from integrations.models import SyncJob
     from integrations.sandbox.backend import DEFAULT_REALM_ID
 
@@ -409,7 +423,7 @@ def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround)
     try:
         started = time.perf_counter()
         data = make_reference_data()
-        save_records(kinds, data)
+        save_records(kinds, data, backlog=backlog)
         saved = time.perf_counter() - started
         wait_for_outbox(started + timeout)
         retried = retry_auth_failures(backend.requests, problems) if workaround else 0
@@ -524,6 +538,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to drain")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
+        "--backlog",
+        type=int,
+        default=BACKLOG,
+        help="saving waits while this many jobs are pending (0: save everything at once)",
+    )
+    parser.add_argument(
         "--no-workaround",
         action="store_true",
         help="leave jobs failed on a 401 after a refresh failed (they then count as lost)",
@@ -535,6 +555,7 @@ def main() -> None:
         seed=args.seed,
         timeout=args.timeout,
         workaround=not args.no_workaround,
+        backlog=args.backlog,
     )
     report(result)
     if args.json:

@@ -47,7 +47,8 @@ def every_log_line():
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
         if logger is loggers[0] or not logger.propagate:
-            logger.addHandler(handler)
+            # First, so it sees each record before any redacting filter rewrites it.
+            logger.handlers.insert(0, handler)
     for name in ("requests", "urllib3", "oauthlib", "requests_oauthlib", "integrations.qbo"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     logging.disable(logging.NOTSET)

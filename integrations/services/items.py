@@ -25,8 +25,10 @@ from integrations.services.mirror import (
     accounts_mirror,
     classes_mirror,
     company_mirror_refresh,
+    is_active,
     item_problem,
     items_mirror,
+    object_problem,
 )
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 from integrations.signals import outbox_suppressed
@@ -155,11 +157,13 @@ def _changed(model: type[QboSyncable], rows: list[dict]) -> list[dict]:
     if not rows:
         return rows
     tokens = dict(
-        model.objects.filter(qbo_id__in=[str(raw["Id"]) for raw in rows]).values_list(
+        model.objects.filter(qbo_id__in=[str(raw["Id"]).strip() for raw in rows]).values_list(
             "qbo_id", "sync_token"
         )
     )
-    return [raw for raw in rows if tokens.get(str(raw["Id"])) != str(raw.get("SyncToken", ""))]
+    return [
+        raw for raw in rows if tokens.get(str(raw["Id"]).strip()) != str(raw.get("SyncToken", ""))
+    ]
 
 
 def _items_sorted(run: SyncRun, rows: list) -> tuple[list[dict], list[str]]:
@@ -168,26 +172,30 @@ def _items_sorted(run: SyncRun, rows: list) -> tuple[list[dict], list[str]]:
     for raw in rows:
         if problem := item_problem(raw):
             _skipped(run, "Item", raw, problem)
-        elif raw.get("Active", True) and raw["Type"] in IMPORTED_ITEM_TYPES:
+        elif is_active(raw) and raw["Type"] in IMPORTED_ITEM_TYPES:
             live.append(raw)
         else:
-            dead.append(str(raw["Id"]))
+            dead.append(str(raw["Id"]).strip())
     return live, dead
 
 
 def _identified(run: SyncRun, entity: str, rows: list) -> list[dict]:
     """The rows that carry an Id; the others are skipped with a line in the run's log."""
-    good = [raw for raw in rows if isinstance(raw, dict) and raw.get("Id")]
+    good = []
     for raw in rows:
-        if not (isinstance(raw, dict) and raw.get("Id")):
-            _skipped(run, entity, raw, "it has no Id")
+        if problem := object_problem(raw):
+            _skipped(run, entity, raw, problem)
+        else:
+            good.append(raw)
     return good
 
 
 def _skipped(run: SyncRun, entity: str, raw: object, problem: str) -> None:
     name = raw.get("Name") if isinstance(raw, dict) else None
+    name = name[:100] if isinstance(name, str) else None
     what = f"{entity} “{name}”" if name else f"A {entity} from QuickBooks"
-    logger.warning("Skipped a QBO %s: %s (%r)", entity, problem, raw)
+    shown = repr(raw)
+    logger.warning("Skipped a QBO %s: %s (%s)", entity, problem, shown[:300])
     sync_run_note(run, event="skipped", text=f"{what} was skipped: {problem}.", entity=entity)
 
 

@@ -1,7 +1,9 @@
 """Imports of QBO's company profile, accounts, classes and items into the local mirror."""
 
 import logging
+import math
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models, transaction
 from django.db.models.functions import Lower
@@ -22,6 +24,11 @@ ALL_CLASSES = "SELECT * FROM Class WHERE Active IN (true, false)"
 # items are not sellable lines. These three are known and deliberately left out.
 IMPORTED_ITEM_TYPES = (QboItem.Type.NON_INVENTORY, QboItem.Type.SERVICE)
 IGNORED_ITEM_TYPES = ("Inventory", "Category", "Group")
+# QBO's own limits, and the columns they land in; longer text is cut, not refused.
+ID_CHARS = QboItem._meta.get_field("qbo_id").max_length
+NAME_CHARS = QboItem._meta.get_field("name").max_length
+_CENTS = Decimal("0.01")
+_MAX_AMOUNT = Decimal(10) ** (QboItem._meta.get_field("unit_price").max_digits - 2)
 
 
 def company_profile_import(*, client: QboClient) -> QboConnection:
@@ -51,7 +58,8 @@ def accounts_import(*, client: QboClient) -> int:
 
 
 def accounts_mirror(*, rows: list[dict]) -> int:
-    """Upsert QBO Account objects into the mirror; returns how many."""
+    """Upsert QBO Account objects (rows without an identity are skipped); returns how many."""
+    rows = _readable_rows("Account", rows)
     mirror_upsert(QboAccount, [_account_fields(raw) for raw in rows])
     return len(rows)
 
@@ -64,39 +72,93 @@ def classes_import(*, client: QboClient) -> int:
     return seen
 
 
+@transaction.atomic
 def classes_mirror(*, rows: list[dict]) -> int:
     """Upsert QBO Class objects, then point each of them at its parent; returns how many."""
+    rows = _readable_rows("Class", rows)
     mirror_upsert(QboClass, [_class_fields(raw) for raw in rows])
-    parents = {str(raw["Id"]): (raw.get("ParentRef") or {}).get("value") for raw in rows}
+    parents = {str(raw["Id"]).strip(): _ref_id(raw, "ParentRef") for raw in rows}
     if any(parents.values()):
         by_qbo_id = dict(QboClass.objects.values_list("qbo_id", "pk"))
         children = list(QboClass.objects.filter(qbo_id__in=parents))
         for child in children:
-            child.parent_id = by_qbo_id.get(str(parents[child.qbo_id]))
+            child.parent_id = by_qbo_id.get(parents[child.qbo_id])
         QboClass.objects.bulk_update(children, ["parent"])
     return len(rows)
 
 
+@transaction.atomic
 def items_mirror(*, rows: list[dict]) -> int:
-    """Upsert QBO Item objects (each passed `item_problem`); returns how many were new here."""
+    """Upsert QBO Item objects (each passed `item_problem`); returns how many were new here.
+
+    All or nothing: the links to unpushed items and the upsert commit together.
+    """
     accounts = _pks(QboAccount, rows, ("IncomeAccountRef", "ExpenseAccountRef"))
     classes = _pks(QboClass, rows, ("ClassRef",))
-    fields = [_item_fields(raw, accounts, classes) for raw in rows]
+    fields = list(_by_qbo_id(_item_fields(raw, accounts, classes) for raw in rows).values())
     _link_unpushed_by_name(fields)
     return mirror_upsert(QboItem, fields, create_defaults={"origin": QboItem.Origin.QBO})
 
 
 def item_problem(raw: object) -> str | None:
     """Why a QBO Item object cannot be mirrored, or None when it can."""
+    if problem := object_problem(raw):
+        return problem
+    if raw.get("Type") not in (*IMPORTED_ITEM_TYPES, *IGNORED_ITEM_TYPES):
+        return f"its Type {_shown(raw.get('Type'))} is unknown"
+    name = raw.get("Name")
+    if name is not None and not isinstance(name, str):
+        return f"its Name {_shown(name)} is not text"
+    if not (name or "").strip():
+        return "it has no Name"
+    if len(name) > NAME_CHARS:
+        # Cut to fit, two long names could become one: QBO itself never sends one this long.
+        return f"its Name is longer than QuickBooks' {NAME_CHARS} characters"
+    return None
+
+
+def object_problem(raw: object) -> str | None:
+    """Why a QBO object (of any name list) has no usable identity, or None when it has one."""
     if not isinstance(raw, dict):
         return "it is not an object"
-    if not raw.get("Id"):
+    qbo_id = raw.get("Id")
+    if qbo_id is None or qbo_id == "" or isinstance(qbo_id, bool):
         return "it has no Id"
-    if raw.get("Type") not in (*IMPORTED_ITEM_TYPES, *IGNORED_ITEM_TYPES):
-        return f"its Type {raw.get('Type')!r} is unknown"
-    if not str(raw.get("Name") or "").strip():
-        return "it has no Name"
+    if not isinstance(qbo_id, str | int) or not str(qbo_id).strip():
+        return f"its Id {_shown(qbo_id)} is not a QuickBooks id"
+    if len(str(qbo_id).strip()) > ID_CHARS:
+        return f"its Id is longer than {ID_CHARS} characters"
     return None
+
+
+def is_active(raw: dict) -> bool:
+    """QBO's `Active` flag; absent means active, and only a clear false means inactive."""
+    active = raw.get("Active", True)
+    if isinstance(active, str):
+        return active.strip().lower() != "false"
+    return active is not False
+
+
+def _readable_rows(entity: str, rows: list) -> list[dict]:
+    """The rows with an identity; the others are logged and left out."""
+    good = []
+    for raw in rows:
+        if problem := object_problem(raw):
+            logger.warning("Skipped a QBO %s: %s (%s)", entity, problem, _shown(raw, 300))
+        else:
+            good.append(raw)
+    return good
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value for a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _by_qbo_id(rows: Iterable[dict]) -> dict[str, dict]:
+    """One row per QBO id, the last one winning (a page can repeat an object)."""
+    return {row["qbo_id"]: row for row in rows}
 
 
 def _link_unpushed_by_name(rows: list[dict]) -> None:
@@ -113,52 +175,95 @@ def _link_unpushed_by_name(rows: list[dict]) -> None:
 
 def _pks(model: type[models.Model], rows: list[dict], keys: tuple[str, ...]) -> dict[str, int]:
     """Local primary keys of the objects `rows` refer to under `keys`, by QBO id."""
-    ids = {str((raw.get(key) or {}).get("value", "")) for raw in rows for key in keys}
+    ids = {_ref_id(raw, key) for raw in rows for key in keys}
     ids.discard("")
     return dict(model.objects.filter(qbo_id__in=ids).values_list("qbo_id", "pk")) if ids else {}
 
 
+def _ref_id(raw: dict, key: str) -> str:
+    """The id a reference (`{"value": "12", "name": …}`) points at, or "" if it is unusable."""
+    ref = raw.get(key)
+    value = ref.get("value") if isinstance(ref, dict) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    value = str(value).strip()
+    return value if len(value) <= ID_CHARS else ""
+
+
 def _ref(raw: dict, key: str, pks: dict[str, int]) -> int | None:
-    return pks.get(str((raw.get(key) or {}).get("value", "")))
+    return pks.get(_ref_id(raw, key))
+
+
+def _text(raw: dict, key: str, limit: int, default: str = "") -> str:
+    """A text field cut to its column; a number becomes text, anything else is left empty."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        return value[:limit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)[:limit]
+    if value is not None:
+        logger.warning("QBO object %s: ignored %s %s", _shown(raw.get("Id")), key, _shown(value))
+    return default[:limit]
+
+
+def _amount(raw: dict, key: str) -> Decimal | None:
+    """A money field to the cent, or None when QBO sent nothing usable (logged)."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InvalidOperation
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidOperation
+        amount = Decimal(str(value).strip()).quantize(_CENTS, rounding=ROUND_HALF_UP)
+        if not amount.is_finite() or abs(amount) >= _MAX_AMOUNT:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        logger.warning("QBO object %s: ignored %s %s", _shown(raw.get("Id")), key, _shown(value))
+        return None
+    return amount
 
 
 def _item_fields(raw: dict, accounts: dict[str, int], classes: dict[str, int]) -> dict:
     return {
-        "qbo_id": str(raw["Id"]),
-        "sync_token": str(raw.get("SyncToken", "")),
-        "name": str(raw["Name"])[:100],
+        "qbo_id": str(raw["Id"]).strip(),
+        "sync_token": _text(raw, "SyncToken", 32),
+        "name": raw["Name"],
         "type": raw["Type"],
-        "description": (raw.get("Description") or "")[:4000],
-        "sku": (raw.get("Sku") or "")[:100],
-        "unit_price": raw.get("UnitPrice"),
-        "purchase_cost": raw.get("PurchaseCost"),
+        "description": _text(raw, "Description", 4000),
+        "sku": _text(raw, "Sku", 100),
+        "unit_price": _amount(raw, "UnitPrice"),
+        "purchase_cost": _amount(raw, "PurchaseCost"),
         "income_account_id": _ref(raw, "IncomeAccountRef", accounts),
         "expense_account_id": _ref(raw, "ExpenseAccountRef", accounts),
         "qbo_class_id": _ref(raw, "ClassRef", classes),
-        "active": bool(raw.get("Active", True)),
+        "active": is_active(raw),
     }
 
 
 def _account_fields(raw: dict) -> dict:
+    name = _text(raw, "Name", 100)
     return {
-        "qbo_id": str(raw["Id"]),
-        "sync_token": str(raw.get("SyncToken", "")),
-        "name": raw.get("Name", "")[:100],
-        "fully_qualified_name": raw.get("FullyQualifiedName", raw.get("Name", ""))[:1000],
-        "account_type": raw.get("AccountType", ""),
-        "account_sub_type": raw.get("AccountSubType", "")[:100],
-        "classification": raw.get("Classification", ""),
-        "active": bool(raw.get("Active", True)),
+        "qbo_id": str(raw["Id"]).strip(),
+        "sync_token": _text(raw, "SyncToken", 32),
+        "name": name,
+        "fully_qualified_name": _text(raw, "FullyQualifiedName", 1000, default=name),
+        "account_type": _text(raw, "AccountType", 40),
+        "account_sub_type": _text(raw, "AccountSubType", 100),
+        "classification": _text(raw, "Classification", 20),
+        "active": is_active(raw),
     }
 
 
 def _class_fields(raw: dict) -> dict:
+    name = _text(raw, "Name", 100)
     return {
-        "qbo_id": str(raw["Id"]),
-        "sync_token": str(raw.get("SyncToken", "")),
-        "name": raw.get("Name", "")[:100],
-        "fully_qualified_name": raw.get("FullyQualifiedName", raw.get("Name", ""))[:1000],
-        "active": bool(raw.get("Active", True)),
+        "qbo_id": str(raw["Id"]).strip(),
+        "sync_token": _text(raw, "SyncToken", 32),
+        "name": name,
+        "fully_qualified_name": _text(raw, "FullyQualifiedName", 1000, default=name),
+        "active": is_active(raw),
     }
 
 
@@ -167,7 +272,7 @@ def mirror_upsert(
     model: type[models.Model], rows: Iterable[dict], create_defaults: dict | None = None
 ) -> int:
     """Insert or update rows keyed by qbo_id in three statements; returns how many were new."""
-    rows = list(rows)
+    rows = list(_by_qbo_id(rows).values())
     if not rows:
         return 0
     ids = [row["qbo_id"] for row in rows]

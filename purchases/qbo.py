@@ -11,6 +11,7 @@ from integrations.sync_registry import (
 )
 from purchases.models import PurchaseOrder
 from sales.qbo import PartyAdapter, money
+from sales.services import tax_account_for_push
 
 
 class VendorAdapter(PartyAdapter):
@@ -40,17 +41,13 @@ def tax_expense_lines(tax_lines) -> list[dict]:
     """Each tax as an account-based line posted straight to the tax's mapped account."""
     body = []
     for tax_line in tax_lines:
-        if tax_line.tax.qbo_account is None:
-            raise PushRefused(
-                f"“{tax_line.tax.name}” is not mapped to a QuickBooks account. Map it under "
-                "Sales → Taxes, then retry."
-            )
+        account = tax_account_for_push(tax=tax_line.tax)
         body.append(
             {
                 "DetailType": "AccountBasedExpenseLineDetail",
                 "Amount": money(tax_line.amount),
                 "Description": f"{tax_line.tax.name} ({tax_line.rate.normalize()}%)",
-                "AccountBasedExpenseLineDetail": {"AccountRef": ref(tax_line.tax.qbo_account)},
+                "AccountBasedExpenseLineDetail": {"AccountRef": ref(account)},
             }
         )
     return body

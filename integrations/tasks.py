@@ -10,6 +10,8 @@ from integrations.services.outbox import sync_job_run, sync_jobs_drain
 from integrations.services.remote_changes import transactions_cdc_check
 
 logger = logging.getLogger(__name__)
+# Half of django-q's task timeout (120 s): the sweeper stops starting jobs after this long.
+SWEEP_BUDGET_SECONDS = 60
 
 
 def items_import_task() -> int:
@@ -43,7 +45,7 @@ def sync_jobs_drain_task() -> int | None:
     """The minute sweeper: run every due job, including any that was never enqueued."""
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None  # paused jobs wait for the reconnect, which kicks the sweeper itself
-    return sync_jobs_drain()
+    return sync_jobs_drain(budget_seconds=SWEEP_BUDGET_SECONDS)
 
 
 def transactions_cdc_check_task() -> int | None:

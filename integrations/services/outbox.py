@@ -7,6 +7,7 @@ doubled and a crash between commit and enqueue is picked up by the minute sweepe
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -177,8 +178,14 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
     return _succeed(job, outcome)
 
 
-def sync_jobs_drain(*, limit: int = 500) -> int:
-    """Run due pending jobs in dependency order, and hand back jobs whose worker died."""
+def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) -> int:
+    """Run due pending jobs in dependency order, and hand back jobs whose worker died.
+
+    With a budget, it stops starting jobs once the budget is spent: the minute sweeper must end
+    well inside django-q's task timeout, or a backlog of thousands gets it killed mid-job every
+    time. What it leaves is due still, for the queued tasks and the next sweep.
+    """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     SyncJob.objects.filter(
         status=SyncJob.Status.RUNNING, started_at__lt=timezone.now() - STALE_RUN
     ).update(status=SyncJob.Status.PENDING, updated_at=timezone.now())
@@ -187,6 +194,8 @@ def sync_jobs_drain(*, limit: int = 500) -> int:
     ).values_list("pk", flat=True)[:limit]
     ran = 0
     for job_id in list(due):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         if sync_job_run(job_id=job_id) is not None:
             ran += 1
     return ran

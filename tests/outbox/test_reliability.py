@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from integrations.models import QboConnection, SyncJob
-from integrations.services.outbox import sync_job_run
+from integrations.services.outbox import sync_job_run, sync_jobs_drain
+from integrations.tasks import SWEEP_BUDGET_SECONDS
 from products.services import priced_document_recalculate
 from tests import factories
 
@@ -89,3 +90,13 @@ def test_a_payment_held_up_by_its_invoice_in_another_worker_goes_as_soon_as_the_
     assert payment_job.status == SyncJob.Status.SUCCEEDED
     assert payment_job.waiting_on is None
     assert payment.qbo_id
+
+
+def test_the_minute_sweeper_stops_starting_jobs_inside_the_task_timeout(
+    synced, django_capture_on_commit_callbacks, settings
+):
+    assert SWEEP_BUDGET_SECONDS < settings.Q_CLUSTER["timeout"]
+    queue_customers(django_capture_on_commit_callbacks, 3)
+    assert sync_jobs_drain(budget_seconds=0) == 0  # spent: what is left stays due, not lost
+    assert set(SyncJob.objects.values_list("status", flat=True)) == {SyncJob.Status.PENDING}
+    assert sync_jobs_drain(budget_seconds=60) == 3

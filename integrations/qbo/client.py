@@ -435,17 +435,13 @@ def _document(response: requests.Response, what: str, tid: str | None) -> dict:
     try:
         document = json.loads(response.content)
     except (ValueError, RecursionError):  # cut off, not JSON, not text, nested beyond reason
-        error = QboMalformedResponseError(
+        raise QboMalformedResponseError(
             f"Expected a JSON object from {what}: "
             f"{describe_body(response.status_code, response.content, content_type)} "
             f"({len(response.content)} bytes, {content_type or 'no content type'})",
             status=response.status_code,
             intuit_tid=tid,
-        )
-        # A body lost on the way (a proxy's page, a dropped stream) says nothing about the
-        # request: sending it again, with the same requestid, is safe and may well work.
-        error.retriable = True
-        raise error from None
+        ) from None
     if not isinstance(document, dict):
         raise QboMalformedResponseError(
             f"Expected a JSON object from {what}, got a JSON {_json_kind(document)}",

@@ -141,7 +141,14 @@ class QboTransportError(QboError):
 
 
 class QboMalformedResponseError(QboError):
-    """A success status whose body is not the JSON that was expected."""
+    """A success status whose body is not the JSON that was expected.
+
+    Retriable: a body cut off or swapped for a proxy's page says nothing about the request,
+    and sending it again is safe (a read, or a write with its requestid, which QBO answers
+    with the first result instead of doing it twice).
+    """
+
+    retriable = True
 
 
 class OAuthError(QboError):

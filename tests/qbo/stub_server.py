@@ -1,4 +1,9 @@
-"""A scriptable HTTP server on loopback: canned answers in, a log of received requests out."""
+"""A scriptable HTTP server on loopback: canned answers in, a log of received requests out.
+
+With `forward_to`, it is a proxy in front of another server (the sandbox): requests pass
+through, and a canned answer can instead mangle the real answer (cut it off, swap in an HTML
+page) after the server behind it has acted on the request.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,29 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 
 @dataclass
 class Canned:
-    """One scripted answer: a status and body, or a stall, or a dropped connection."""
+    """One scripted answer: a status and body, or a stall, or a dropped connection.
+
+    `when` picks the requests it answers (the first matching answer is used); `mangle` turns
+    the forwarded server's real answer into this one: `(status, headers, body) -> same`.
+    """
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    when: Callable[[Received], bool] | None = None
+    mangle: Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]] | None = None
 
 
 @dataclass
@@ -41,7 +55,8 @@ class Received:
 class StubServer:
     """Answers each request with the next canned answer (500 when the queue is empty)."""
 
-    def __init__(self) -> None:
+    def __init__(self, forward_to: str | None = None) -> None:
+        self.forward_to = forward_to
         self.answers: deque[Canned] = deque()
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -80,12 +95,36 @@ class StubServer:
             headers={"Content-Type": "application/json;charset=utf-8", **(headers or {})},
         )
 
-    def _next(self, received: Received) -> Canned:
+    def mangle_next(self, mangle, when: Callable[[Received], bool] | None = None) -> None:
+        """Forward the next matching request, then answer with `mangle` of the real answer."""
+        self.answers.append(Canned(when=when, mangle=mangle))
+
+    def _next(self, received: Received) -> Canned | None:
         with self._lock:
             self.received.append(received)
-            if self.answers:
-                return self.answers.popleft()
+            for canned in self.answers:
+                if canned.when is None or canned.when(received):
+                    self.answers.remove(canned)
+                    return canned
+        if self.forward_to:
+            return None  # passed through untouched
         return Canned(500, b"no canned answer left", {"Content-Type": "text/plain"})
+
+    def _forward(self, received: Received, raw_query: str) -> tuple[int, dict[str, str], bytes]:
+        skip = {"host", "content-length", "connection", "accept-encoding"}
+        answer = requests.request(
+            received.method,
+            f"{self.forward_to}{received.path}{'?' + raw_query if raw_query else ''}",
+            headers={k: v for k, v in received.headers.items() if k.lower() not in skip},
+            data=received.body or None,
+            timeout=30,
+        )
+        headers = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() not in {"content-length", "transfer-encoding", "connection"}
+        }
+        return answer.status_code, headers, answer.content
 
     def _handler_class(self):
         stub = self
@@ -96,15 +135,19 @@ class StubServer:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
-                canned = stub._next(
-                    Received(
-                        self.command,
-                        parts.path,
-                        {k: v[-1] for k, v in parse_qs(parts.query).items()},
-                        dict(self.headers.items()),
-                        self.rfile.read(length),
-                    )
+                received = Received(
+                    self.command,
+                    parts.path,
+                    {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                    dict(self.headers.items()),
+                    self.rfile.read(length),
                 )
+                canned = stub._next(received)
+                if canned is None or canned.mangle is not None:
+                    status, headers, body = stub._forward(received, parts.query)
+                    if canned is not None:
+                        status, headers, body = canned.mangle(status, headers, body)
+                    canned = Canned(status, body, headers)
                 time.sleep(canned.delay)
                 if canned.drop:
                     self.close_connection = True

@@ -40,7 +40,7 @@ WORKER_PROCESSES = 2
 BATCH = 50  # records saved per transaction, as a busy admin or an import would
 # Saving waits while this many jobs are pending, so the load is steady rather than one burst:
 # a backlog of thousands makes the minute sweeper outlive the task timeout (see the report).
-BACKLOG = 150
+BACKLOG = 60
 PAYMENT_LAG = 20  # a payment is taken on the invoice saved this many invoices earlier
 # Flat memory: between the middle and the end of the run the workers' RSS may grow by at most
 # this share of its middle value, or this many MB, whichever is larger.
@@ -549,6 +549,8 @@ def main() -> None:
         help="leave jobs failed on a 401 after a refresh failed (they then count as lost)",
     )
     args = parser.parse_args()
+    # Stopped with SIGTERM, unwind as on Ctrl-C, so the workers are stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     result = run_soak(
         jobs=args.jobs,
         fault_rate=args.fault_rate,

@@ -196,8 +196,11 @@ def make_reference_data() -> dict:
     }
 
 
-def save_records(kinds: list[str], data: dict, *, backlog: int | None = BACKLOG) -> None:
-    """Save the documents the way the admin does, BATCH per transaction, pacing to `backlog`."""
+def save_records(
+    kinds: list[str], data: dict, *, backlog: int | None = BACKLOG, until: float | None = None
+) -> int:
+    """Save the documents the way the admin does, BATCH per transaction, pacing to `backlog`;
+    stop starting batches at `until` (a perf_counter time). How many were saved."""
     from django.db import transaction
 
     from integrations.models import SyncJob
@@ -209,6 +212,8 @@ def save_records(kinds: list[str], data: dict, *, backlog: int | None = BACKLOG)
     for start in range(0, len(kinds), BATCH):
         while backlog and SyncJob.objects.filter(status=SyncJob.Status.PENDING).count() > backlog:
             time.sleep(0.2)
+        if until is not None and time.perf_counter() > until:
+            return start
         with transaction.atomic():
             for n in range(start, min(start + BATCH, len(kinds))):
                 kind = kinds[n]
@@ -386,6 +391,7 @@ def run_soak(
     timeout: float,
     workaround: bool = True,
     backlog: int = BACKLOG,
+    save_for: float | None = None,
 ) -> SoakResult:
     """Set up, load, drain under faults, check; the figures."""
     os.environ.update(
@@ -398,13 +404,22 @@ def run_soak(
         env = bench_environment(import_items=True)
         try:
             return _run(
-                env, Path(logs), database, jobs, fault_rate, seed, timeout, workaround, backlog
+                env,
+                Path(logs),
+                database,
+                jobs,
+                fault_rate,
+                seed,
+                timeout,
+                workaround,
+                backlog,
+                save_for,
             )
         finally:
             env.close()
 
 
-def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround, backlog):
+def _run(env, logs, database, jobs, fault_rate, seed, timeout, workaround, backlog, save_for):
     from integrations.models import SyncJob
     from integrations.sandbox.backend import DEFAULT_REALM_ID
 
@@ -423,7 +438,8 @@ def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround,
     try:
         started = time.perf_counter()
         data = make_reference_data()
-        save_records(kinds, data, backlog=backlog)
+        limit = None if save_for is None else started + save_for
+        kinds = kinds[: save_records(kinds, data, backlog=backlog, until=limit)]
         saved = time.perf_counter() - started
         wait_for_outbox(started + timeout)
         retried = retry_auth_failures(backend.requests, problems) if workaround else 0
@@ -456,10 +472,12 @@ def _run(env, logs: Path, database, jobs, fault_rate, seed, timeout, workaround,
         "samples": len(sampler.samples),
     }
     main_kinds = collections.Counter(kinds)
+    if len(kinds) < jobs:
+        problems.append(f"saving stopped after {save_for:.0f} s: {len(kinds)} of {jobs} jobs")
     return SoakResult(
-        jobs=jobs,
+        jobs=len(kinds),
         jobs_by_kind=dict(main_kinds),
-        dependency_jobs=SyncJob.objects.count() - jobs,
+        dependency_jobs=SyncJob.objects.count() - len(kinds),
         workers=WORKER_PROCESSES,
         database=database,
         fault_rate=fault_rate,
@@ -544,6 +562,12 @@ def main() -> None:
         help="saving waits while this many jobs are pending (0: save everything at once)",
     )
     parser.add_argument(
+        "--save-for",
+        type=float,
+        help="stop saving new records after this many seconds, then drain and check what was "
+        "saved (for a slow machine; the figures say how many jobs ran)",
+    )
+    parser.add_argument(
         "--no-workaround",
         action="store_true",
         help="leave jobs failed on a 401 after a refresh failed (they then count as lost)",
@@ -558,6 +582,7 @@ def main() -> None:
         timeout=args.timeout,
         workaround=not args.no_workaround,
         backlog=args.backlog,
+        save_for=args.save_for,
     )
     report(result)
     if args.json:

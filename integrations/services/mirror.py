@@ -97,6 +97,7 @@ def items_mirror(*, rows: list[dict]) -> int:
     classes = _pks(QboClass, rows, ("ClassRef",))
     fields = list(_by_qbo_id(_item_fields(raw, accounts, classes) for raw in rows).values())
     _link_unpushed_by_name(fields)
+    _free_stale_names(fields)
     return mirror_upsert(QboItem, fields, create_defaults={"origin": QboItem.Origin.QBO})
 
 
@@ -171,6 +172,28 @@ def _link_unpushed_by_name(rows: list[dict]) -> None:
         item.qbo_id = names[item.name.lower()]
     if unpushed:
         QboItem.objects.bulk_update(unpushed, ["qbo_id"])
+
+
+def _free_stale_names(rows: list[dict]) -> None:
+    """Move aside a mirrored item whose name QBO has since given to another item.
+
+    QBO renames an inactivated item "… (deleted)" and lets a new item take the name; a page can
+    bring the new item before the old one's change (or a rename swap), which the mirror's
+    unique name would refuse. The placeholder lasts until the old item's own row arrives.
+    """
+    owners = {row["name"].lower(): row["qbo_id"] for row in rows}
+    stale = [
+        item
+        for item in QboItem.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=owners)
+        .exclude(qbo_id="")
+        if owners.get(item.name.lower(), item.qbo_id) != item.qbo_id
+    ]
+    for item in stale:
+        logger.info("QBO item %s lost its name %r to another item", item.qbo_id, item.name)
+        item.name = f"(renamed in QuickBooks: item {item.qbo_id})"
+    if stale:
+        QboItem.objects.bulk_update(stale, ["name"])
 
 
 def _pks(model: type[models.Model], rows: list[dict], keys: tuple[str, ...]) -> dict[str, int]:

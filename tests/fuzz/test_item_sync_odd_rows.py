@@ -50,3 +50,40 @@ def test_a_cdc_answer_with_odd_objects_mirrors_what_it_can_and_names_what_it_ski
     assert any("longer than QuickBooks' 100 characters" in text for text in skipped)
     assert any("its Id ['9108'] is not a QuickBooks id" in text for text in skipped)
     assert all(len(text) < 300 for text in skipped)
+
+
+def test_a_name_freed_by_inactivation_and_taken_by_a_new_item_syncs(synced):
+    """QBO renames an inactivated item "… (deleted)"; a new item may then take its name."""
+    from tests.items.conftest import qbo_item, qbo_item_update
+
+    old = qbo_item(synced, "Distribution Fee")
+    qbo_item_update(synced, "Distribution Fee", Active=False)
+    income = {"value": qbo_item(synced, "Blue Dream 3.5g")["IncomeAccountRef"]["value"]}
+    created = synced.api(
+        "POST",
+        "item",
+        json={"Name": "Distribution Fee", "Type": "Service", "IncomeAccountRef": income},
+    )
+    created.raise_for_status()
+
+    run = item_sync_run()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert QboItem.objects.get(name="Distribution Fee").qbo_id == created.json()["Item"]["Id"]
+    assert not QboItem.objects.filter(qbo_id=old["Id"]).exists()
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
+    from tests.items.conftest import qbo_item, qbo_item_update
+
+    first, second = (qbo_item(synced, name) for name in ("Blue Dream 3.5g", "Distribution Fee"))
+    qbo_item_update(synced, "Blue Dream 3.5g", Name="Swap in progress")
+    qbo_item_update(synced, "Distribution Fee", Name="Blue Dream 3.5g")
+    qbo_item_update(synced, "Swap in progress", Name="Distribution Fee")
+
+    run = item_sync_run(full=full)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert QboItem.objects.get(qbo_id=first["Id"]).name == "Distribution Fee"
+    assert QboItem.objects.get(qbo_id=second["Id"]).name == "Blue Dream 3.5g"

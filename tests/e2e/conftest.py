@@ -19,7 +19,7 @@ from tests.e2e.stack import ROOT, Stack
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1440, "height": 900}
-ACTION_TIMEOUT_MS = 15_000
+ACTION_TIMEOUT_MS = 20_000
 
 
 def pytest_configure(config):
@@ -75,13 +75,22 @@ def screenshot_dir(tmp_path_factory) -> tuple[Path, bool]:
     return tmp_path_factory.mktemp("e2e-screenshots"), False
 
 
-@pytest.fixture
-def page(browser, stack):
-    """A fresh browser context (no cookies) on the live server."""
+@pytest.fixture(scope="session")
+def browser_context(browser, stack):
+    """One context for the session, so the admin's static files are fetched once."""
     context = browser.new_context(base_url=stack.url, viewport=VIEWPORT)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    yield context.new_page()
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    """A new tab with no cookies: every journey starts signed out."""
+    browser_context.clear_cookies()
+    page = browser_context.new_page()
+    yield page
+    page.close()
 
 
 class Screenshots:

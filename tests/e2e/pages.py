@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 USERNAME, PASSWORD = "admin", "distru-demo"  # the demo superuser the stack makes
 # Pushes and syncs run in the worker: a page shows their result once it is reloaded.
-SETTLE_TIMEOUT = 30
+SETTLE_TIMEOUT = 60
 KEY_ACCOUNTS = {
     "default_income_account": "Sales of Product Income (Income)",
     "default_expense_account": "Cost of Goods Sold (Cost of Goods Sold)",
@@ -28,9 +28,13 @@ def log_in(page: Page) -> None:
 
 
 def open_admin(page: Page, model: str) -> None:
-    """From the admin's home page, open a model's list (`model` as in its CSS class: qboitem)."""
-    page.goto("/admin/")
-    page.locator(f"tr.model-{model} th a").click()
+    """Open a model's list (`model` as in its CSS class: qboitem) from the admin's sidebar, or
+    from the home page where there is no sidebar."""
+    link = page.locator(f"#nav-sidebar tr.model-{model} th a")
+    if not link.count():
+        page.goto("/admin/")
+        link = page.locator(f"#content-main tr.model-{model} th a")
+    link.click()
     page.wait_for_load_state()
 
 

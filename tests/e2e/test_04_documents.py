@@ -73,6 +73,10 @@ def test_invoice_payment_and_bill_reach_quickbooks_with_the_right_references(
     search(page, INVOICE)
     reload_until(page, "#result_list tbody tr td.field-qbo_status", "Synced")
     shots("payment-synced", full_page=False)
+    open_admin(page, "invoice")
+    listed = page.locator("#result_list tbody tr").filter(has_text=INVOICE)
+    expect(listed.locator("td.field-qbo_status")).to_have_text("Synced")
+    shots("invoices-with-quickbooks-status", full_page=False)
 
     open_admin(page, "purchaseorder")
     page.click(".object-tools a.addlink")

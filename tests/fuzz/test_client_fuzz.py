@@ -131,7 +131,7 @@ batch_answers = st.dictionaries(
 )
 
 
-@fuzz_settings(80)
+@fuzz_settings(50)
 @given(answer=batch_answers)
 @example(answer={"bId": "1", "fault": {"error": [{"message": "gone", "code": "610"}]}})
 @example(answer={"bId": "1", "Fault": "boom"})
@@ -214,7 +214,7 @@ def well_formed(call: str, result: object) -> bool:
     return isinstance(result, dict)
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(
     call=st.sampled_from(sorted(CALLS)),
     document=query_answers | json_values,

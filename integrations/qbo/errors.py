@@ -309,7 +309,7 @@ def describe_body(status: int, body: bytes | str | None, content_type: str | Non
             json.loads(text)
         except (ValueError, RecursionError):
             return f"QuickBooks answered HTTP {status} with JSON that is cut off or broken"
-    return _describe_unparsed(status, text, kind)
+    return _describe_unparsed(status, text, kind, expected="JSON")
 
 
 def _build(status: int | None, message: str, **kwargs: Any) -> QboError:
@@ -395,7 +395,9 @@ def _xml_fault(text: str) -> Mapping[str, Any] | None:
     return {"Error": errors, "type": fault.get("type", "")}
 
 
-def _describe_unparsed(status: int, text: str, content_type: str) -> str:
+def _describe_unparsed(
+    status: int, text: str, content_type: str, expected: str = "a readable Fault"
+) -> str:
     if not text:
         return f"QuickBooks answered HTTP {status} with an empty body"
     if _looks_like_html(text, content_type):
@@ -404,4 +406,5 @@ def _describe_unparsed(status: int, text: str, content_type: str) -> str:
         suffix = f": {summary}" if summary else ""
         return f"QuickBooks answered HTTP {status} with an HTML page{suffix}"
     snippet = clip(redact(" ".join(text[: _SNIPPET_CHARS * 20].split())), _SNIPPET_CHARS)
-    return f"QuickBooks answered HTTP {status} with a body that is not a readable Fault: {snippet}"
+    snippet = "".join(char if char.isprintable() else "?" for char in snippet)  # binary noise
+    return f"QuickBooks answered HTTP {status} with a body that is not {expected}: {snippet}"

@@ -24,6 +24,7 @@ _HTML_HEAD_CHARS = 8192  # where an error page's <title> is; scanning all of it 
 MESSAGE_CHARS = 500
 DETAIL_CHARS = 1000
 _FIELD_CHARS = 100
+CODE_CHARS = 20  # QBO's codes are a few digits; the outbox stores one in a 20-character column
 _MAX_ERRORS = 20
 
 
@@ -61,7 +62,7 @@ class QboError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-        self.code = clip(str(code), _FIELD_CHARS)
+        self.code = clip(str(code), CODE_CHARS)
         self.detail = clip(str(detail), DETAIL_CHARS)
         self.element = clip(str(element), _FIELD_CHARS)
         self.fault_type = clip(str(fault_type), _FIELD_CHARS)
@@ -241,7 +242,7 @@ def fault_error(
         raw_errors = []  # null, a number, a string: no Error objects to read
     errors = tuple(
         {
-            "code": _text(_get(item, "code"), _FIELD_CHARS),
+            "code": _text(_get(item, "code"), CODE_CHARS),
             "message": _text(_get(item, "Message"), MESSAGE_CHARS),
             "detail": _text(_get(item, "Detail"), DETAIL_CHARS),
             "element": _text(_get(item, "element"), _FIELD_CHARS),

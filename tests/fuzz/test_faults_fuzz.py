@@ -43,7 +43,7 @@ def assert_readable(error: object) -> None:
     assert len(error.detail) <= DETAIL_CHARS
     for item in error.errors:
         assert all(isinstance(value, str) for value in item.values())
-    assert isinstance(error.code, str)
+    assert isinstance(error.code, str) and len(error.code) <= 20  # SyncJob.last_error_code
 
 
 @fuzz_settings(150)

@@ -6,6 +6,8 @@ not with a broken 200 body, so a proxy in front of it (tests/qbo/stub_server.py)
 answer after the sandbox has done the write.
 """
 
+import json
+
 import pytest
 from django.utils import timezone
 
@@ -74,3 +76,25 @@ def test_a_push_answered_with_a_broken_body_is_retried_and_lands_once(
     assert [row["Id"] for row in in_qbo] == [customer.qbo_id]
     creates = [r for r in proxy.received if customer_create(r)]
     assert len(creates) == 2 and len({r.query["requestid"] for r in creates}) == 1
+
+
+def test_a_fault_with_an_overlong_code_is_recorded_within_the_job_columns(
+    proxy, django_capture_on_commit_callbacks
+):
+    """On PostgreSQL a code past last_error_code's 20 characters would fail the job's update."""
+    fault = {
+        "Fault": {"Error": [{"Message": "Odd gateway", "code": "E" * 500, "Detail": "d" * 9000}]}
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        customer = factories.CustomerFactory(name=NAME)
+    proxy.mangle_next(
+        lambda status, headers, body: (400, headers, json.dumps(fault).encode()),
+        when=customer_create,
+    )
+
+    job = sync_job_run(job_id=SyncJob.objects.get().pk)
+
+    assert job.status == SyncJob.Status.FAILED
+    assert len(job.last_error_code) <= 20 and "Odd gateway" in job.last_error
+    assert len(job.last_error) < 2000
+    assert Customer.objects.filter(pk=customer.pk, name=NAME, qbo_id="").exists()

@@ -75,7 +75,9 @@ def save(page: Page, button: str = "_save") -> None:
     expect(page.locator(".errornote")).to_have_count(0)
 
 
-def reload_until(page: Page, selector: str, text: str, timeout: float = SETTLE_TIMEOUT) -> None:
+def reload_until(
+    page: Page, selector: str, text: str | re.Pattern, timeout: float = SETTLE_TIMEOUT
+) -> None:
     """Reload the page until `selector` shows `text`, as a person does while a job runs."""
     locator = page.locator(selector).first
     deadline = time.monotonic() + timeout
@@ -111,6 +113,13 @@ def quickbooks_status(page: Page) -> str:
     page.click("text=Settings → Integrations")
     page.locator(".settings-card").filter(has_text="QuickBooks Online").locator("a.button").click()
     return page.locator("h2 .status-pill").inner_text()
+
+
+def disconnect(page: Page) -> None:
+    """On the QuickBooks Online page, click Disconnect and confirm."""
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("input[value='Disconnect']")
+    expect(page.locator(".messagelist")).to_contain_text("Disconnected from QuickBooks")
 
 
 def ensure_connected(page: Page) -> None:

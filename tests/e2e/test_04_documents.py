@@ -9,7 +9,6 @@ from tests.e2e.pages import (
     add_inline_row,
     map_product,
     open_admin,
-    open_row,
     pick,
     reload_until,
     save,
@@ -44,10 +43,13 @@ def test_invoice_payment_and_bill_reach_quickbooks_with_the_right_references(
     connected_page, stack, shots
 ):
     page = connected_page
-    open_admin(page, "tax")
-    open_row(page, "Excise Tax")
-    pick(page, "id_qbo_account", "Excise Tax Payable (Other Current Liability)")
-    save(page)
+    page.click("text=Settings → Taxes")
+    page.get_by_label("QuickBooks account for Excise Tax").select_option(
+        label="Excise Tax Payable (Other Current Liability)"
+    )
+    page.click("input[value='Save tax accounts']")
+    expect(page.locator(".messagelist")).to_contain_text("Tax accounts saved (Excise Tax)")
+    shots("excise-tax-mapped")
     map_product(page, MAPPED, MAPPED_ITEM)
 
     open_admin(page, "invoice")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from integrations.models import QboConnection, SyncJob
 from integrations.services.outbox import sync_job_run, sync_jobs_drain
@@ -100,3 +101,30 @@ def test_the_minute_sweeper_stops_starting_jobs_inside_the_task_timeout(
     assert sync_jobs_drain(budget_seconds=0) == 0  # spent: what is left stays due, not lost
     assert set(SyncJob.objects.values_list("status", flat=True)) == {SyncJob.Status.PENDING}
     assert sync_jobs_drain(budget_seconds=60) == 3
+
+
+def test_a_save_that_rolls_back_leaves_no_job_and_one_that_commits_always_has_one(
+    synced, django_capture_on_commit_callbacks
+):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        factories.CustomerFactory(name="Rolled Back")
+        raise RuntimeError("the admin's save failed after the customer row was written")
+    assert not SyncJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        customer = factories.CustomerFactory(name="Committed")
+    assert SyncJob.objects.get().object_id == str(customer.pk)
+
+
+def test_the_sweeper_sends_the_customer_then_the_invoice_then_the_payment(
+    synced, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # nothing was enqueued
+        payment = factories.InvoicePaymentFactory(amount=Decimal("1.00"))
+        factories.InvoiceLineFactory(invoice=payment.invoice)
+        priced_document_recalculate(document=payment.invoice)
+    # The payment's job is the oldest, yet what it references goes first.
+    SyncJob.objects.filter(qbo_entity="Payment").update(next_attempt_at="2000-01-01T00:00Z")
+    sync_jobs_drain()
+    creates = [r["entity"] for r in synced.api_requests(operation="create")]
+    assert creates == ["Customer", "Invoice", "Payment"]
+    assert set(SyncJob.objects.values_list("status", flat=True)) == {SyncJob.Status.SUCCEEDED}

@@ -46,6 +46,7 @@ def test_a_new_item_is_created_in_qbo_with_a_requestid(ready, django_capture_on_
     assert Decimal(str(remote["UnitPrice"])) == Decimal("4.25")
     job = SyncJob.objects.get()
     assert job.status == SyncJob.Status.SUCCEEDED
+    assert job.revision == 1  # recording the QBO id did not queue the item again
     creates = ready.api_requests(method="POST", entity="Item", operation="create")
     assert [c["requestid"] for c in creates] == [job.request_id]
 

@@ -107,8 +107,17 @@ class Stack:
             DJANGO_LOG_LEVEL="WARNING",
             DJANGO_LOG_LEVEL_DJANGO="WARNING",  # not a line per request
             DATABASE_URL=self.database.url,
+            REDIS_URL="",  # the ORM broker, on the stack's database
             QBO_ENVIRONMENT="local",
             QBO_SANDBOX_URL=self.sandbox.base_url,
+            # Spelled out, so that no QBO_* line of a developer's .env points elsewhere.
+            QBO_AUTHORIZE_URL=self.sandbox.url("/connect/oauth2"),
+            QBO_TOKEN_URL=self.sandbox.url("/oauth2/v1/tokens/bearer"),
+            QBO_REVOKE_URL=self.sandbox.url("/v2/oauth2/tokens/revoke"),
+            QBO_API_BASE_URL=self.sandbox.base_url,
+            QBO_APP_BASE_URL=self.sandbox.url("/app"),
+            QBO_CLIENT_ID=self.sandbox.client_id,
+            QBO_CLIENT_SECRET=self.sandbox.client_secret,
             QBO_REDIRECT_URI=f"{self.url}/settings/integrations/quickbooks/callback/",
             QBO_RATE_LIMIT="false",  # the sandbox's limits are off too
             Q_WORKERS="2",

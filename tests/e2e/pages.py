@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page, expect
 
@@ -42,7 +43,8 @@ def search(page: Page, text: str) -> None:
     """Type into the changelist's search box and press Enter."""
     page.fill("#searchbar", text)
     page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    # Wait for the answer: the list before the search may hold the same links.
+    page.wait_for_url(re.compile(rf"[?&]{re.escape(urlencode({'q': text}))}(&|$)"))
 
 
 def open_row(page: Page, name: str) -> None:

@@ -33,8 +33,14 @@ class PartyAdapter(QboSyncAdapter):
     priority = PRIORITY_NAME
     delete_mode = "inactivate"
 
+    @staticmethod
+    def display_name(record) -> str:
+        # QBO trims names as it stores them; so must our lookup, or it misses the record.
+        return record.name.strip()
+
     def payload(self, record, *, context) -> dict:
-        body = {"DisplayName": record.name, "CompanyName": record.name, "Active": record.active}
+        name = self.display_name(record)
+        body = {"DisplayName": name, "CompanyName": name, "Active": record.active}
         if record.email:
             body["PrimaryEmailAddr"] = {"Address": record.email}
         if record.phone:
@@ -47,13 +53,14 @@ class PartyAdapter(QboSyncAdapter):
 
     def find_existing(self, record, *, client) -> dict | None:
         # Linking to a same-named record already in QBO avoids a duplicate in the books.
-        matches = client.query(select(self.entity, {"DisplayName": record.name}))
+        matches = client.query(select(self.entity, {"DisplayName": self.display_name(record)}))
         return matches[0] if matches else None
 
     def renamed_after_clash(self, record, body: dict) -> dict | None:
         # The name is taken in the *other* list (a customer that is also a vendor).
         suffix = f" ({self.entity})"
-        return {**body, "DisplayName": record.name[: 100 - len(suffix)] + suffix}
+        name = self.display_name(record)
+        return {**body, "DisplayName": name[: 100 - len(suffix)] + suffix}
 
 
 class CustomerAdapter(PartyAdapter):

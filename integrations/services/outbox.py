@@ -24,6 +24,7 @@ from integrations.qbo.errors import (
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
+    QboMalformedResponseError,
     QboNotFoundError,
     QboStaleObjectError,
     QboValidationError,
@@ -475,6 +476,11 @@ ADVICE = {
 
 def _readable(exc: QboError) -> str:
     advice = ADVICE.get(str(exc.code or ""), "")
-    if exc.retriable:
+    if isinstance(exc, QboMalformedResponseError):
+        advice = (
+            "QuickBooks' answer was cut off or unreadable; it is sent again automatically with "
+            "the same request id, so nothing is doubled."
+        )
+    elif exc.retriable:
         advice = "QuickBooks is busy or unreachable; this is retried automatically."
     return f"{exc}. {advice}".strip()

@@ -55,6 +55,14 @@ def test_a_customer_already_in_qbo_is_linked_not_duplicated(synced, push):
     assert len(matches["Customer"]) == 1
 
 
+def test_a_name_with_stray_spaces_still_finds_its_customer_in_qbo(synced, push):
+    with push():
+        customer = Customer.objects.create(name=" Mary's Dispensary  ")
+    customer.refresh_from_db()
+    assert customer.qbo_id
+    assert not synced.api_requests(entity="Customer", operation="create")
+
+
 def test_a_customer_named_like_a_vendor_gets_a_recognisable_unique_name(synced, push):
     with push():
         customer = Customer.objects.create(name="Emerald Farms")

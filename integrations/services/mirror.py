@@ -110,7 +110,7 @@ def item_problem(raw: object) -> str | None:
     name = raw.get("Name")
     if name is not None and not isinstance(name, str):
         return f"its Name {_shown(name)} is not text"
-    if not (name or "").strip():
+    if not _without_nul(name or "").strip():
         return "it has no Name"
     if len(name) > NAME_CHARS:
         # Cut to fit, two long names could become one: QBO itself never sends one this long.
@@ -125,7 +125,7 @@ def object_problem(raw: object) -> str | None:
     qbo_id = raw.get("Id")
     if qbo_id is None or qbo_id == "" or isinstance(qbo_id, bool):
         return "it has no Id"
-    if not isinstance(qbo_id, str | int) or not str(qbo_id).strip():
+    if not isinstance(qbo_id, str | int) or not str(qbo_id).strip() or "\x00" in str(qbo_id):
         return f"its Id {_shown(qbo_id)} is not a QuickBooks id"
     if len(str(qbo_id).strip()) > ID_CHARS:
         return f"its Id is longer than {ID_CHARS} characters"
@@ -149,6 +149,11 @@ def _readable_rows(entity: str, rows: list) -> list[dict]:
         else:
             good.append(raw)
     return good
+
+
+def _without_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no person means one: it would fail the whole page.
+    return text.replace("\x00", "")
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -210,7 +215,7 @@ def _ref_id(raw: dict, key: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
     value = str(value).strip()
-    return value if len(value) <= ID_CHARS else ""
+    return value if len(value) <= ID_CHARS and "\x00" not in value else ""
 
 
 def _ref(raw: dict, key: str, pks: dict[str, int]) -> int | None:
@@ -221,7 +226,7 @@ def _text(raw: dict, key: str, limit: int, default: str = "") -> str:
     """A text field cut to its column; a number becomes text, anything else is left empty."""
     value = raw.get(key)
     if isinstance(value, str):
-        return value[:limit]
+        return _without_nul(value)[:limit]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)[:limit]
     if value is not None:
@@ -252,7 +257,7 @@ def _item_fields(raw: dict, accounts: dict[str, int], classes: dict[str, int]) -
     return {
         "qbo_id": str(raw["Id"]).strip(),
         "sync_token": _text(raw, "SyncToken", 32),
-        "name": raw["Name"],
+        "name": _without_nul(raw["Name"]),
         "type": raw["Type"],
         "description": _text(raw, "Description", 4000),
         "sku": _text(raw, "Sku", 100),

@@ -21,6 +21,7 @@ from django_q.tasks import async_task
 from integrations.models import QboConnection, SyncJob
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
+    QboAuthenticationError,
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
@@ -169,7 +170,7 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
             _wake_waiters(exc.dependency_job)  # it finished between our look and our wait
         return job
     except QboError as exc:
-        if exc.retriable and job.attempts < MAX_RETRIABLE_ATTEMPTS:
+        if _worth_retrying(exc) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
             return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
         return _finish(job, status=SyncJob.Status.FAILED, error=_readable(exc), exc=exc)
     except Exception as exc:
@@ -177,6 +178,13 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         logger.exception("Unexpected error pushing %s", job.label)
         return _finish(job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}")
     return _succeed(job, outcome)
+
+
+def _worth_retrying(exc: QboError) -> bool:
+    # A 401 that outlived the client's one refresh, while the connection stands (a dead one
+    # raises QboNotConnectedError instead), is a race with another worker's refresh or an
+    # expiry in between: a later attempt with the newest token goes through.
+    return exc.retriable or isinstance(exc, QboAuthenticationError)
 
 
 def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) -> int:
@@ -481,6 +489,6 @@ def _readable(exc: QboError) -> str:
             "QuickBooks' answer was cut off or unreadable; it is sent again automatically with "
             "the same request id, so nothing is doubled."
         )
-    elif exc.retriable:
+    elif _worth_retrying(exc):
         advice = "QuickBooks is busy or unreachable; this is retried automatically."
     return f"{exc}. {advice}".strip()

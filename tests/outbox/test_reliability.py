@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
 from integrations.services.outbox import sync_job_run, sync_jobs_drain
@@ -128,3 +129,18 @@ def test_the_sweeper_sends_the_customer_then_the_invoice_then_the_payment(
     creates = [r["entity"] for r in synced.api_requests(operation="create")]
     assert creates == ["Customer", "Invoice", "Payment"]
     assert set(SyncJob.objects.values_list("status", flat=True)) == {SyncJob.Status.SUCCEEDED}
+
+
+def test_a_token_refused_again_right_after_its_refresh_is_retried_later_not_failed(
+    synced, django_capture_on_commit_callbacks
+):
+    [customer] = queue_customers(django_capture_on_commit_callbacks, 1)
+    synced.fail_next(entity="Customer", status=401, times=2)  # the old token, then the new one
+    sync_jobs_drain()
+    job = SyncJob.objects.get()
+    assert job.status == SyncJob.Status.PENDING
+    assert "retried automatically" in job.last_error
+    SyncJob.objects.update(next_attempt_at=timezone.now())
+    sync_jobs_drain()
+    customer.refresh_from_db()
+    assert SyncJob.objects.get().status == SyncJob.Status.SUCCEEDED and customer.qbo_id

@@ -38,8 +38,8 @@ CLIENT_TIMEOUT_SECONDS = 1.0  # the client gives up on a `timeout` fault after t
 FAULT_TIMEOUT_MS = 1500  # ... which holds the answer back for longer than that
 WORKER_PROCESSES = 2
 BATCH = 50  # records saved per transaction, as a busy admin or an import would
-# Saving waits while this many jobs are pending, so the load is steady rather than one burst:
-# a backlog of thousands makes the minute sweeper outlive the task timeout (see the report).
+# Saving waits while this many jobs are pending, so the load is the steady one of people at
+# work rather than one burst (`--backlog 0` saves everything at once: the burst case).
 BACKLOG = 60
 PAYMENT_LAG = 20  # a payment is taken on the invoice saved this many invoices earlier
 # Flat memory: between the middle and the end of the run the workers' RSS may grow by at most
@@ -63,7 +63,6 @@ class SoakResult:
     failed_attempts: int
     write_resends: int
     job_reruns: int
-    auth_failures_retried: int
     duplicates: int
     lost: int
     wall_seconds: float
@@ -313,29 +312,6 @@ def check_qbo(company, problems: list[str]) -> tuple[int, int]:
     return duplicates, lost
 
 
-def retry_auth_failures(log, problems: list[str]) -> int:
-    """Workaround, for measuring only: retry jobs failed on a 401 QBO sent after a refresh.
-
-    The client refreshes once per request; a second 401 (the fresh token expired as well)
-    fails the job for good, though the connection is fine. Reported as a product bug.
-    """
-    from integrations.models import SyncJob
-    from integrations.services.outbox import sync_jobs_retry
-
-    failed = SyncJob.objects.filter(status=SyncJob.Status.FAILED, last_error_code="3200")
-    for job in failed:
-        seen = [
-            f"{r['method']} {r.get('entity')} {r.get('status')} {r.get('fault', '')}".strip()
-            for r in log
-            if r.get("requestid") == job.request_id
-        ]
-        problems.append(
-            f"known bug, retried: job {job.pk} {job.label} failed on a second 401; "
-            f"its requestid was sent as {seen or 'nothing (a read failed)'}"
-        )
-    return sync_jobs_retry(job_ids=list(failed.values_list("pk", flat=True)))
-
-
 def check_jobs(problems: list[str]) -> int:
     """Jobs that did not succeed: each is a record that should have reached QBO and did not."""
     from integrations.models import SyncJob
@@ -389,7 +365,6 @@ def run_soak(
     fault_rate: float,
     seed: int,
     timeout: float,
-    workaround: bool = True,
     backlog: int = BACKLOG,
     save_for: float | None = None,
 ) -> SoakResult:
@@ -411,7 +386,6 @@ def run_soak(
                 fault_rate,
                 seed,
                 timeout,
-                workaround,
                 backlog,
                 save_for,
             )
@@ -419,7 +393,7 @@ def run_soak(
             env.close()
 
 
-def _run(env, logs, database, jobs, fault_rate, seed, timeout, workaround, backlog, save_for):
+def _run(env, logs, database, jobs, fault_rate, seed, timeout, backlog, save_for):
     from integrations.models import SyncJob
     from integrations.sandbox.backend import DEFAULT_REALM_ID
 
@@ -442,9 +416,6 @@ def _run(env, logs, database, jobs, fault_rate, seed, timeout, workaround, backl
         kinds = kinds[: save_records(kinds, data, backlog=backlog, until=limit)]
         saved = time.perf_counter() - started
         wait_for_outbox(started + timeout)
-        retried = retry_auth_failures(backend.requests, problems) if workaround else 0
-        if retried:
-            wait_for_outbox(started + timeout)
         wall = time.perf_counter() - started
     finally:
         sampler.stopped.set()
@@ -486,7 +457,6 @@ def _run(env, logs, database, jobs, fault_rate, seed, timeout, workaround, backl
         failed_attempts=sum(1 for r in log if r.get("fault") or r.get("status") != 200),
         write_resends=sum(n - 1 for n in sent.values()),
         job_reruns=reruns,
-        auth_failures_retried=retried,
         duplicates=duplicates,
         lost=lost,
         wall_seconds=wall,
@@ -527,10 +497,6 @@ def report(result: SoakResult) -> None:
         f"  retries            {result.write_resends} writes re-sent with a requestid already "
         f"seen; {result.job_reruns} job re-runs (attempts beyond the first)"
     )
-    print(
-        f"  retried by hand    {result.auth_failures_retried} jobs failed on a 401 after a "
-        "token refresh (known bug; retried as the status page's Retry would)"
-    )
     print(f"  duplicates         {result.duplicates}")
     print(f"  lost               {result.lost}")
     print(
@@ -567,11 +533,6 @@ def main() -> None:
         help="stop saving new records after this many seconds, then drain and check what was "
         "saved (for a slow machine; the figures say how many jobs ran)",
     )
-    parser.add_argument(
-        "--no-workaround",
-        action="store_true",
-        help="leave jobs failed on a 401 after a refresh failed (they then count as lost)",
-    )
     args = parser.parse_args()
     # Stopped with SIGTERM, unwind as on Ctrl-C, so the workers are stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -580,7 +541,6 @@ def main() -> None:
         fault_rate=args.fault_rate,
         seed=args.seed,
         timeout=args.timeout,
-        workaround=not args.no_workaround,
         backlog=args.backlog,
         save_for=args.save_for,
     )

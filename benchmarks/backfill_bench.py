@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 from decimal import Decimal
 
-from harness import ROOT, bench_environment
+from harness import ROOT, bench_environment, invoice_with_excise
 
 CEILING_PER_MINUTE = 500
 
@@ -28,8 +28,7 @@ def make_records(invoices: int, payments: int) -> None:
 
     from integrations.models import QboAccount
     from products.models import Product
-    from products.services import priced_document_recalculate
-    from sales.models import Customer, Invoice, InvoiceLine, InvoicePayment, InvoiceTaxLine, Tax
+    from sales.models import Customer, InvoicePayment, Tax
 
     excise = Tax.objects.create(
         name="Excise Tax",
@@ -44,19 +43,16 @@ def make_records(invoices: int, payments: int) -> None:
     with transaction.atomic():
         made = []
         for n in range(invoices):
-            invoice = Invoice(number=f"B-{n:05d}", customer=customers[n % 20])
-            invoice.save()
-            InvoiceLine.objects.bulk_create(
-                InvoiceLine(
-                    invoice=invoice,
-                    product=products[(n + k) % 20],
-                    quantity=k + 1,
-                    unit_price=Decimal("24.50"),
+            made.append(
+                invoice_with_excise(
+                    number=f"B-{n:05d}",
+                    customer=customers[n % 20],
+                    products=products,
+                    n=n,
+                    lines=3,
+                    excise=excise,
                 )
-                for k in range(3)
             )
-            InvoiceTaxLine.objects.create(invoice=invoice, tax=excise)
-            made.append(priced_document_recalculate(document=invoice))
     with transaction.atomic():
         for invoice in made[:payments]:
             InvoicePayment.objects.create(invoice=invoice, amount=Decimal("10.00"))

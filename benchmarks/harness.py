@@ -112,6 +112,28 @@ def _connect(backend, *, with_items: bool) -> None:
         item_sync_run(full=True)  # the mirror, and the default items invoices fall back to
 
 
+def invoice_with_excise(*, number: str, customer, products: list, n: int, lines: int, excise):
+    """An invoice of `lines` lines over the products (rotating with `n`) and the Excise Tax,
+    saved and priced the way the admin saves it."""
+    from decimal import Decimal
+
+    from products.services import priced_document_recalculate
+    from sales.models import Invoice, InvoiceLine, InvoiceTaxLine
+
+    invoice = Invoice.objects.create(number=number, customer=customer)
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            product=products[(n + k) % len(products)],
+            quantity=k + 1,
+            unit_price=Decimal("24.50"),
+        )
+        for k in range(lines)
+    )
+    InvoiceTaxLine.objects.create(invoice=invoice, tax=excise)
+    return priced_document_recalculate(document=invoice)
+
+
 def percentile(values: list[float], share: float) -> float:
     """The `share` percentile (0–1) of `values`, nearest-rank."""
     ordered = sorted(values)

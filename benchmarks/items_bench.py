@@ -36,10 +36,10 @@ def main() -> None:
     from django.db import connection
 
     from integrations.models import QboConnection, QboItem, SyncRun
+    from integrations.outbox.signals import outbox_suppressed
     from integrations.sandbox.backend import DEFAULT_REALM_ID
     from integrations.sandbox.entities import SPECS
     from integrations.services.items import item_sync_run
-    from integrations.signals import outbox_suppressed
 
     backend = env.backend
 

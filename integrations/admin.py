@@ -6,9 +6,9 @@ from django_q import admin as django_q_admin
 from django_q.models import Failure, Success
 
 from integrations.admin_forms import QboItemAdminForm
-from integrations.admin_sync import QboSyncedAdminMixin
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
+from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import can_manage_integration
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import

@@ -9,8 +9,8 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from integrations.item_adapter import QboItemAdapter
         from integrations.models import QboItem
+        from integrations.outbox.registry import sync_adapter_register
         from integrations.schedules import schedules_post_migrate
-        from integrations.sync_registry import sync_adapter_register
 
         sync_adapter_register(QboItem, QboItemAdapter())
         post_migrate.connect(schedules_post_migrate, sender=self, dispatch_uid="qbo-schedules")

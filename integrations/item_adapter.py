@@ -1,7 +1,7 @@
 """How a QboItem made or edited here becomes a QBO Item."""
 
 from integrations.models import QboItem
-from integrations.sync_registry import PRIORITY_NAME, PushContext, PushRefused, QboSyncAdapter
+from integrations.outbox.registry import PRIORITY_NAME, PushContext, PushRefused, QboSyncAdapter
 
 
 def ref(obj) -> dict | None:

@@ -3,10 +3,10 @@
 import logging
 
 from integrations.models import QboConnection
+from integrations.outbox.runner import sync_job_run, sync_jobs_drain
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
 from integrations.services.items import item_sync_run, items_import
-from integrations.services.outbox import sync_job_run, sync_jobs_drain
 from integrations.services.remote_changes import transactions_cdc_check
 
 logger = logging.getLogger(__name__)

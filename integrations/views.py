@@ -12,6 +12,7 @@ from django_q.tasks import async_task
 
 from integrations.forms import KeyAccountsForm
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
+from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
 from integrations.services import connection as conn_services
@@ -21,7 +22,6 @@ from integrations.services.key_accounts import (
     key_accounts_set,
 )
 from integrations.services.mirror import company_mirror_refresh
-from integrations.services.outbox import outbox_summary, sync_jobs_retry
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from integrations.admin_sync import QboSyncedAdminMixin
+from integrations.outbox.admin import QboSyncedAdminMixin
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from purchases.models import (
     PurchaseOrder,

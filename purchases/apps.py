@@ -5,7 +5,7 @@ class PurchasesConfig(AppConfig):
     name = "purchases"
 
     def ready(self):
-        from integrations.sync_registry import sync_adapter_register
+        from integrations.outbox.registry import sync_adapter_register
         from purchases import models, qbo
 
         sync_adapter_register(models.Vendor, qbo.VendorAdapter())

@@ -1,14 +1,14 @@
 """How purchasing records become QBO objects: vendors, bills, bill payments, vendor credits."""
 
 from integrations.item_adapter import ref
-from integrations.services.items import item_for_bill_line
-from integrations.sync_registry import (
+from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
     PRIORITY_PAYMENT,
     PushContext,
     PushRefused,
     QboSyncAdapter,
 )
+from integrations.services.items import item_for_bill_line
 from purchases.models import PurchaseOrder
 from sales.qbo import PartyAdapter, money
 from sales.services import tax_account_for_push

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from integrations.admin_sync import QboSyncedAdminMixin
+from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import can_manage_integration
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from sales.forms import TaxAdminForm

@@ -5,7 +5,7 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self):
-        from integrations.sync_registry import sync_adapter_register
+        from integrations.outbox.registry import sync_adapter_register
         from sales import models, qbo
 
         sync_adapter_register(models.Customer, qbo.CustomerAdapter())

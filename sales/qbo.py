@@ -3,9 +3,7 @@
 from decimal import Decimal
 
 from integrations.item_adapter import class_tracking_on, ref
-from integrations.qbo.client import select
-from integrations.services.items import item_for_invoice_line
-from integrations.sync_registry import (
+from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
     PRIORITY_NAME,
     PRIORITY_PAYMENT,
@@ -13,6 +11,8 @@ from integrations.sync_registry import (
     PushRefused,
     QboSyncAdapter,
 )
+from integrations.qbo.client import select
+from integrations.services.items import item_for_invoice_line
 from sales.services import tax_item_ensure
 
 

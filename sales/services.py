@@ -1,5 +1,5 @@
 from integrations.models import QboAccount, QboItem
-from integrations.sync_registry import PushRefused
+from integrations.outbox.registry import PushRefused
 from sales.models import Tax
 
 

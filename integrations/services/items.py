@@ -17,6 +17,7 @@ from integrations.models import (
     QboSyncable,
     SyncRun,
 )
+from integrations.outbox.signals import outbox_suppressed
 from integrations.qbo.client import QboClient, select
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_item_get, default_items_ensure
@@ -31,7 +32,6 @@ from integrations.services.mirror import (
     object_problem,
 )
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
-from integrations.signals import outbox_suppressed
 
 logger = logging.getLogger(__name__)
 

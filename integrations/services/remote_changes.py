@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
+from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
 from integrations.services.connection import qbo_client
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
-from integrations.sync_registry import PRIORITY_NAME, sync_adapter_for, synced_models
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import SyncJob
+from integrations.outbox.runner import sync_job_run
 from integrations.qbo.client import select
-from integrations.services.outbox import sync_job_run
 from sales.models import Customer
 from tests import factories
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import QboAccount, QboConnection, QboItem, SyncJob
-from integrations.services.outbox import sync_jobs_drain
+from integrations.outbox.runner import sync_jobs_drain
 from tests.factories import QboClassFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_a_save_during_a_push_sends_the_newer_version_too(
     job = SyncJob.objects.get()
     # The worker claims revision 1; the user saves again before the answer is recorded.
     SyncJob.objects.filter(pk=job.pk).update(revision=2, claimed_revision=1)
-    from integrations.services.outbox import PushOutcome, _succeed
+    from integrations.outbox.runner import PushOutcome, _succeed
 
     result = ready.api(
         "POST",

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
-from integrations.services.outbox import sync_job_run, sync_jobs_drain
+from integrations.outbox.runner import sync_job_run, sync_jobs_drain
 from integrations.tasks import SWEEP_BUDGET_SECONDS
 from products.services import priced_document_recalculate
 from tests import factories

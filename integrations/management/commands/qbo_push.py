@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from integrations.models import SyncJob
-from integrations.services.outbox import sync_jobs_drain, sync_jobs_retry
+from integrations.outbox.jobs import sync_jobs_retry
+from integrations.outbox.runner import sync_jobs_drain
 
 
 class Command(BaseCommand):

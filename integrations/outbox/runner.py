@@ -1,24 +1,23 @@
-"""The outbox: record what must reach QBO with the record, then push it, once, in order.
+"""The outbox's worker side: claim a due job, push it once and in order, record the answer.
 
-Writing a job happens inside the caller's transaction; pushing happens in a django-q task,
-outside any transaction, with the job's stable `requestid`, so a retried create is never
-doubled and a crash between commit and enqueue is picked up by the minute sweeper.
+A job is pushed in a django-q task, outside any transaction, with the job's stable
+`requestid`, so a retried create is never doubled; the minute sweeper runs any job whose
+enqueue was lost and hands back jobs whose worker died.
 """
 
 import logging
 import random
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
+from integrations.outbox.jobs import job_for, new_request_id, sync_job_enqueue, sync_job_record
+from integrations.outbox.registry import PushContext, PushRefused, sync_adapter_for
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
     QboAuthenticationError,
@@ -31,11 +30,9 @@ from integrations.qbo.errors import (
     QboValidationError,
 )
 from integrations.services.connection import QboNotConnectedError, qbo_client
-from integrations.sync_registry import PushContext, PushRefused, sync_adapter_for
 
 logger = logging.getLogger(__name__)
 
-LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
 # A running job whose worker died is handed out again after this long.
 STALE_RUN = timedelta(minutes=10)
 MAX_RETRIABLE_ATTEMPTS = 10
@@ -49,104 +46,6 @@ class DependencyNotSynced(Exception):
     def __init__(self, message: str, *, dependency_job: SyncJob | None = None) -> None:
         super().__init__(message)
         self.dependency_job = dependency_job
-
-
-def _new_request_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _connection_status() -> str | None:
-    return (
-        QboConnection.objects.filter(id=QboConnection.SINGLETON_ID)
-        .values_list("status", flat=True)
-        .first()
-    )
-
-
-def _initial_status(connection_status: str) -> str:
-    """New work waits, paused, while the connection is expired; otherwise it is due now."""
-    if connection_status == QboConnection.Status.EXPIRED:
-        return SyncJob.Status.PAUSED
-    return SyncJob.Status.PENDING
-
-
-def _job_identity(adapter, record: models.Model) -> dict:
-    return {
-        "label": adapter.label(record),
-        "qbo_entity": adapter.entity,
-        "priority": adapter.priority,
-    }
-
-
-def sync_job_record(*, record: models.Model) -> SyncJob | None:
-    """Write or refresh the record's job in the current transaction, and enqueue it on commit."""
-    status = _connection_status()
-    if status not in LIVE_STATUSES:
-        return None  # records saved before the connection existed wait until saved again
-    adapter = sync_adapter_for(type(record))
-    content_type = ContentType.objects.get_for_model(record)
-    initial = _initial_status(status)
-    job, created = SyncJob.objects.get_or_create(
-        content_type=content_type,
-        object_id=str(record.pk),
-        defaults={
-            **_job_identity(adapter, record),
-            "request_id": _new_request_id(),
-            "status": initial,
-        },
-    )
-    if not created:
-        # A finished job starts a new change with a new requestid; an unfinished one keeps its
-        # id, so a create that QBO already made is answered, not repeated.
-        finished = job.status in (SyncJob.Status.SUCCEEDED, SyncJob.Status.FAILED)
-        SyncJob.objects.filter(pk=job.pk).update(
-            action=SyncJob.Action.UPSERT,
-            label=adapter.label(record),
-            revision=F("revision") + 1,
-            status=job.status if job.status == SyncJob.Status.RUNNING else initial,
-            request_id=_new_request_id() if finished else job.request_id,
-            attempts=0 if finished else job.attempts,
-            next_attempt_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-    if initial == SyncJob.Status.PENDING:
-        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
-    return job
-
-
-def sync_job_record_delete(*, record: models.Model) -> None:
-    """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job."""
-    content_type = ContentType.objects.get_for_model(record)
-    jobs = SyncJob.objects.filter(content_type=content_type, object_id=str(record.pk))
-    status = _connection_status()
-    if not record.qbo_id or status not in LIVE_STATUSES:
-        jobs.delete()
-        return
-    adapter = sync_adapter_for(type(record))
-    initial = _initial_status(status)
-    job, _ = SyncJob.objects.update_or_create(
-        content_type=content_type,
-        object_id=str(record.pk),
-        defaults={
-            **_job_identity(adapter, record),
-            "action": SyncJob.Action.DELETE,
-            "qbo_id": record.qbo_id,
-            "sync_token": record.sync_token,
-            "request_id": _new_request_id(),
-            "status": initial,
-            "attempts": 0,
-            "next_attempt_at": timezone.now(),
-            "last_error": "",
-            "last_error_code": "",
-        },
-    )
-    if initial == SyncJob.Status.PENDING:
-        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
-
-
-def sync_job_enqueue(*, job_id: int) -> None:
-    """Hand a job to the django-q workers."""
-    async_task("integrations.tasks.sync_job_run_task", job_id, task_name=f"qbo-push-{job_id}")
 
 
 def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
@@ -208,39 +107,6 @@ def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) ->
         if sync_job_run(job_id=job_id) is not None:
             ran += 1
     return ran
-
-
-def sync_jobs_retry(*, job_ids: list[int] | None = None) -> int:
-    """The user asked again: failed jobs (all, or these) are due now with a clean slate."""
-    jobs = SyncJob.objects.filter(status=SyncJob.Status.FAILED)
-    if job_ids is not None:
-        jobs = jobs.filter(pk__in=job_ids)
-    ids = list(jobs.values_list("pk", flat=True))
-    SyncJob.objects.filter(pk__in=ids).update(
-        status=SyncJob.Status.PENDING,
-        attempts=0,
-        next_attempt_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    for job_id in ids:
-        transaction.on_commit(lambda job_id=job_id: sync_job_enqueue(job_id=job_id))
-    return len(ids)
-
-
-def outbox_summary(*, shown: int = 50) -> dict:
-    """For the status page: counts by state, the failed jobs, warnings, and QBO-side edits."""
-    counts = dict(SyncJob.objects.values_list("status").annotate(n=models.Count("pk")).order_by())
-    return {
-        "counts": [(status.label, counts.get(status.value, 0)) for status in SyncJob.Status],
-        "failed": SyncJob.objects.filter(status=SyncJob.Status.FAILED).order_by("-updated_at")[
-            :shown
-        ],
-        "warnings": SyncJob.objects.exclude(warning="").order_by("-updated_at")[:shown],
-        "changed_in_qbo": SyncJob.objects.exclude(remote_change="").order_by("-remote_changed_at")[
-            :shown
-        ],
-        "paused": counts.get(SyncJob.Status.PAUSED, 0),
-    }
 
 
 def _claim(job_id: int) -> SyncJob | None:
@@ -369,7 +235,7 @@ def _push_delete(job, adapter, client, qbo_id: str, sync_token: str) -> None:
 
 
 def _push_dependency(record: models.Model) -> None:
-    job = _job_for(record) or sync_job_record(record=record)
+    job = job_for(record) or sync_job_record(record=record)
     if job is None:
         raise DependencyNotSynced(f"{record} cannot reach QuickBooks: there is no connection.")
     SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.FAILED).update(
@@ -403,12 +269,6 @@ def _wake_waiters(job: SyncJob) -> None:
         transaction.on_commit(lambda waiter_id=waiter_id: sync_job_enqueue(job_id=waiter_id))
 
 
-def _job_for(record: models.Model) -> SyncJob | None:
-    return SyncJob.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
-    ).first()
-
-
 def _store_identity(model, pk, qbo_id: str, sync_token: str) -> None:
     # A queryset update: saving the record would fire its signal and queue it again.
     model._default_manager.filter(pk=pk).update(qbo_id=qbo_id, sync_token=sync_token)
@@ -425,7 +285,7 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     if job.revision > job.claimed_revision and job.action == SyncJob.Action.UPSERT:
         # Saved again while we pushed: send the newer version too, as an update.
         job.status = SyncJob.Status.PENDING
-        job.request_id = _new_request_id()
+        job.request_id = new_request_id()
         job.attempts = 0
         transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
     else:

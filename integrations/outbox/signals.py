@@ -5,7 +5,7 @@ from contextvars import ContextVar
 
 from django.db.models.signals import post_delete, post_save
 
-from integrations.services.outbox import sync_job_record, sync_job_record_delete
+from integrations.outbox.jobs import sync_job_record, sync_job_record_delete
 
 _suppressed: ContextVar[bool] = ContextVar("outbox_suppressed", default=False)
 

@@ -80,7 +80,7 @@ _adapters: dict[type[models.Model], QboSyncAdapter] = {}
 def sync_adapter_register(model: type[models.Model], adapter: QboSyncAdapter) -> None:
     """Push `model` to QBO through `adapter`, and listen for its saves and deletes."""
     # Imported here: the receivers reach the outbox services, which read this registry.
-    from integrations.signals import outbox_signals_connect
+    from integrations.outbox.signals import outbox_signals_connect
 
     _adapters[model] = adapter
     outbox_signals_connect(model)

@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
 from integrations.models import SyncJob
+from integrations.outbox.jobs import sync_job_record
+from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import sync_job_for, with_sync_status
-from integrations.services.outbox import sync_job_record
-from integrations.sync_registry import sync_adapter_for
 
 # Where QBO's own screens show each entity (the local sandbox answers the same paths).
 QBO_APP_PATHS = {

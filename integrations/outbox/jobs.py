@@ -1,0 +1,156 @@
+"""The outbox's bookkeeping: a record's job is written with the record, in its transaction.
+
+A save or delete of a synced record writes or refreshes its one `SyncJob`, and the job is
+handed to django-q when the transaction commits; `runner.py` pushes it.
+"""
+
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from integrations.models import QboConnection, SyncJob
+from integrations.outbox.registry import sync_adapter_for
+
+LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _connection_status() -> str | None:
+    return (
+        QboConnection.objects.filter(id=QboConnection.SINGLETON_ID)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+def _initial_status(connection_status: str) -> str:
+    """New work waits, paused, while the connection is expired; otherwise it is due now."""
+    if connection_status == QboConnection.Status.EXPIRED:
+        return SyncJob.Status.PAUSED
+    return SyncJob.Status.PENDING
+
+
+def _job_identity(adapter, record: models.Model) -> dict:
+    return {
+        "label": adapter.label(record),
+        "qbo_entity": adapter.entity,
+        "priority": adapter.priority,
+    }
+
+
+def sync_job_record(*, record: models.Model) -> SyncJob | None:
+    """Write or refresh the record's job in the current transaction, and enqueue it on commit."""
+    status = _connection_status()
+    if status not in LIVE_STATUSES:
+        return None  # records saved before the connection existed wait until saved again
+    adapter = sync_adapter_for(type(record))
+    content_type = ContentType.objects.get_for_model(record)
+    initial = _initial_status(status)
+    job, created = SyncJob.objects.get_or_create(
+        content_type=content_type,
+        object_id=str(record.pk),
+        defaults={
+            **_job_identity(adapter, record),
+            "request_id": new_request_id(),
+            "status": initial,
+        },
+    )
+    if not created:
+        # A finished job starts a new change with a new requestid; an unfinished one keeps its
+        # id, so a create that QBO already made is answered, not repeated.
+        finished = job.status in (SyncJob.Status.SUCCEEDED, SyncJob.Status.FAILED)
+        SyncJob.objects.filter(pk=job.pk).update(
+            action=SyncJob.Action.UPSERT,
+            label=adapter.label(record),
+            revision=F("revision") + 1,
+            status=job.status if job.status == SyncJob.Status.RUNNING else initial,
+            request_id=new_request_id() if finished else job.request_id,
+            attempts=0 if finished else job.attempts,
+            next_attempt_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    if initial == SyncJob.Status.PENDING:
+        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+    return job
+
+
+def sync_job_record_delete(*, record: models.Model) -> None:
+    """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job."""
+    content_type = ContentType.objects.get_for_model(record)
+    jobs = SyncJob.objects.filter(content_type=content_type, object_id=str(record.pk))
+    status = _connection_status()
+    if not record.qbo_id or status not in LIVE_STATUSES:
+        jobs.delete()
+        return
+    adapter = sync_adapter_for(type(record))
+    initial = _initial_status(status)
+    job, _ = SyncJob.objects.update_or_create(
+        content_type=content_type,
+        object_id=str(record.pk),
+        defaults={
+            **_job_identity(adapter, record),
+            "action": SyncJob.Action.DELETE,
+            "qbo_id": record.qbo_id,
+            "sync_token": record.sync_token,
+            "request_id": new_request_id(),
+            "status": initial,
+            "attempts": 0,
+            "next_attempt_at": timezone.now(),
+            "last_error": "",
+            "last_error_code": "",
+        },
+    )
+    if initial == SyncJob.Status.PENDING:
+        transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+
+
+def sync_job_enqueue(*, job_id: int) -> None:
+    """Hand a job to the django-q workers."""
+    async_task("integrations.tasks.sync_job_run_task", job_id, task_name=f"qbo-push-{job_id}")
+
+
+def sync_jobs_retry(*, job_ids: list[int] | None = None) -> int:
+    """The user asked again: failed jobs (all, or these) are due now with a clean slate."""
+    jobs = SyncJob.objects.filter(status=SyncJob.Status.FAILED)
+    if job_ids is not None:
+        jobs = jobs.filter(pk__in=job_ids)
+    ids = list(jobs.values_list("pk", flat=True))
+    SyncJob.objects.filter(pk__in=ids).update(
+        status=SyncJob.Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    for job_id in ids:
+        transaction.on_commit(lambda job_id=job_id: sync_job_enqueue(job_id=job_id))
+    return len(ids)
+
+
+def outbox_summary(*, shown: int = 50) -> dict:
+    """For the status page: counts by state, the failed jobs, warnings, and QBO-side edits."""
+    counts = dict(SyncJob.objects.values_list("status").annotate(n=models.Count("pk")).order_by())
+    return {
+        "counts": [(status.label, counts.get(status.value, 0)) for status in SyncJob.Status],
+        "failed": SyncJob.objects.filter(status=SyncJob.Status.FAILED).order_by("-updated_at")[
+            :shown
+        ],
+        "warnings": SyncJob.objects.exclude(warning="").order_by("-updated_at")[:shown],
+        "changed_in_qbo": SyncJob.objects.exclude(remote_change="").order_by("-remote_changed_at")[
+            :shown
+        ],
+        "paused": counts.get(SyncJob.Status.PAUSED, 0),
+    }
+
+
+def job_for(record: models.Model) -> SyncJob | None:
+    """The job of a record, if it has one."""
+    return SyncJob.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
+    ).first()

@@ -460,6 +460,82 @@ def _linked(company: Company, entity: str, obj_id: str, total: float, obj: dict)
     obj["Balance"] = balance
 
 
+@dataclass(frozen=True)
+class DocNumberRule:
+    """Where QBO looks for a transaction already holding a DocNumber, and when it looks."""
+
+    series: tuple[str, ...]  # entities whose numbers may not repeat; they share auto-numbers
+    same: tuple[str, ...] = ()  # fields the holder must share too, such as a bill's vendor
+    preference: str | None = None  # the Preferences.OtherPrefs flag that turns the check on
+
+
+# Sources for each rule are in README.md ("Document numbers"): Intuit's entity pages, the
+# SDKs' allowduplicatedocnum tests, and 6140s reported by other integrations.
+SALES_FORMS = ("Invoice", "SalesReceipt", "CreditMemo")
+DOC_NUMBER_RULES = {
+    **{entity: DocNumberRule(SALES_FORMS) for entity in SALES_FORMS},
+    "Estimate": DocNumberRule(("Estimate",)),
+    "Bill": DocNumberRule(("Bill",), same=("VendorRef",), preference="WarnDuplicateBillNumber"),
+    "VendorCredit": DocNumberRule(("VendorCredit",)),
+    "BillPayment:Check": DocNumberRule(
+        ("BillPayment",), same=("PayType",), preference="WarnDuplicateCheckNumber"
+    ),
+    "BillPayment:CreditCard": DocNumberRule(("BillPayment",), same=("PayType",)),
+}
+# How a 6140 names the type of the transaction that holds the number.
+TXN_TYPE_NAMES = {"SalesReceipt": "Sales Receipt", "CreditMemo": "Credit Memo",
+                  "VendorCredit": "Vendor Credit", "BillPayment": "Bill Payment"}  # fmt: skip
+
+
+def _doc_number_rule(entity: str, obj: dict) -> DocNumberRule | None:
+    key = f"{entity}:{obj.get('PayType')}" if entity == "BillPayment" else entity
+    return DOC_NUMBER_RULES.get(key)
+
+
+def _ref_value(value: object) -> object:
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _number_holder(company: Company, rule: DocNumberRule, number: str, obj: dict):
+    """(entity, object) of the transaction that already holds `number` under `rule`, or None."""
+    for entity in rule.series:
+        for other in company.objects[entity].values():
+            if _text(other, "DocNumber") == number and all(
+                _ref_value(other.get(key)) == _ref_value(obj.get(key)) for key in rule.same
+            ):
+                return entity, other
+    return None
+
+
+def _other_pref(company: Company, name: str) -> bool:
+    prefs = company.get("Preferences", "1") or {}
+    pairs = prefs.get("OtherPrefs", {}).get("NameValue", [])
+    return any(pair.get("Name") == name and pair.get("Value") == "true" for pair in pairs)
+
+
+def check_doc_number(company: Company, entity: str, obj: dict, old: dict | None) -> None:
+    """6140 when the DocNumber a write sets is already used where QBO looks for it."""
+    number = _text(obj, "DocNumber")
+    rule = _doc_number_rule(entity, obj)
+    if not number or rule is None or (old is not None and _text(old, "DocNumber") == number):
+        return
+    if rule.preference and not _other_pref(company, rule.preference):
+        return
+    if holder := _number_holder(company, rule, number, obj):
+        holder_entity, other = holder
+        txn_type = TXN_TYPE_NAMES.get(holder_entity, holder_entity)
+        raise faults.duplicate_doc_number(number, txn_type, other["Id"])
+
+
+def _next_doc_number(company: Company, entity: str) -> str:
+    """QBO's next number in the entity's series, skipping numbers users have typed in."""
+    rule = DOC_NUMBER_RULES[entity]
+    while True:
+        number = company.next_in(rule.series[0], start=1001)
+        if _number_holder(company, rule, number, {}) is None:
+            return number
+
+
 def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need: bool) -> date:
     txn_date = _txn_header(company, obj, "CustomerRef", "Customer", need)
     if old is not None and old.get("CustomerRef") and company.applied_to(entity, old["Id"]):
@@ -469,7 +545,7 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     if custom:
         obj.setdefault("CustomField", custom)
     if not obj.get("DocNumber"):
-        obj["DocNumber"] = company.next_in(entity, start=1001)
+        obj["DocNumber"] = _next_doc_number(company, entity)
     total = _lines(company, obj, old, SALES_LINES)
     obj["Line"].append(
         {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
@@ -493,14 +569,6 @@ def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) 
                 "AllowOnlineACHPayment"):  # fmt: skip
         obj.setdefault(key, False)
     txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
-    doc_number = obj["DocNumber"]
-    for other in company.objects["Invoice"].values():
-        if other.get("DocNumber") == doc_number and other["Id"] != obj_id:
-            raise faults.QboFault(
-                "6140", "Duplicate Document Number Error",
-                f"Duplicate Document Number Error : You must specify a different number. "
-                f"This number has already been used. DocNumber={doc_number}",
-            )  # fmt: skip
     obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
     _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
     return obj

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 USD = {"value": "USD", "name": "United States Dollar"}
 DELETED_SUFFIX = " (deleted)"
+# Characters no QBO name may hold: ':' joins a sub-customer, sub-item or sub-account to its
+# parent; Intuit's Customer and Vendor pages forbid tabs and newlines as well.
+NAME_REFUSED = frozenset(":\t\n\r")
+# The name parts Intuit's "Business Rules" hold to the same characters as DisplayName.
+PARTY_NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")
 SYSTEM_FIELDS = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
 
 # AccountType -> (Classification, default AccountSubType), spelled as QBO spells them.
@@ -160,13 +165,18 @@ def _set_ref(company: Company, obj: dict, key: str, entity: str, *, need: bool =
         obj[key] = resolved
 
 
-def _name_rules(obj: dict, old: dict | None, field: str, limit: int, colon: bool) -> str:
+def _plain_name(value: str, element: str) -> None:
+    """2040 for a name holding a colon (QBO's parent:child separator), a tab or a line break."""
+    if any(character in NAME_REFUSED for character in value):
+        raise faults.invalid_characters(element, value)
+
+
+def _name_rules(obj: dict, old: dict | None, field: str, limit: int) -> str:
     """Trim, check and (on inactivation) suffix a name the way QBO's name lists do."""
     name = _text(obj, field)
     if not name:
         raise faults.required(field)
-    if colon and ":" in name:
-        raise faults.business(f"{field} can't contain a colon (:)", field)
+    _plain_name(name, field)
     was_active = old is None or old.get("Active", True)
     if obj.get("Active", True) is False and was_active and not name.endswith(DELETED_SUFFIX):
         name += DELETED_SUFFIX
@@ -206,7 +216,7 @@ def _hierarchy(company: Company, obj: dict, entity: str, name: str, flag: str) -
 
 def prepare_item(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Item: a unique name (no colon, <=100), a known Type, and the accounts its Type needs."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     kind = obj.setdefault("Type", "NonInventory")
     if kind not in ITEM_TYPES:
         raise faults.business(f"Item Type {kind!r} is not supported", "Type")
@@ -244,7 +254,7 @@ def prepare_item(company: Company, obj: dict, old: dict | None, obj_id: str) -> 
 
 def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Account: a unique name and an AccountType spelled as QBO spells it."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     account_type = obj.get("AccountType")
     if not account_type:
         raise faults.QboFault(
@@ -268,7 +278,7 @@ def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) 
 
 def prepare_class(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Class: a unique fully qualified name, optionally under a parent class."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     obj["FullyQualifiedName"] = _hierarchy(company, obj, "Class", obj["Name"], "SubClass")
     _unique(company, "Class", obj["FullyQualifiedName"], obj_id,
             "Another class is already using this name. Please use a different name.")  # fmt: skip
@@ -277,6 +287,8 @@ def prepare_class(company: Company, obj: dict, old: dict | None, obj_id: str) ->
 
 
 def _display_name(obj: dict, old: dict | None) -> None:
+    for part in PARTY_NAME_PARTS:
+        _plain_name(_text(obj, part), part)
     if not _text(obj, "DisplayName"):
         parts = [
             _text(obj, k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
@@ -288,11 +300,44 @@ def _display_name(obj: dict, old: dict | None) -> None:
             "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these must "
             "be non-empty",
         )  # fmt: skip
-    _name_rules(obj, old, "DisplayName", 500, colon=True)
+    _name_rules(obj, old, "DisplayName", 500)
+
+
+# A customer's or vendor's open balance: its open documents, less the credit it has not used.
+OPEN_BALANCE = {
+    "Customer": (("Invoice", "Balance", 1), ("CreditMemo", "Balance", -1),
+                 ("Payment", "UnappliedAmt", -1)),
+    "Vendor": (("Bill", "Balance", 1), ("VendorCredit", "Balance", -1)),
+}  # fmt: skip
+
+
+def open_balance(company: Company, party: str, party_id: str) -> float:
+    """What a customer owes (or a vendor is owed), computed from its transactions."""
+    total = 0.0
+    for entity, field, sign in OPEN_BALANCE[party]:
+        party_key = SPECS[entity].party
+        for doc in company.objects[entity].values():
+            if doc.get(party_key, {}).get("value") == party_id:
+                total += sign * float(doc.get(field) or 0)
+    return round(total, 2)
+
+
+def _refuse_inactive_with_balance(company: Company, obj: dict, old: dict | None, party: str,
+                                  obj_id: str) -> None:  # fmt: skip
+    """QBO keeps a customer or vendor active while its balance is open."""
+    if old is None or old.get("Active") is False or obj.get("Active", True) is not False:
+        return
+    if balance := open_balance(company, party, obj_id):
+        raise faults.business(
+            f"This {party.lower()} has an open balance of {balance:.2f}, so it can't be made "
+            "inactive. Close its open transactions first.",
+            "Active",
+        )
 
 
 def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Customer: a DisplayName unique across customers and vendors; sub-customers are jobs."""
+    _refuse_inactive_with_balance(company, obj, old, "Customer", obj_id)
     _display_name(obj, old)
     _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Customer:{obj_id}",
@@ -313,6 +358,7 @@ def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str)
 
 def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Vendor: a DisplayName unique across customers and vendors."""
+    _refuse_inactive_with_balance(company, obj, old, "Vendor", obj_id)
     _display_name(obj, old)
     _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Vendor:{obj_id}",

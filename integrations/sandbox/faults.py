@@ -74,6 +74,16 @@ def business(detail: str, element: str = "") -> QboFault:
     )
 
 
+def invalid_characters(element: str, value: str) -> QboFault:
+    """Fault 2040: a name holds a character QBO refuses (a colon, a tab or a line break)."""
+    return QboFault(
+        "2040",
+        "Invalid String. The String may contain unsupported or illegal chars",
+        f"Element contains invalid characters. {value}",
+        element=element,
+    )
+
+
 def duplicate_doc_number(doc_number: str, txn_type: str, txn_id: str) -> QboFault:
     """Fault 6140: another transaction already has this DocNumber."""
     return QboFault(

@@ -128,7 +128,9 @@ class PurchasePaymentAdapter(QboSyncAdapter):
             ],
         }
         if record.reference:
-            body["DocNumber"] = record.reference[:21]
+            # DocNumber is the check number, which QBO refuses to repeat (6140); a free-text
+            # reference such as "ACH" or an invoice number repeats freely in the memo.
+            body["PrivateNote"] = record.reference
         return body
 
 

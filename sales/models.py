@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -110,6 +111,10 @@ class Invoice(QboSyncable, PricedDocument):
     def __str__(self):
         return f"Invoice {self.number}"
 
+    def clean(self):
+        super().clean()
+        _refuse_number_in_sales_series(self.number, SalesReturn, "Sales return")
+
 
 class InvoiceLine(ProductLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -160,6 +165,22 @@ class SalesReturn(QboSyncable, PricedDocument):
 
     def __str__(self):
         return f"Sales return {self.number}"
+
+    def clean(self):
+        super().clean()
+        _refuse_number_in_sales_series(self.number, Invoice, "Invoice")
+
+
+def _refuse_number_in_sales_series(number: str, holder_model, holder_label: str) -> None:
+    # QBO numbers invoices and credit memos (our sales returns) in one series and refuses a
+    # number twice (6140), so a return may not share an invoice's number, nor the reverse.
+    if number and holder_model._default_manager.filter(number=number).exists():
+        raise ValidationError(
+            {
+                "number": f"Choose another number: {holder_label} {number} already has it, and "
+                "QuickBooks numbers invoices and returns (credit memos) in one series."
+            }
+        )
 
 
 class SalesReturnLine(ProductLine):

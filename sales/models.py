@@ -6,13 +6,14 @@ from django.db import models
 from django.utils import timezone
 
 from integrations.models import QboAccount, QboSyncable
+from integrations.validators import qbo_name_validator
 from products.models import MONEY, PricedDocument, ProductLine
 
 
 class Party(QboSyncable):
     """What customers and vendors share: a unique name (QBO's DisplayName) and contacts."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
     license_number = models.CharField("license number", max_length=50, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
@@ -35,7 +36,8 @@ class Customer(Party):
 class Tax(models.Model):
     """A tax such as Excise Tax, charged as a percentage of a document's subtotal."""
 
-    name = models.CharField(max_length=100, unique=True)
+    # A tax reaches QBO as a service item named after it, so it obeys QBO's item names.
+    name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
     rate = models.DecimalField(
         "rate (%)",
         max_digits=7,

@@ -322,8 +322,9 @@ def open_balance(company: Company, party: str, party_id: str) -> float:
     return round(total, 2)
 
 
-def _refuse_inactive_with_balance(company: Company, obj: dict, old: dict | None, party: str,
-                                  obj_id: str) -> None:  # fmt: skip
+def _refuse_inactive_with_balance(
+    company: Company, obj: dict, old: dict | None, party: str, obj_id: str
+) -> None:
     """QBO keeps a customer or vendor active while its balance is open."""
     if old is None or old.get("Active") is False or obj.get("Active", True) is not False:
         return

@@ -10,7 +10,7 @@ from integrations.models import QboClass, QboItem
 
 
 class QboItemAdminForm(forms.ModelForm):
-    """An item as QBO will accept it: a name without `:`, of at most 100 characters, not taken.
+    """An item as QBO will accept it: a name QBO allows, of at most 100 characters, not taken.
 
     QBO names are unique regardless of case, so a taken name is refused with a link to the
     item that holds it: that item is the one to use.
@@ -48,12 +48,6 @@ class QboItemAdminForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        if ":" in name:
-            raise ValidationError(
-                "An item name cannot contain “:”: QuickBooks reads it as the separator "
-                "between a parent item and its sub-item.",
-                code="colon",
-            )
         taken = QboItem.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
         if taken is not None:
             raise ValidationError(

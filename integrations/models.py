@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from integrations.fields import EncryptedTextField
+from integrations.validators import qbo_name_validator
 
 
 class QboSyncable(models.Model):
@@ -107,7 +108,7 @@ class QboItem(QboSyncable):
         QBO = "qbo", "Imported from QuickBooks"
         LOCAL = "local", "Made here"
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.NON_INVENTORY)
     description = models.TextField(max_length=4000, blank=True)
     sku = models.CharField("SKU", max_length=100, blank=True)

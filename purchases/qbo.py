@@ -1,5 +1,7 @@
 """How purchasing records become QBO objects: vendors, bills, bill payments, vendor credits."""
 
+from decimal import Decimal
+
 from integrations.item_adapter import ref
 from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
@@ -10,12 +12,16 @@ from integrations.outbox.registry import (
 )
 from integrations.services.items import item_for_bill_line
 from purchases.models import PurchaseOrder
+from purchases.selectors import vendor_open_balance
 from sales.qbo import PartyAdapter, money
 from sales.services import tax_account_for_push
 
 
 class VendorAdapter(PartyAdapter):
     entity = "Vendor"
+
+    def open_balance(self, record) -> Decimal:
+        return vendor_open_balance(vendor=record)
 
 
 def item_expense_lines(lines, *, context: PushContext) -> list[dict]:
@@ -128,7 +134,9 @@ class PurchasePaymentAdapter(QboSyncAdapter):
             ],
         }
         if record.reference:
-            body["DocNumber"] = record.reference[:21]
+            # DocNumber is the check number, which QBO refuses to repeat (6140); a free-text
+            # reference such as "ACH" or an invoice number repeats freely in the memo.
+            body["PrivateNote"] = record.reference
         return body
 
 

@@ -1,17 +1,19 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from integrations.models import QboAccount, QboSyncable
+from integrations.validators import qbo_name_validator
 from products.models import MONEY, PricedDocument, ProductLine
 
 
 class Party(QboSyncable):
     """What customers and vendors share: a unique name (QBO's DisplayName) and contacts."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
     license_number = models.CharField("license number", max_length=50, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
@@ -34,7 +36,8 @@ class Customer(Party):
 class Tax(models.Model):
     """A tax such as Excise Tax, charged as a percentage of a document's subtotal."""
 
-    name = models.CharField(max_length=100, unique=True)
+    # A tax reaches QBO as a service item named after it, so it obeys QBO's item names.
+    name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
     rate = models.DecimalField(
         "rate (%)",
         max_digits=7,
@@ -110,6 +113,10 @@ class Invoice(QboSyncable, PricedDocument):
     def __str__(self):
         return f"Invoice {self.number}"
 
+    def clean(self):
+        super().clean()
+        _refuse_number_in_sales_series(self.number, SalesReturn, "Sales return")
+
 
 class InvoiceLine(ProductLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -160,6 +167,22 @@ class SalesReturn(QboSyncable, PricedDocument):
 
     def __str__(self):
         return f"Sales return {self.number}"
+
+    def clean(self):
+        super().clean()
+        _refuse_number_in_sales_series(self.number, Invoice, "Invoice")
+
+
+def _refuse_number_in_sales_series(number: str, holder_model, holder_label: str) -> None:
+    # QBO numbers invoices and credit memos (our sales returns) in one series and refuses a
+    # number twice (6140), so a return may not share an invoice's number, nor the reverse.
+    if number and holder_model._default_manager.filter(number=number).exists():
+        raise ValidationError(
+            {
+                "number": f"Choose another number: {holder_label} {number} already has it, and "
+                "QuickBooks numbers invoices and returns (credit memos) in one series."
+            }
+        )
 
 
 class SalesReturnLine(ProductLine):

@@ -13,6 +13,7 @@ from integrations.outbox.registry import (
 )
 from integrations.qbo.client import select
 from integrations.services.items import item_for_invoice_line
+from sales.selectors import customer_open_balance
 from sales.services import tax_item_ensure
 
 
@@ -38,8 +39,20 @@ class PartyAdapter(QboSyncAdapter):
         # QBO trims names as it stores them; so must our lookup, or it misses the record.
         return record.name.strip()
 
+    def open_balance(self, record) -> Decimal:
+        """The balance QBO would find open on this customer or vendor."""
+        raise NotImplementedError
+
     def payload(self, record, *, context) -> dict:
         name = self.display_name(record)
+        if not record.active and (balance := self.open_balance(record)):
+            # QBO refuses to inactivate a party whose balance is open; say so before sending.
+            kind = self.entity.lower()
+            raise PushRefused(
+                f"Settle {name}'s open balance of {balance} first (record the payments or "
+                f"returns that bring it to zero), then retry: QuickBooks will not make a {kind} "
+                f"with an open balance inactive. It stays inactive here and active in QuickBooks."
+            )
         body = {"DisplayName": name, "CompanyName": name, "Active": record.active}
         if record.email:
             body["PrimaryEmailAddr"] = {"Address": record.email}
@@ -65,6 +78,9 @@ class PartyAdapter(QboSyncAdapter):
 
 class CustomerAdapter(PartyAdapter):
     entity = "Customer"
+
+    def open_balance(self, record) -> Decimal:
+        return customer_open_balance(customer=record)
 
 
 def sales_item_lines(lines, *, context: PushContext) -> tuple[list[dict], object | None]:

@@ -338,6 +338,10 @@ ADVICE = {
     "610": "A referenced QuickBooks record was deleted or made inactive: pick another one.",
     "2500": "A referenced QuickBooks record does not exist: refresh from QuickBooks and remap.",
     "6540": "The payment was deposited in QuickBooks: undo the deposit there first.",
+    "6140": (
+        "Give this record a number no other QuickBooks transaction uses (or renumber the one "
+        "the message names in QuickBooks), then retry: QuickBooks refuses a number twice."
+    ),
     "6000": "QuickBooks refused the record: fix it as the message says, then retry.",
 }
 

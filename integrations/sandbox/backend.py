@@ -20,7 +20,14 @@ from pathlib import Path
 
 from integrations.sandbox import faults, query
 from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
-from integrations.sandbox.entities import BY_PATH, QUERYABLE, SPECS, SYSTEM_FIELDS, Spec
+from integrations.sandbox.entities import (
+    BY_PATH,
+    QUERYABLE,
+    SPECS,
+    SYSTEM_FIELDS,
+    Spec,
+    check_doc_number,
+)
 from integrations.sandbox.entities import queryable_fields as _fields
 from integrations.sandbox.random_faults import FAULT_KINDS, FaultInjector
 
@@ -33,6 +40,8 @@ CDC_WINDOW = timedelta(days=30)
 CDC_CAP = 1000
 BATCH_MAX = 30
 REQUEST_LOG_SIZE = 10000
+# `?include=allowduplicatedocnum` lets a write reuse a DocNumber (Intuit's entity pages).
+ALLOW_DUPLICATE_DOC_NUMBER = "allowduplicatedocnum"
 NAME_GROUPS = {
     "Item": ("Item", "FullyQualifiedName"),
     "Account": ("Account", "FullyQualifiedName"),
@@ -141,12 +150,20 @@ class Company:
 
     # ---- writes ----
 
-    def create(self, spec: Spec, payload: dict, at: datetime | None = None) -> dict:
+    def create(
+        self,
+        spec: Spec,
+        payload: dict,
+        at: datetime | None = None,
+        include: frozenset = frozenset(),
+    ) -> dict:
         """Create an object; QBO assigns Id, SyncToken and MetaData."""
         if spec.kind == "single":
             raise faults.unsupported(f"/v3/company/{self.realm_id}/{spec.path}")
         obj_id = str(self.counters[spec.name] + 1)
         prepared = spec.prepare(self, _strip(payload), None, obj_id)
+        if ALLOW_DUPLICATE_DOC_NUMBER not in include:
+            check_doc_number(self, spec.name, prepared, None)
         when = stamp(at or self.now())
         obj = {"domain": "QBO", "sparse": False, "Id": obj_id, "SyncToken": "0",
                "MetaData": {"CreateTime": when, "LastUpdatedTime": when}, **prepared}  # fmt: skip
@@ -180,7 +197,7 @@ class Company:
             raise _deposited()
         return old
 
-    def update(self, spec: Spec, payload: dict) -> dict:
+    def update(self, spec: Spec, payload: dict, include: frozenset = frozenset()) -> dict:
         """Full or sparse update, SyncToken checked; an update that changes nothing is free."""
         old = self._current(spec, payload)
         if payload.get("sparse") is True:
@@ -191,6 +208,8 @@ class Company:
             candidate = _strip(payload)
             candidate |= {k: old[k] for k in spec.keep if k in old and k not in candidate}
         prepared = spec.prepare(self, candidate, old, old["Id"])
+        if ALLOW_DUPLICATE_DOC_NUMBER not in include:
+            check_doc_number(self, spec.name, prepared, old)
         if prepared == _strip(old):
             return old
         obj = {**_system(old), **prepared}
@@ -451,12 +470,22 @@ class Backend:
             raise faults.not_found()
         return {spec.name: obj}
 
-    def write(self, realm_id: str, path: str, payload: object, operation: str | None) -> dict:
-        """POST /{entity}[?operation=delete|void]: create, update, delete or void."""
+    def write(
+        self, realm_id: str, path: str, payload: object, operation: str | None, include: str = ""
+    ) -> dict:
+        """POST /{entity}[?operation=delete|void][&include=...]: create, update, delete or void."""
         spec = _spec_for_path(path, realm_id)
-        return {spec.name: self._write(realm_id, spec, payload, operation)}
+        options = frozenset(part.strip().lower() for part in include.split(",") if part.strip())
+        return {spec.name: self._write(realm_id, spec, payload, operation, options)}
 
-    def _write(self, realm_id: str, spec: Spec, payload: object, operation: str | None) -> dict:
+    def _write(
+        self,
+        realm_id: str,
+        spec: Spec,
+        payload: object,
+        operation: str | None,
+        include: frozenset = frozenset(),
+    ) -> dict:
         if not isinstance(payload, dict):
             raise faults.QboFault(
                 "2010", "Request has invalid or unsupported property",
@@ -474,10 +503,10 @@ class Backend:
             if operation not in (None, "", "create", "update"):
                 raise faults.unsupported(f"/{spec.path}?operation={operation}")
             if payload.get("Id") in (None, "") and spec.kind != "single":
-                return company.create(spec, payload)
+                return company.create(spec, payload, include=include)
             if spec.kind == "single":
                 payload = {**payload, "Id": "1"}
-            return company.update(spec, payload)
+            return company.update(spec, payload, include=include)
 
     def single(self, realm_id: str, entity: str) -> dict:
         """GET /preferences: the one object of a single-instance entity."""

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 USD = {"value": "USD", "name": "United States Dollar"}
 DELETED_SUFFIX = " (deleted)"
+# Characters no QBO name may hold: ':' joins a sub-customer, sub-item or sub-account to its
+# parent; Intuit's Customer and Vendor pages forbid tabs and newlines as well.
+NAME_REFUSED = frozenset(":\t\n\r")
+# The name parts Intuit's "Business Rules" hold to the same characters as DisplayName.
+PARTY_NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")
 SYSTEM_FIELDS = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
 
 # AccountType -> (Classification, default AccountSubType), spelled as QBO spells them.
@@ -160,13 +165,18 @@ def _set_ref(company: Company, obj: dict, key: str, entity: str, *, need: bool =
         obj[key] = resolved
 
 
-def _name_rules(obj: dict, old: dict | None, field: str, limit: int, colon: bool) -> str:
+def _plain_name(value: str, element: str) -> None:
+    """2040 for a name holding a colon (QBO's parent:child separator), a tab or a line break."""
+    if any(character in NAME_REFUSED for character in value):
+        raise faults.invalid_characters(element, value)
+
+
+def _name_rules(obj: dict, old: dict | None, field: str, limit: int) -> str:
     """Trim, check and (on inactivation) suffix a name the way QBO's name lists do."""
     name = _text(obj, field)
     if not name:
         raise faults.required(field)
-    if colon and ":" in name:
-        raise faults.business(f"{field} can't contain a colon (:)", field)
+    _plain_name(name, field)
     was_active = old is None or old.get("Active", True)
     if obj.get("Active", True) is False and was_active and not name.endswith(DELETED_SUFFIX):
         name += DELETED_SUFFIX
@@ -206,7 +216,7 @@ def _hierarchy(company: Company, obj: dict, entity: str, name: str, flag: str) -
 
 def prepare_item(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Item: a unique name (no colon, <=100), a known Type, and the accounts its Type needs."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     kind = obj.setdefault("Type", "NonInventory")
     if kind not in ITEM_TYPES:
         raise faults.business(f"Item Type {kind!r} is not supported", "Type")
@@ -244,7 +254,7 @@ def prepare_item(company: Company, obj: dict, old: dict | None, obj_id: str) -> 
 
 def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Account: a unique name and an AccountType spelled as QBO spells it."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     account_type = obj.get("AccountType")
     if not account_type:
         raise faults.QboFault(
@@ -268,7 +278,7 @@ def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) 
 
 def prepare_class(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Class: a unique fully qualified name, optionally under a parent class."""
-    _name_rules(obj, old, "Name", 100, colon=True)
+    _name_rules(obj, old, "Name", 100)
     obj["FullyQualifiedName"] = _hierarchy(company, obj, "Class", obj["Name"], "SubClass")
     _unique(company, "Class", obj["FullyQualifiedName"], obj_id,
             "Another class is already using this name. Please use a different name.")  # fmt: skip
@@ -277,6 +287,8 @@ def prepare_class(company: Company, obj: dict, old: dict | None, obj_id: str) ->
 
 
 def _display_name(obj: dict, old: dict | None) -> None:
+    for part in PARTY_NAME_PARTS:
+        _plain_name(_text(obj, part), part)
     if not _text(obj, "DisplayName"):
         parts = [
             _text(obj, k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
@@ -288,11 +300,45 @@ def _display_name(obj: dict, old: dict | None) -> None:
             "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these must "
             "be non-empty",
         )  # fmt: skip
-    _name_rules(obj, old, "DisplayName", 500, colon=True)
+    _name_rules(obj, old, "DisplayName", 500)
+
+
+# A customer's or vendor's open balance: its open documents, less the credit it has not used.
+OPEN_BALANCE = {
+    "Customer": (("Invoice", "Balance", 1), ("CreditMemo", "Balance", -1),
+                 ("Payment", "UnappliedAmt", -1)),
+    "Vendor": (("Bill", "Balance", 1), ("VendorCredit", "Balance", -1)),
+}  # fmt: skip
+
+
+def open_balance(company: Company, party: str, party_id: str) -> float:
+    """What a customer owes (or a vendor is owed), computed from its transactions."""
+    total = 0.0
+    for entity, field, sign in OPEN_BALANCE[party]:
+        party_key = SPECS[entity].party
+        for doc in company.objects[entity].values():
+            if doc.get(party_key, {}).get("value") == party_id:
+                total += sign * float(doc.get(field) or 0)
+    return round(total, 2)
+
+
+def _refuse_inactive_with_balance(
+    company: Company, obj: dict, old: dict | None, party: str, obj_id: str
+) -> None:
+    """QBO keeps a customer or vendor active while its balance is open."""
+    if old is None or old.get("Active") is False or obj.get("Active", True) is not False:
+        return
+    if balance := open_balance(company, party, obj_id):
+        raise faults.business(
+            f"This {party.lower()} has an open balance of {balance:.2f}, so it can't be made "
+            "inactive. Close its open transactions first.",
+            "Active",
+        )
 
 
 def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Customer: a DisplayName unique across customers and vendors; sub-customers are jobs."""
+    _refuse_inactive_with_balance(company, obj, old, "Customer", obj_id)
     _display_name(obj, old)
     _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Customer:{obj_id}",
@@ -313,6 +359,7 @@ def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str)
 
 def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Vendor: a DisplayName unique across customers and vendors."""
+    _refuse_inactive_with_balance(company, obj, old, "Vendor", obj_id)
     _display_name(obj, old)
     _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Vendor:{obj_id}",
@@ -460,6 +507,82 @@ def _linked(company: Company, entity: str, obj_id: str, total: float, obj: dict)
     obj["Balance"] = balance
 
 
+@dataclass(frozen=True)
+class DocNumberRule:
+    """Where QBO looks for a transaction already holding a DocNumber, and when it looks."""
+
+    series: tuple[str, ...]  # entities whose numbers may not repeat; they share auto-numbers
+    same: tuple[str, ...] = ()  # fields the holder must share too, such as a bill's vendor
+    preference: str | None = None  # the Preferences.OtherPrefs flag that turns the check on
+
+
+# Sources for each rule are in README.md ("Document numbers"): Intuit's entity pages, the
+# SDKs' allowduplicatedocnum tests, and 6140s reported by other integrations.
+SALES_FORMS = ("Invoice", "SalesReceipt", "CreditMemo")
+DOC_NUMBER_RULES = {
+    **{entity: DocNumberRule(SALES_FORMS) for entity in SALES_FORMS},
+    "Estimate": DocNumberRule(("Estimate",)),
+    "Bill": DocNumberRule(("Bill",), same=("VendorRef",), preference="WarnDuplicateBillNumber"),
+    "VendorCredit": DocNumberRule(("VendorCredit",)),
+    "BillPayment:Check": DocNumberRule(
+        ("BillPayment",), same=("PayType",), preference="WarnDuplicateCheckNumber"
+    ),
+    "BillPayment:CreditCard": DocNumberRule(("BillPayment",), same=("PayType",)),
+}
+# How a 6140 names the type of the transaction that holds the number.
+TXN_TYPE_NAMES = {"SalesReceipt": "Sales Receipt", "CreditMemo": "Credit Memo",
+                  "VendorCredit": "Vendor Credit", "BillPayment": "Bill Payment"}  # fmt: skip
+
+
+def _doc_number_rule(entity: str, obj: dict) -> DocNumberRule | None:
+    key = f"{entity}:{obj.get('PayType')}" if entity == "BillPayment" else entity
+    return DOC_NUMBER_RULES.get(key)
+
+
+def _ref_value(value: object) -> object:
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _number_holder(company: Company, rule: DocNumberRule, number: str, obj: dict):
+    """(entity, object) of the transaction that already holds `number` under `rule`, or None."""
+    for entity in rule.series:
+        for other in company.objects[entity].values():
+            if _text(other, "DocNumber") == number and all(
+                _ref_value(other.get(key)) == _ref_value(obj.get(key)) for key in rule.same
+            ):
+                return entity, other
+    return None
+
+
+def _other_pref(company: Company, name: str) -> bool:
+    prefs = company.get("Preferences", "1") or {}
+    pairs = prefs.get("OtherPrefs", {}).get("NameValue", [])
+    return any(pair.get("Name") == name and pair.get("Value") == "true" for pair in pairs)
+
+
+def check_doc_number(company: Company, entity: str, obj: dict, old: dict | None) -> None:
+    """6140 when the DocNumber a write sets is already used where QBO looks for it."""
+    number = _text(obj, "DocNumber")
+    rule = _doc_number_rule(entity, obj)
+    if not number or rule is None or (old is not None and _text(old, "DocNumber") == number):
+        return
+    if rule.preference and not _other_pref(company, rule.preference):
+        return
+    if holder := _number_holder(company, rule, number, obj):
+        holder_entity, other = holder
+        txn_type = TXN_TYPE_NAMES.get(holder_entity, holder_entity)
+        raise faults.duplicate_doc_number(number, txn_type, other["Id"])
+
+
+def _next_doc_number(company: Company, entity: str) -> str:
+    """QBO's next number in the entity's series, skipping numbers users have typed in."""
+    rule = DOC_NUMBER_RULES[entity]
+    while True:
+        number = company.next_in(rule.series[0], start=1001)
+        if _number_holder(company, rule, number, {}) is None:
+            return number
+
+
 def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need: bool) -> date:
     txn_date = _txn_header(company, obj, "CustomerRef", "Customer", need)
     if old is not None and old.get("CustomerRef") and company.applied_to(entity, old["Id"]):
@@ -469,7 +592,7 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     if custom:
         obj.setdefault("CustomField", custom)
     if not obj.get("DocNumber"):
-        obj["DocNumber"] = company.next_in(entity, start=1001)
+        obj["DocNumber"] = _next_doc_number(company, entity)
     total = _lines(company, obj, old, SALES_LINES)
     obj["Line"].append(
         {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
@@ -493,14 +616,6 @@ def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) 
                 "AllowOnlineACHPayment"):  # fmt: skip
         obj.setdefault(key, False)
     txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
-    doc_number = obj["DocNumber"]
-    for other in company.objects["Invoice"].values():
-        if other.get("DocNumber") == doc_number and other["Id"] != obj_id:
-            raise faults.QboFault(
-                "6140", "Duplicate Document Number Error",
-                f"Duplicate Document Number Error : You must specify a different number. "
-                f"This number has already been used. DocNumber={doc_number}",
-            )  # fmt: skip
     obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
     _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
     return obj

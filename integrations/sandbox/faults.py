@@ -74,6 +74,28 @@ def business(detail: str, element: str = "") -> QboFault:
     )
 
 
+def invalid_characters(element: str, value: str) -> QboFault:
+    """Fault 2040: a name holds a character QBO refuses (a colon, a tab or a line break)."""
+    return QboFault(
+        "2040",
+        "Invalid String. The String may contain unsupported or illegal chars",
+        f"Element contains invalid characters. {value}",
+        element=element,
+    )
+
+
+def duplicate_doc_number(doc_number: str, txn_type: str, txn_id: str) -> QboFault:
+    """Fault 6140: another transaction already has this DocNumber."""
+    return QboFault(
+        "6140",
+        "Duplicate Document Number Error",
+        "Duplicate Document Number Error : You must specify a different number. This number "
+        f"has already been used. DocNumber={doc_number} is assigned to TxnType={txn_type} "
+        f"with TxnId={txn_id}",
+        element="",
+    )
+
+
 def stale() -> QboFault:
     """Fault 5010: the SyncToken is not the current one."""
     return QboFault(

@@ -239,7 +239,14 @@ PREFERENCES = {
     "VendorAndPurchasesPrefs": {"TrackingByCustomer": False, "BillableExpenseTracking": False},
     "TaxPrefs": {"UsingSalesTax": False},
     "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-    "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"}]},
+    # The duplicate-number warnings as Intuit's recorded Preferences have them
+    # (ruckus/quickbooks-ruby spec/fixtures/preferences.xml): checks on, bills and journals off.
+    "OtherPrefs": {"NameValue": [
+        {"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
+        {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
+        {"Name": "WarnDuplicateBillNumber", "Value": "false"},
+        {"Name": "WarnDuplicateJournalNumber", "Value": "false"},
+    ]},
 }  # fmt: skip
 
 

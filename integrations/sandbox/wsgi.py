@@ -283,8 +283,11 @@ class SandboxApp:
             return self.timed(backend.read(realm_id, head, segments[1]))
         if head in BY_PATH and len(segments) == 1 and method == "POST":
             operation = request.query.get("operation")
+            include = request.query.get("include", "")
             return self.write(
-                request, realm_id, lambda: backend.write(realm_id, head, request.json(), operation)
+                request,
+                realm_id,
+                lambda: backend.write(realm_id, head, request.json(), operation, include),
             )
         raise faults.unsupported(request.path)
 

@@ -15,6 +15,7 @@ from integrations.qbo.config import QboConfig
 from integrations.qbo.errors import QboError
 from integrations.sandbox import faults
 from integrations.sandbox import query as sandbox_query
+from integrations.sandbox.entities import NAME_REFUSED
 
 from .strategies import SAMPLES, fuzz_settings
 
@@ -143,7 +144,10 @@ def test_the_recorded_queries_are_what_the_builder_writes(sample, entity, name):
 
 # --- a round trip through the live sandbox, over HTTP ----------------------------------------
 
-live_names = nasty_text.filter(lambda n: expressible(n) and ":" not in n and len(n.strip()) <= 60)
+# QBO refuses a colon, a tab or a line break in a name (2040): those never reach a query.
+live_names = nasty_text.filter(
+    lambda n: expressible(n) and not NAME_REFUSED & set(n) and len(n.strip()) <= 60
+)
 _serial = itertools.count()
 
 
@@ -210,7 +214,7 @@ def test_a_weird_name_created_in_the_sandbox_is_found_by_the_query_builder(
         "Robertson & Associates",
         "100% Pure \\ Kush",
         "O'Brien\\'s \"Kush\" 😀",
-        "tab\tand\nnewline",
+        "semi;colon, (parens) #1 ~*!?@",
         "''",
         "\\",
         "Ünïcødé — ñ 中文",

@@ -8,18 +8,9 @@ from integrations.models import QboAccount, QboClass, QboConnection, QboItem, Sy
 from purchases.models import PurchaseOrder
 from sales.models import Customer
 from tests import factories
+from tests.outbox.conftest import remote
 
 pytestmark = pytest.mark.django_db
-
-
-def remote(sandbox, entity, qbo_id):
-    return sandbox.api("GET", f"{entity.lower()}/{qbo_id}").json()[entity]
-
-
-@pytest.fixture
-def push(django_capture_on_commit_callbacks):
-    """Run the block's on-commit hooks, so jobs are enqueued (and, in tests, run) at once."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

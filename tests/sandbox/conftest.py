@@ -42,3 +42,14 @@ def bill(create):
          "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "22"}}},
     ]  # fmt: skip
     return create("Bill", {"VendorRef": {"value": "1"}, "Line": lines})
+
+
+def set_other_pref(sandbox, name: str, value: bool) -> None:
+    """Turn a Preferences.OtherPrefs flag (such as WarnDuplicateBillNumber) on or off."""
+    prefs = sandbox.api("GET", "preferences").json()["Preferences"]
+    pairs = [pair for pair in prefs["OtherPrefs"]["NameValue"] if pair["Name"] != name]
+    pairs.append({"Name": name, "Value": "true" if value else "false"})
+    body = {"Id": "1", "SyncToken": prefs["SyncToken"], "sparse": True,
+            "OtherPrefs": {"NameValue": pairs}}  # fmt: skip
+    response = sandbox.api("POST", "preferences", json=body)
+    assert response.status_code == 200, response.text

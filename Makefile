@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test lint bench soak clean
+.PHONY: help install run test lint bench soak schema clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ bench: install ## Run the benchmarks and print their figures
 
 soak: install ## 10,000 outbox jobs, two workers, 10% random QBO faults: totals, exit 1 on a loss
 	$(PY) benchmarks/soak.py $(SOAK_ARGS)
+
+XSD ?= ../shared/intuit-schema
+schema: install ## Regenerate the sandbox's schema contract from Intuit's XSD (XSD=folder)
+	$(PY) scripts/qbo_schema_contract.py $(XSD)
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache .ruff_cache

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from integrations.sandbox import faults, query
+from integrations.sandbox import contract, faults, query
 from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
 from integrations.sandbox.entities import (
     BY_PATH,
@@ -486,14 +486,10 @@ class Backend:
         operation: str | None,
         include: frozenset = frozenset(),
     ) -> dict:
-        if not isinstance(payload, dict):
-            raise faults.QboFault(
-                "2010", "Request has invalid or unsupported property",
-                f"The request body is not a {spec.name} object",
-            )  # fmt: skip
-        for key in payload:
-            if key not in spec.fields and key not in SYSTEM_FIELDS:
-                raise faults.invalid_property(spec.name, key)
+        try:
+            payload = contract.load().conform(spec.name, payload)
+        except contract.SchemaViolation as violation:
+            raise violation.fault() from None
         with self.lock:
             company = self._company(realm_id)
             if operation == "delete":

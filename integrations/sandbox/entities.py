@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from integrations.sandbox import faults
+from integrations.sandbox import contract, faults
 
 if TYPE_CHECKING:
     from integrations.sandbox.backend import Company
@@ -41,46 +41,13 @@ ACCOUNT_TYPES = {
 }
 ITEM_TYPES = {"Inventory", "NonInventory", "Service", "Category", "Group"}
 
-_PARTY = {
-    "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "DisplayName", "CompanyName",
-    "PrintOnCheckName", "Active", "PrimaryPhone", "AlternatePhone", "Mobile", "Fax",
-    "PrimaryEmailAddr", "WebAddr", "BillAddr", "OtherAddr", "Notes", "Balance", "CurrencyRef",
-    "TaxIdentifier", "AcctNum", "TermRef", "OpenBalanceDate", "GSTIN", "BusinessNumber",
-    "GSTRegistrationType", "Source", "V4IDPseudonym",
-}  # fmt: skip
-_TXN = {
-    "DocNumber", "TxnDate", "DepartmentRef", "CurrencyRef", "ExchangeRate", "PrivateNote",
-    "TxnStatus", "LinkedTxn", "Line", "TxnTaxDetail", "TxnSource", "GlobalTaxCalculation",
-    "TransactionLocationType", "TotalAmt", "HomeTotalAmt", "CustomField", "ClassRef", "Balance",
-    "HomeBalance", "RecurDataRef", "TaxExemptionRef", "ProjectRef", "TxnApprovalInfo",
-    "AttachableRef",
-}  # fmt: skip
-_SALES = _TXN | {
-    "CustomerRef", "CustomerMemo", "BillAddr", "ShipAddr", "ShipFromAddr", "FreeFormAddress",
-    "SalesTermRef", "DueDate", "ShipMethodRef", "ShipDate", "TrackingNum", "PrintStatus",
-    "EmailStatus", "BillEmail", "BillEmailCc", "BillEmailBcc", "DeliveryInfo",
-    "ApplyTaxAfterDiscount", "DepositToAccountRef", "AllowIPNPayment", "AllowOnlinePayment",
-    "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment", "Deposit", "InvoiceLink",
-    "RemainingCredit", "PaymentMethodRef", "PaymentRefNum", "CreditCardPayment",
-    "ExpirationDate", "AcceptedBy", "AcceptedDate", "AutoDocNumber", "PONumber",
-}  # fmt: skip
-_PURCHASE = _TXN | {"VendorRef", "APAccountRef", "SalesTermRef", "DueDate", "VendorAddr",
-                    "RemitToAddr", "ShipAddr", "IncludeInAnnualTPAR"}  # fmt: skip
-_PAYMENT = _TXN | {
-    "CustomerRef", "ARAccountRef", "DepositToAccountRef", "PaymentMethodRef", "PaymentRefNum",
-    "CreditCardPayment", "UnappliedAmt", "ProcessPayment",
-}  # fmt: skip
-_BILL_PAYMENT = _TXN | {"VendorRef", "APAccountRef", "PayType", "CheckPayment",
-                        "CreditCardPayment"}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Spec:
-    """How one entity behaves: its kind, fields, default order and write rules."""
+    """How one entity behaves: its kind, default order and write rules (its fields: contract.py)."""
 
     name: str
     kind: str  # "list" (name list), "txn" (transaction) or "single" (one per company)
-    fields: frozenset[str]
     prepare: Callable[[Company, dict, dict | None, str], dict]
     order: tuple[str, ...] = ("Id",)
     keep: tuple[str, ...] = ()  # fields a full update does not clear
@@ -97,14 +64,11 @@ class Spec:
 # ---- small helpers shared by every entity -------------------------------------------------
 
 
-def money(value: object, element: str) -> float:
-    """A JSON amount as QBO stores it (2 decimals); faults on anything that is not a number."""
-    if isinstance(value, bool) or value is None:
+def money(value: float | int | None, element: str) -> float:
+    """A JSON amount as QBO stores it (2 decimals); the schema check made it a number if sent."""
+    if value is None:
         raise faults.business(f"{element} must be a number", element)
-    try:
-        return round(float(value), 2)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise faults.business(f"{element} must be a number", element) from None
+    return round(float(value), 2)
 
 
 def _quantity(value: object, element: str) -> float | int:
@@ -117,13 +81,9 @@ def _text(obj: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _day(value: object, element: str, default: date) -> date:
-    if value in (None, ""):
-        return default
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise faults.business(f"{element} must be a date (YYYY-MM-DD)", element) from None
+def _day(value: str | None, default: date) -> date:
+    # The schema check let through only a real date (an xs:date may carry a zone after it).
+    return default if value is None else date.fromisoformat(value[:10])
 
 
 def ref(company: Company, value: object, entity: str, element: str, *, need: bool = False):
@@ -207,7 +167,8 @@ def _hierarchy(company: Company, obj: dict, entity: str, name: str, flag: str) -
         return name
     obj["ParentRef"] = {"value": parent["value"]}
     obj[flag] = True
-    obj["Level"] = company.get(entity, parent["value"]).get("Level", 0) + 1
+    if "Level" in contract.load().properties(entity):  # Item and Customer; not Account, Class
+        obj["Level"] = company.get(entity, parent["value"]).get("Level", 0) + 1
     return f"{parent['name']}:{name}"
 
 
@@ -398,13 +359,11 @@ def _class_ref(company: Company, detail: dict, per_line: bool) -> None:
 def _lines(company: Company, obj: dict, old: dict | None, details: dict) -> float:
     """Number, check and total the lines; `details` maps DetailType to its checker."""
     lines = obj.get("Line") or []
-    if not isinstance(lines, list):
-        raise faults.business("Line must be a list", "Line")
     used = [int(x["Id"]) for x in (old or {}).get("Line", []) if str(x.get("Id", "")).isdigit()]
     next_id = max(used, default=0) + 1
     out, total = [], 0.0
     for line in lines:
-        if not isinstance(line, dict) or line.get("DetailType") == "SubTotalLineDetail":
+        if line.get("DetailType") == "SubTotalLineDetail":
             continue
         kind = line.get("DetailType")
         if kind not in details:
@@ -489,7 +448,7 @@ EXPENSE_LINES = {
 def _txn_header(company: Company, obj: dict, party: str, party_entity: str, need: bool) -> date:
     _set_ref(company, obj, party, party_entity, need=need)
     _class_ref(company, obj, per_line=False)
-    txn_date = _day(obj.get("TxnDate"), "TxnDate", company.today())
+    txn_date = _day(obj.get("TxnDate"), company.today())
     obj["TxnDate"] = txn_date.isoformat()
     obj.setdefault("CurrencyRef", USD)
     return txn_date
@@ -616,7 +575,7 @@ def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) 
                 "AllowOnlineACHPayment"):  # fmt: skip
         obj.setdefault(key, False)
     txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
-    obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
+    obj["DueDate"] = _day(obj.get("DueDate"), txn_date + timedelta(days=30)).isoformat()
     _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
     return obj
 
@@ -655,7 +614,7 @@ def _purchase_doc(company: Company, obj: dict, old: dict | None) -> date:
 def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Bill: an active vendor and item or account lines; Balance drops as it is paid."""
     txn_date = _purchase_doc(company, obj, old)
-    obj["DueDate"] = _day(obj.get("DueDate"), "DueDate", txn_date + timedelta(days=30)).isoformat()
+    obj["DueDate"] = _day(obj.get("DueDate"), txn_date + timedelta(days=30)).isoformat()
     _linked(company, "Bill", obj_id, obj["TotalAmt"], obj)
     return obj
 
@@ -746,203 +705,39 @@ def prepare_bill_payment(company: Company, obj: dict, old: dict | None, obj_id: 
     return obj
 
 
-def _spec(name: str, kind: str, fields: set[str], prepare, **options) -> Spec:
-    return Spec(name=name, kind=kind, fields=frozenset(fields), prepare=prepare, **options)
-
-
 SPECS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
-        _spec(
-            "Item",
-            "list",
-            {
-                "Name",
-                "Sku",
-                "Description",
-                "Active",
-                "SubItem",
-                "ParentRef",
-                "Level",
-                "FullyQualifiedName",
-                "Taxable",
-                "SalesTaxIncluded",
-                "UnitPrice",
-                "Type",
-                "IncomeAccountRef",
-                "PurchaseDesc",
-                "PurchaseTaxIncluded",
-                "PurchaseCost",
-                "ExpenseAccountRef",
-                "AssetAccountRef",
-                "PrefVendorRef",
-                "TrackQtyOnHand",
-                "QtyOnHand",
-                "InvStartDate",
-                "ReorderPoint",
-                "ClassRef",
-                "SalesTaxCodeRef",
-                "PurchaseTaxCodeRef",
-                "ItemCategoryType",
-                "ItemGroupDetail",
-                "ItemAssemblyDetail",
-                "Source",
-                "ServiceType",
-                "TaxClassificationRef",
-                "QtyOnPurchaseOrder",
-                "QtyOnSalesOrder",
-                "RatePercent",
-                "PrintGroupedItems",
-            },
-            prepare_item,
-            order=("Name",),
-        ),  # fmt: skip
-        _spec(
-            "Account",
-            "list",
-            {
-                "Name",
-                "SubAccount",
-                "ParentRef",
-                "Description",
-                "FullyQualifiedName",
-                "Active",
-                "Classification",
-                "AccountType",
-                "AccountSubType",
-                "AcctNum",
-                "CurrentBalance",
-                "CurrentBalanceWithSubAccounts",
-                "CurrencyRef",
-                "TaxCodeRef",
-                "OpeningBalance",
-                "OpeningBalanceDate",
-                "AccountAlias",
-                "TxnLocationType",
-            },
-            prepare_account,
-            order=("FullyQualifiedName",),
-        ),  # fmt: skip
-        _spec(
-            "Class",
-            "list",
-            {"Name", "SubClass", "ParentRef", "FullyQualifiedName", "Active", "Level"},
-            prepare_class,
-            order=("FullyQualifiedName",),
-        ),  # fmt: skip
-        _spec(
+        Spec("Item", "list", prepare_item, order=("Name",)),
+        Spec("Account", "list", prepare_account, order=("FullyQualifiedName",)),
+        Spec("Class", "list", prepare_class, order=("FullyQualifiedName",)),
+        Spec(
             "Customer",
             "list",
-            _PARTY
-            | {
-                "Taxable",
-                "Job",
-                "BillWithParent",
-                "ParentRef",
-                "Level",
-                "FullyQualifiedName",
-                "BalanceWithJobs",
-                "PreferredDeliveryMethod",
-                "ResaleNum",
-                "DefaultTaxCodeRef",
-                "SalesTermRef",
-                "PaymentMethodRef",
-                "CustomerTypeRef",
-                "IsProject",
-                "ARAccountRef",
-                "ShipAddr",
-                "TaxExemptionReasonId",
-                "PrimaryTaxIdentifier",
-                "ClientEntityId",
-            },
             prepare_customer,
             order=("DisplayName",),
             keep=("DefaultTaxCodeRef",),
         ),  # fmt: skip
-        _spec(
-            "Vendor",
-            "list",
-            _PARTY
-            | {
-                "Vendor1099",
-                "BillRate",
-                "APAccountRef",
-                "VendorPaymentBankDetail",
-                "CostRate",
-                "T4AEligible",
-                "T5018Eligible",
-                "HasTPAR",
-                "TaxReportingBasis",
-            },
-            prepare_vendor,
-            order=("DisplayName",),
+        Spec("Vendor", "list", prepare_vendor, order=("DisplayName",)),
+        Spec("Invoice", "txn", prepare_invoice, voidable=True, party="CustomerRef"),
+        Spec("CreditMemo", "txn", prepare_credit_memo, party="CustomerRef"),
+        Spec("SalesReceipt", "txn", prepare_sales_receipt, voidable=True, party="CustomerRef"),
+        Spec("Estimate", "txn", prepare_estimate, party="CustomerRef"),
+        Spec(
+            "Payment", "txn", prepare_payment, voidable=True, party="CustomerRef", pays="Invoice"
         ),  # fmt: skip
-        _spec("Invoice", "txn", _SALES, prepare_invoice, voidable=True, party="CustomerRef"),
-        _spec("CreditMemo", "txn", _SALES, prepare_credit_memo, party="CustomerRef"),
-        _spec(
-            "SalesReceipt", "txn", _SALES, prepare_sales_receipt, voidable=True, party="CustomerRef"
-        ),  # fmt: skip
-        _spec("Estimate", "txn", _SALES, prepare_estimate, party="CustomerRef"),
-        _spec(
-            "Payment",
-            "txn",
-            _PAYMENT,
-            prepare_payment,
-            voidable=True,
-            party="CustomerRef",
-            pays="Invoice",
-        ),  # fmt: skip
-        _spec("Bill", "txn", _PURCHASE, prepare_bill, party="VendorRef"),
-        _spec("VendorCredit", "txn", _PURCHASE, prepare_vendor_credit, party="VendorRef"),
-        _spec(
+        Spec("Bill", "txn", prepare_bill, party="VendorRef"),
+        Spec("VendorCredit", "txn", prepare_vendor_credit, party="VendorRef"),
+        Spec(
             "BillPayment",
             "txn",
-            _BILL_PAYMENT,
             prepare_bill_payment,
             voidable=True,
             party="VendorRef",
             pays="Bill",
         ),  # fmt: skip
-        _spec(
-            "Preferences",
-            "single",
-            {
-                "AccountingInfoPrefs",
-                "ProductAndServicesPrefs",
-                "SalesFormsPrefs",
-                "EmailMessagesPrefs",
-                "PrintDocumentPrefs",
-                "VendorAndPurchasesPrefs",
-                "TimeTrackingPrefs",
-                "TaxPrefs",
-                "CurrencyPrefs",
-                "ReportPrefs",
-                "OtherPrefs",
-            },
-            prepare_single,
-        ),  # fmt: skip
-        _spec(
-            "CompanyInfo",
-            "single",
-            {
-                "CompanyName",
-                "LegalName",
-                "CompanyAddr",
-                "CustomerCommunicationAddr",
-                "LegalAddr",
-                "CustomerCommunicationEmailAddr",
-                "PrimaryPhone",
-                "CompanyStartDate",
-                "FiscalYearStartMonth",
-                "Country",
-                "Email",
-                "WebAddr",
-                "SupportedLanguages",
-                "NameValue",
-                "EmployerId",
-            },
-            prepare_single,
-        ),  # fmt: skip
+        Spec("Preferences", "single", prepare_single),
+        Spec("CompanyInfo", "single", prepare_single),
     )
 }
 BY_PATH = {spec.path: spec for spec in SPECS.values()}
@@ -950,5 +745,5 @@ QUERYABLE = {name.lower(): name for name in SPECS}
 
 
 def queryable_fields(entity: str) -> set[str]:
-    """Fields a WHERE or ORDERBY may name on this entity."""
-    return set(SPECS[entity].fields | SYSTEM_FIELDS)
+    """Fields a WHERE or ORDERBY may name on this entity: those Intuit's schema gives it."""
+    return set(contract.load().properties(entity))

@@ -116,13 +116,14 @@ def unsupported(path: str) -> QboFault:
     )
 
 
-def invalid_property(entity: str, name: str) -> QboFault:
-    """Fault 2010: a property the entity does not have."""
+def invalid_property(detail: str) -> QboFault:
+    """Fault 2010: Jackson could not read a property (unknown, wrong kind, not in its enum)."""
     return QboFault(
         "2010",
         "Request has invalid or unsupported property",
-        f'Property Name:Unrecognized field "{name}" (class com.intuit.schema.finance.v3.'
-        f"{entity}), not marked as ignorable specified is unsupported or invalid",
+        # The recorded Detail keeps the line break that opens Jackson's "\n at [Source: ...]"
+        # tail and drops the tail (tests/data/qbo-samples/error__400_json.json).
+        f"Property Name:{detail}\n specified is unsupported or invalid",
     )
 
 

@@ -6,12 +6,11 @@ the normal suite keeps each one small enough that tests/fuzz takes seconds.
 
 import json
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "qbo-samples"
+from tests.data import QBO_SAMPLES as SAMPLES
 
 settings.register_profile(
     "fuzz-quick",
@@ -35,7 +34,7 @@ MAX_MESSAGE_CHARS = 2000
 def recorded_responses() -> list[dict]:
     """Every recorded response (status, content type, headers, body as sent) in qbo-samples."""
     found = []
-    for path in sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []:
+    for path in sorted(SAMPLES.glob("*.json")):
         for pair in json.loads(path.read_text()):
             response = pair["response"]
             body = response["body"]
@@ -46,8 +45,7 @@ def recorded_responses() -> list[dict]:
 
 def recorded_xml() -> list[bytes]:
     """The XML fixtures (faults, batch, entities) as bytes."""
-    folder = SAMPLES / "xml"
-    return [path.read_bytes() for path in sorted(folder.glob("*.xml"))] if folder.is_dir() else []
+    return [path.read_bytes() for path in sorted((SAMPLES / "xml").glob("*.xml"))]
 
 
 RECORDED = recorded_responses()

@@ -6,7 +6,6 @@ import logging
 import socket
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,10 +22,10 @@ from integrations.qbo.errors import (
     QboThrottledError,
     QboTransportError,
 )
+from tests.data import QBO_SAMPLES as SAMPLES
 
 from .stub_server import StubServer
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "qbo-samples"
 REALM = "4620816365"
 TID = {"intuit_tid": "1-abc-tid"}
 ACCESS = "eyJhbGciOiJkaXIi.access-token-one.sig"
@@ -334,7 +333,6 @@ def test_query_sends_the_statement_as_a_url_parameter(stub, client):
     assert stub.received[0].query["query"] == "SELECT * FROM Item"
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/qbo-samples is absent")
 @pytest.mark.parametrize(
     ("sample", "entity", "name"),
     [
@@ -453,7 +451,6 @@ def test_cdc_groups_changes_by_entity(stub, client):
     assert request.query["changedSince"] == "2024-05-01T09:30:00-07:00"
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/qbo-samples is absent")
 def test_cdc_parses_the_recorded_answer(stub, client):
     recorded = json.loads((SAMPLES / "cdc__basic.json").read_text())[0]["response"]["body"]
     stub.add_json(200, recorded)

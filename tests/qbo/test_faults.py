@@ -1,7 +1,6 @@
 """Every error answer QBO gives, recorded or broken, becomes a typed QboError."""
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -20,14 +19,12 @@ from integrations.qbo.errors import (
     fault_error,
     parse_fault,
 )
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "qbo-samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/qbo-samples is absent")
+from tests.data import QBO_SAMPLES as SAMPLES
 
 
 def _recorded_errors():
     """(name, response) for every recorded JSON answer with an error status."""
-    for path in sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []:
+    for path in sorted(SAMPLES.glob("*.json")):
         for index, pair in enumerate(json.loads(path.read_text())):
             if pair["response"]["status"] >= 400:
                 yield pytest.param(pair["response"], id=f"{path.stem}[{index}]")
@@ -37,7 +34,6 @@ def _sample(name: str):
     return json.loads((SAMPLES / name).read_text())
 
 
-@needs_samples
 @pytest.mark.parametrize("response", list(_recorded_errors()))
 def test_every_recorded_json_fault_parses_with_its_code_message_and_tid(response):
     body = response["body"]
@@ -57,7 +53,6 @@ def test_every_recorded_json_fault_parses_with_its_code_message_and_tid(response
     assert first["code"] in str(error)
 
 
-@needs_samples
 def test_recorded_samples_map_to_the_expected_classes():
     cases = {
         "error__validation.json": (0, QboDuplicateNameError),
@@ -71,7 +66,6 @@ def test_recorded_samples_map_to_the_expected_classes():
         assert type(error) is expected, name
 
 
-@needs_samples
 def test_lowercase_gateway_fault_parses_and_hides_the_token_in_its_detail():
     response = _sample("error__401.json")[0]["response"]
     raw_detail = response["body"]["fault"]["error"][0]["detail"]
@@ -86,7 +80,6 @@ def test_lowercase_gateway_fault_parses_and_hides_the_token_in_its_detail():
     assert not error.retriable
 
 
-@needs_samples
 def test_batch_item_faults_parse_one_by_one():
     answers = _sample("batch__basic.json")[0]["response"]["body"]["BatchItemResponse"]
     faults = {a["bId"]: fault_error(a["Fault"], status=None) for a in answers if "Fault" in a}
@@ -97,7 +90,6 @@ def test_batch_item_faults_parse_one_by_one():
     assert faults["bid2"].element == ""
 
 
-@needs_samples
 @pytest.mark.parametrize(
     ("name", "status", "expected", "code", "count"),
     [
@@ -117,7 +109,6 @@ def test_xml_faults_parse_with_or_without_the_namespace(name, status, expected, 
     assert error.message and error.detail
 
 
-@needs_samples
 def test_xml_throttle_fault_is_retriable_and_reads_retry_after():
     body = (SAMPLES / "xml" / "too_many_requests_error.xml").read_bytes()
 

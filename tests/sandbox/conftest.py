@@ -2,10 +2,25 @@
 
 import pytest
 
+from integrations.sandbox import contract
+
 
 def fault_code(response) -> str:
     """The code of the first error of a QBO fault response."""
     return response.json()["Fault"]["Error"][0]["code"]
+
+
+def schema_misfits(company) -> list[str]:
+    """Every stored object (deleted ones too) that is not what QBO answers, with its path."""
+    misfits = []
+    for store in (company.objects, company.deleted):
+        for entity, objects in store.items():
+            for obj_id, obj in objects.items():
+                try:
+                    contract.load().conform(entity, obj, strict=True)
+                except contract.SchemaViolation as violation:
+                    misfits.append(f"{entity} {obj_id} {violation.path}: {violation.detail}")
+    return misfits
 
 
 @pytest.fixture

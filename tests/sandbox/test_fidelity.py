@@ -15,12 +15,12 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parses the repository's own fixtures
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "qbo-samples"
+from tests.data import QBO_SAMPLES as SAMPLES
+
 ENTITIES = {"Customer", "Vendor", "Invoice", "SalesReceipt", "Estimate", "Account", "Item"}
 NAMES = {
     "Amy's Bird Sanctuary": "Mary's Dispensary",
@@ -29,11 +29,6 @@ NAMES = {
 }
 # Pairs deliberately not replayed, with the reason; every other pair must match.
 LEFT_OUT: dict[tuple[str, int], str] = {}
-
-pytestmark = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"the recorded QBO samples are not at {SAMPLES}"
-)
-
 
 # ---- structure ----------------------------------------------------------------------------
 
@@ -346,8 +341,7 @@ XML_FAULTS = {
 }
 
 
-@pytest.mark.parametrize("path", sorted(SAMPLES.glob("xml/*.xml")) if SAMPLES.is_dir() else [],
-                         ids=lambda p: p.name)  # fmt: skip
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("xml/*.xml")), ids=lambda p: p.name)
 def test_every_xml_fault_sample_parses_as_a_fault(path):
     """The XML samples that are faults parse as faults, with codes; the others have none."""
     parsed = parse_xml_faults(path.read_text())

@@ -147,7 +147,8 @@ def test_every_account_type_class_nesting_and_item_type_is_seeded(qbo_sandbox):
     company = qbo_sandbox.company
     account_types = {a["AccountType"] for a in company.objects["Account"].values()}
     assert len(account_types) == 15
-    levels = {c.get("Level", 0) for c in company.objects["Class"].values()}
+    # QBO's Class has no Level (Intuit's schema): the depth shows in the qualified name.
+    levels = {c["FullyQualifiedName"].count(":") for c in company.objects["Class"].values()}
     assert levels == {0, 1, 2}
     kinds = {(i["Type"], i["Active"]) for i in company.objects["Item"].values()}
     for kind in ("Inventory", "Category", "Group", "NonInventory", "Service"):

@@ -79,7 +79,9 @@ class Spec:
     prepare: Callable[[Company, dict, dict | None, str], dict]
     order: tuple[str, ...] = ("Id",)
     keep: tuple[str, ...] = ()  # fields a full update does not clear
-    voidable: bool = False
+    # How QBO voids it: "operation" (`?operation=void`, Invoice) or "include" (a sparse update
+    # with `?include=void`: Payment, BillPayment, SalesReceipt). None: it cannot be voided.
+    void_by: str | None = None
     party: str | None = None  # CustomerRef/VendorRef on transactions
     pays: str | None = None  # the document type a payment entity links to
 
@@ -762,10 +764,17 @@ SPECS: dict[str, Spec] = {
             prepare_vendor,
             order=("DisplayName",),
         ),  # fmt: skip
-        _spec("Invoice", "txn", _SALES, prepare_invoice, voidable=True, party="CustomerRef"),
+        _spec(
+            "Invoice", "txn", _SALES, prepare_invoice, void_by="operation", party="CustomerRef"
+        ),  # fmt: skip
         _spec("CreditMemo", "txn", _SALES, prepare_credit_memo, party="CustomerRef"),
         _spec(
-            "SalesReceipt", "txn", _SALES, prepare_sales_receipt, voidable=True, party="CustomerRef"
+            "SalesReceipt",
+            "txn",
+            _SALES,
+            prepare_sales_receipt,
+            void_by="include",
+            party="CustomerRef",
         ),  # fmt: skip
         _spec("Estimate", "txn", _SALES, prepare_estimate, party="CustomerRef"),
         _spec(
@@ -773,7 +782,7 @@ SPECS: dict[str, Spec] = {
             "txn",
             _PAYMENT,
             prepare_payment,
-            voidable=True,
+            void_by="include",
             party="CustomerRef",
             pays="Invoice",
         ),  # fmt: skip
@@ -784,7 +793,7 @@ SPECS: dict[str, Spec] = {
             "txn",
             _BILL_PAYMENT,
             prepare_bill_payment,
-            voidable=True,
+            void_by="include",
             party="VendorRef",
             pays="Bill",
         ),  # fmt: skip

@@ -283,8 +283,11 @@ class SandboxApp:
             return self.timed(backend.read(realm_id, head, segments[1]))
         if head in BY_PATH and len(segments) == 1 and method == "POST":
             operation = request.query.get("operation")
+            include = request.query.get("include")
             return self.write(
-                request, realm_id, lambda: backend.write(realm_id, head, request.json(), operation)
+                request,
+                realm_id,
+                lambda: backend.write(realm_id, head, request.json(), operation, include),
             )
         raise faults.unsupported(request.path)
 
@@ -460,6 +463,8 @@ def _classify(request: Request, segments: list[str]) -> tuple[str | None, str]:
     if request.method == "GET":
         return entity, "read"
     operation = request.query.get("operation")
+    if request.query.get("include") == "void":
+        return entity, "void"
     if operation:
         return entity, operation
     try:

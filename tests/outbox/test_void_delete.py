@@ -1,0 +1,204 @@
+"""Deletes reach QBO as QBO takes them: payments before their document, the right void form,
+610 and 5010 handled, and a refusal the user must resolve said plainly."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import ProtectedError
+from django.urls import reverse
+
+from integrations.models import SyncJob
+from integrations.outbox.jobs import job_for, sync_jobs_retry
+from integrations.outbox.runner import sync_job_run
+from products.services import priced_document_recalculate
+from purchases.models import PurchaseOrder
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def push(django_capture_on_commit_callbacks):
+    """Run the block's on-commit hooks, so jobs are enqueued (and, in tests, run) at once."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def hold(django_capture_on_commit_callbacks):
+    """Write the block's jobs but enqueue none of them, as if every worker were busy."""
+    return lambda: django_capture_on_commit_callbacks(execute=False)
+
+
+def remote(sandbox, entity: str, qbo_id: str):
+    """The object as QBO holds it now, or the fault code QBO answers for reading it."""
+    body = sandbox.api("GET", f"{entity.lower()}/{qbo_id}").json()
+    return body.get(entity) or body["Fault"]["Error"][0]["code"]
+
+
+def deletes(sandbox, entity: str) -> list[dict]:
+    return sandbox.api_requests(entity=entity, operation="delete")
+
+
+def priced(document, line_factory, parent: str):
+    line_factory(**{parent: document}, quantity=Decimal(4), unit_price=Decimal("25"))
+    priced_document_recalculate(document=document)
+    return document
+
+
+@pytest.fixture
+def paid_invoice(synced, push):
+    """An invoice of 100.00 and a payment of 40.00 on it, both in QBO."""
+    with push():
+        invoice = priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice")
+    with push():
+        payment = factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("40.00"))
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert invoice.qbo_id and payment.qbo_id
+    return invoice, payment
+
+
+@pytest.fixture
+def paid_order(synced, push):
+    """A completed purchase order (a bill of 100.00 in QBO) with a payment of 30.00 on it."""
+    with push():
+        order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
+        priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
+    with push():
+        payment = factories.PurchasePaymentFactory(purchase_order=order, amount=Decimal("30.00"))
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.qbo_id and payment.qbo_id
+    return order, payment
+
+
+def test_a_payment_qbo_will_not_delete_is_voided_by_a_sparse_update_with_include_void(
+    synced, paid_invoice, push
+):
+    invoice, payment = paid_invoice
+    job = job_for(payment)
+    synced.fail_next(entity="Payment", operation="delete", status=400, code="6000")
+    with push():
+        payment.delete()
+    job.refresh_from_db()
+    assert (job.action, job.status) == (SyncJob.Action.DELETE, SyncJob.Status.SUCCEEDED)
+    voided = remote(synced, "Payment", payment.qbo_id)
+    assert (voided["TotalAmt"], voided["Line"], voided["PrivateNote"]) == (0, [], "Voided")
+    assert remote(synced, "Invoice", invoice.qbo_id)["Balance"] == 100
+    (void,) = synced.api_requests(entity="Payment", operation="void")
+    assert "operation=update" in void["query"] and "include=void" in void["query"]
+
+
+def test_an_invoice_is_deleted_in_qbo_after_its_payments_whatever_order_the_jobs_run_in(
+    synced, paid_invoice, push, hold
+):
+    invoice, payment = paid_invoice
+    invoice_job, payment_job = job_for(invoice), job_for(payment)
+    with pytest.raises(ProtectedError):
+        invoice.delete()  # payments here go first: the user deletes them, then the invoice
+    with hold():
+        payment.delete()
+        invoice.delete()
+
+    with push():
+        sync_job_run(job_id=invoice_job.pk)  # the invoice's worker happens to go first
+
+    assert remote(synced, "Payment", payment.qbo_id) == "610"
+    assert remote(synced, "Invoice", invoice.qbo_id) == "610"
+    for job in (invoice_job, payment_job):
+        job.refresh_from_db()
+        assert (job.action, job.status, job.last_error) == ("delete", "succeeded", "")
+    done = [e["entity"] for e in synced.api_requests(operation="delete") if e["status"] == 200]
+    assert done == ["Payment", "Invoice"]
+
+
+def test_an_invoice_changed_in_qbo_since_our_push_is_still_deleted_after_a_5010(
+    synced, paid_invoice, push
+):
+    invoice, payment = paid_invoice
+    with push():
+        payment.delete()  # applying, then removing, the payment moved the SyncToken twice
+    stale = remote(synced, "Invoice", invoice.qbo_id)["SyncToken"]
+    assert stale != invoice.sync_token
+    job = job_for(invoice)
+    with push():
+        invoice.delete()
+    assert remote(synced, "Invoice", invoice.qbo_id) == "610"
+    job.refresh_from_db()
+    assert job.status == SyncJob.Status.SUCCEEDED
+    first, second = deletes(synced, "Invoice")
+    assert (first["status"], second["status"]) == (400, 200)
+    assert synced.api_requests(entity="Invoice", operation="read")
+
+
+def test_deleting_here_what_was_already_deleted_in_qbo_is_done_not_failed(synced, push):
+    with push():
+        invoice = priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice")
+    invoice.refresh_from_db()
+    current = remote(synced, "Invoice", invoice.qbo_id)
+    body = {"Id": invoice.qbo_id, "SyncToken": current["SyncToken"]}
+    synced.api("POST", "invoice", json=body, params={"operation": "delete"})
+    job = job_for(invoice)
+    with push():
+        invoice.delete()
+    job.refresh_from_db()
+    assert (job.status, job.last_error) == (SyncJob.Status.SUCCEEDED, "")
+    assert not synced.api_requests(entity="Invoice", operation="void")
+
+
+def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_what_to_do(
+    synced, paid_order, admin_client, push
+):
+    order, payment = paid_order
+    order.status = PurchaseOrder.Status.SUBMITTED
+    with push():
+        order.save()  # not through the form, which refuses it: from the shell, say
+
+    job = job_for(order)
+    assert job.status == SyncJob.Status.FAILED
+    assert job.last_error.startswith(f"Delete the payments applied to PO {order.number} first")
+    assert f"Payment 30.00 on PO {order.number} is still recorded here: delete it here" in (
+        job.last_error
+    )
+    assert remote(synced, "Bill", order.qbo_id)["Balance"] == 70
+    order.refresh_from_db()
+    assert order.qbo_id  # the bill is still there, and the order still points at it
+    page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
+    assert f"Delete the payments applied to PO {order.number} first" in page
+
+    with push():
+        payment.delete()
+        sync_jobs_retry(job_ids=[job.pk])
+    assert remote(synced, "Bill", order.qbo_id) == "610"
+    job.refresh_from_db()
+    order.refresh_from_db()
+    assert (job.status, order.qbo_id) == (SyncJob.Status.SUCCEEDED, "")
+
+
+def test_a_bill_paid_in_qbo_itself_is_kept_and_the_order_says_to_delete_that_payment_there(
+    synced, push
+):
+    with push():
+        order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
+        priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
+    order.refresh_from_db()
+    made_there = synced.api(
+        "POST",
+        "billpayment",
+        json={
+            "VendorRef": {"value": order.vendor.qbo_id},
+            "PayType": "Check",
+            "TotalAmt": 10,
+            "CheckPayment": {"BankAccountRef": {"value": "1"}},
+            "Line": [{"Amount": 10, "LinkedTxn": [{"TxnId": order.qbo_id, "TxnType": "Bill"}]}],
+        },
+    ).json()["BillPayment"]
+    order.status = PurchaseOrder.Status.CANCELLED
+    with push():
+        order.save()
+    job = job_for(order)
+    assert job.status == SyncJob.Status.FAILED
+    assert f"BillPayment {made_there['Id']} was made in QuickBooks: delete it there" in (
+        job.last_error
+    )
+    assert remote(synced, "Bill", order.qbo_id)["Balance"] == 90

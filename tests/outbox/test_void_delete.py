@@ -146,6 +146,46 @@ def test_deleting_here_what_was_already_deleted_in_qbo_is_done_not_failed(synced
     assert not synced.api_requests(entity="Invoice", operation="void")
 
 
+def purchase_order_form(order, **changes) -> dict:
+    line = order.lines.get()
+    return {
+        "number": order.number,
+        "vendor": order.vendor_id,
+        "order_date": order.order_date.isoformat(),
+        "due_date": "",
+        "status": order.status,
+        "notes": order.notes,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-id": line.pk,
+        "lines-0-purchase_order": order.pk,
+        "lines-0-product": line.product_id,
+        "lines-0-description": line.description,
+        "lines-0-quantity": str(line.quantity),
+        "lines-0-unit_price": str(line.unit_price),
+        "tax_lines-TOTAL_FORMS": "0",
+        "tax_lines-INITIAL_FORMS": "0",
+        "payments-TOTAL_FORMS": "0",
+        "payments-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+def test_a_completed_order_with_payments_keeps_its_status_in_the_form_and_says_why(
+    synced, paid_order, admin_client, push
+):
+    order, _ = paid_order
+    url = reverse("admin:purchases_purchaseorder_change", args=[order.pk])
+    with push():
+        response = admin_client.post(url, purchase_order_form(order, status="submitted"))
+    assert response.status_code == 200
+    assert "Delete this order&#x27;s payments first (it has 1)" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == PurchaseOrder.Status.COMPLETED
+    assert remote(synced, "Bill", order.qbo_id)["Balance"] == 70
+    assert not deletes(synced, "Bill")
+
+
 def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_what_to_do(
     synced, paid_order, admin_client, push
 ):

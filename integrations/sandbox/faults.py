@@ -53,8 +53,7 @@ def linked_transactions(entity: str, doing: str) -> QboFault:
     invoice object before deleting it") but publishes no fault for it; see the README.
     """
     return business(
-        f"You must unlink any linked transactions associated with the {entity} before "
-        f"{doing} it."
+        f"You must unlink any linked transactions associated with the {entity} before {doing} it."
     )
 
 

@@ -32,7 +32,9 @@ from integrations.qbo.errors import (
     QboError,
     QboMalformedResponseError,
     QboNotFoundError,
+    QboServerError,
     QboStaleObjectError,
+    QboTransportError,
     QboValidationError,
 )
 from integrations.services.connection import QboNotConnectedError, qbo_client
@@ -146,7 +148,8 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
     model = job.content_type.model_class()
     adapter = sync_adapter_for(model)
     if job.action == SyncJob.Action.DELETE:
-        _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
+        if job.qbo_id:  # without one, the record never reached QBO as far as anyone knows
+            _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
         return PushOutcome()
     record = model._default_manager.filter(pk=job.object_id).first()
     if record is None:
@@ -367,8 +370,15 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
         _store_identity(model, job.object_id, str(result["Id"]), str(result.get("SyncToken", "")))
     job = SyncJob.objects.select_for_update().get(pk=job.pk)
     now = timezone.now()
-    if job.revision > job.claimed_revision and job.action == SyncJob.Action.UPSERT:
-        # Saved again while we pushed: send the newer version too, as an update.
+    if result is not None:
+        job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
+    changed_meanwhile = job.revision > job.claimed_revision
+    if changed_meanwhile and job.action == SyncJob.Action.DELETE and not job.qbo_id:
+        job.delete()  # deleted here before any of it reached QBO: nothing to delete there
+        return job
+    if changed_meanwhile:
+        # Saved again while we pushed: send the newer version too, as an update. Or deleted
+        # while we created it: delete what QBO just made, now that its Id is known.
         job.status = SyncJob.Status.PENDING
         job.request_id = new_request_id()
         job.attempts = 0
@@ -376,8 +386,6 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     else:
         job.status = SyncJob.Status.SUCCEEDED
         job.succeeded_at = now
-    if result is not None:
-        job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
     job.last_error = job.last_error_code = ""
     job.warning = outcome.warning
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
@@ -395,7 +403,17 @@ def _finish(
     error: str,
     exc: Exception | None = None,
     waiting_on: SyncJob | None = None,
-) -> SyncJob:
+) -> SyncJob | None:
+    if _deleted_before_created(job):
+        if not _may_have_written(exc):
+            SyncJob.objects.filter(pk=job.pk).delete()  # nothing reached QBO: nothing to undo
+            return None
+        status = SyncJob.Status.FAILED
+        error = (
+            f"Look for {job.label} in QuickBooks and delete it there if it is there, then "
+            "press Retry to clear this: it was deleted here while QuickBooks was creating it, "
+            f"and QuickBooks never said whether it did ({error})"
+        )
     update = {
         "status": status,
         "last_error": error,
@@ -413,6 +431,20 @@ def _finish(
     logger.warning("QBO push of %s: %s (%s)", job.label, status, error)
     job.refresh_from_db()
     return job
+
+
+def _deleted_before_created(job: SyncJob) -> bool:
+    """Whether the record was deleted here while this run was creating it in QBO."""
+    return job.action == SyncJob.Action.UPSERT and (
+        SyncJob.objects.filter(pk=job.pk, action=SyncJob.Action.DELETE, qbo_id="").exists()
+    )
+
+
+def _may_have_written(exc: Exception | None) -> bool:
+    """Whether QBO may have done what was sent, though its answer never arrived."""
+    if isinstance(exc, QboError):
+        return isinstance(exc, QboTransportError | QboServerError | QboMalformedResponseError)
+    return not isinstance(exc, PushRefused | DependencyNotSynced | QboNotConnectedError)
 
 
 def _backoff(attempts: int, exc: Exception | None) -> timedelta:

@@ -1,15 +1,19 @@
 """Deletes reach QBO as QBO takes them: payments before their document, the right void form,
-610 and 5010 handled, and a refusal the user must resolve said plainly."""
+610 and 5010 handled, a refusal the user must resolve said plainly, and a record deleted while
+QBO is creating it deleted there too."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from integrations.models import SyncJob
+from integrations.models import QboConnection, SyncJob
 from integrations.outbox.jobs import job_for, sync_jobs_retry
 from integrations.outbox.runner import sync_job_run
+from integrations.qbo.client import QboClient
+from integrations.services.connection import ConnectionTokenProvider, qbo_client, qbo_config
 from products.services import priced_document_recalculate
 from purchases.models import PurchaseOrder
 from tests import factories
@@ -242,3 +246,79 @@ def test_a_bill_paid_in_qbo_itself_is_kept_and_the_order_says_to_delete_that_pay
         job.last_error
     )
     assert remote(synced, "Bill", order.qbo_id)["Balance"] == 90
+
+
+class DeletedWhileCreating:
+    """The real client, but the invoice is deleted here while QBO is creating it."""
+
+    def __init__(self, client: QboClient, invoice, *, before_sending: bool = False):
+        self.client, self.invoice, self.before_sending = client, invoice, before_sending
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def create(self, entity, payload, *, request_id):
+        if entity != "Invoice":
+            return self.client.create(entity, payload, request_id=request_id)
+        if self.before_sending:
+            self.invoice.delete()
+            return self.client.create(entity, payload, request_id=request_id)
+        created = self.client.create(entity, payload, request_id=request_id)
+        self.invoice.delete()  # QBO has it; its Id is not recorded here yet
+        return created
+
+
+def held_invoice(hold):
+    with hold():
+        invoice = priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice")
+    return invoice, job_for(invoice)
+
+
+def client_without_retries() -> QboClient:
+    realm_id = QboConnection.objects.get().realm_id
+    return QboClient(replace(qbo_config(), max_retries=0), realm_id, ConnectionTokenProvider())
+
+
+def test_a_record_deleted_while_qbo_creates_it_is_deleted_there_once_its_id_is_known(
+    synced, hold, push
+):
+    invoice, job = held_invoice(hold)
+    with push():
+        finished = sync_job_run(job_id=job.pk, client=DeletedWhileCreating(qbo_client(), invoice))
+
+    assert finished is not None  # the worker recorded what happened, and did not crash
+    job.refresh_from_db()
+    assert (job.action, job.status, job.last_error) == ("delete", "succeeded", "")
+    assert remote(synced, "Invoice", job.qbo_id) == "610"
+    assert len(synced.api_requests(entity="Invoice", operation="create")) == 1
+    counts = synced.state()["realms"][synced.realm_id]
+    assert "Invoice" not in counts["objects"] and counts["deleted"]["Invoice"] == 1
+
+
+def test_a_record_deleted_while_qbo_refuses_its_create_leaves_nothing_anywhere(synced, hold, push):
+    invoice, job = held_invoice(hold)
+    synced.fail_next(entity="Invoice", operation="create", status=400, code="6000")
+    client = DeletedWhileCreating(client_without_retries(), invoice, before_sending=True)
+    with push():
+        sync_job_run(job_id=job.pk, client=client)
+    assert not SyncJob.objects.filter(pk=job.pk).exists()
+    assert "Invoice" not in synced.state()["realms"][synced.realm_id]["objects"]
+
+
+def test_a_record_deleted_while_qbo_never_answered_its_create_says_to_look_in_qbo(
+    synced, hold, push
+):
+    invoice, job = held_invoice(hold)
+    synced.fail_next(entity="Invoice", operation="create", status=503)
+    client = DeletedWhileCreating(client_without_retries(), invoice, before_sending=True)
+    with push():
+        sync_job_run(job_id=job.pk, client=client)
+    job.refresh_from_db()
+    assert job.status == SyncJob.Status.FAILED
+    assert job.last_error.startswith(f"Look for Invoice {invoice.number} in QuickBooks")
+
+    with push():
+        sync_jobs_retry(job_ids=[job.pk])  # looked, and dealt with it: Retry clears it
+    job.refresh_from_db()
+    assert job.status == SyncJob.Status.SUCCEEDED
+    assert not deletes(synced, "Invoice")

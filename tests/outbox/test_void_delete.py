@@ -49,31 +49,42 @@ def priced(document, line_factory, parent: str):
     return document
 
 
+def in_qbo(push, make_document, make_payment) -> tuple:
+    """Push a document, then a payment on it; both come back with their QBO ids."""
+    with push():
+        document = make_document()
+    with push():
+        payment = make_payment(document)
+    for record in (document, payment):
+        record.refresh_from_db()
+        assert record.qbo_id
+    return document, payment
+
+
 @pytest.fixture
 def paid_invoice(synced, push):
     """An invoice of 100.00 and a payment of 40.00 on it, both in QBO."""
-    with push():
-        invoice = priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice")
-    with push():
-        payment = factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("40.00"))
-    invoice.refresh_from_db()
-    payment.refresh_from_db()
-    assert invoice.qbo_id and payment.qbo_id
-    return invoice, payment
+    return in_qbo(
+        push,
+        lambda: priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice"),
+        lambda invoice: factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("40.00")),
+    )
 
 
 @pytest.fixture
 def paid_order(synced, push):
     """A completed purchase order (a bill of 100.00 in QBO) with a payment of 30.00 on it."""
-    with push():
-        order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
-        priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
-    with push():
-        payment = factories.PurchasePaymentFactory(purchase_order=order, amount=Decimal("30.00"))
-    order.refresh_from_db()
-    payment.refresh_from_db()
-    assert order.qbo_id and payment.qbo_id
-    return order, payment
+    return in_qbo(
+        push,
+        lambda: priced(
+            factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED),
+            factories.PurchaseOrderLineFactory,
+            "purchase_order",
+        ),
+        lambda order: factories.PurchasePaymentFactory(
+            purchase_order=order, amount=Decimal("30.00")
+        ),
+    )
 
 
 def test_a_payment_qbo_will_not_delete_is_voided_by_a_sparse_update_with_include_void(

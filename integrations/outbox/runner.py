@@ -158,6 +158,8 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if record.qbo_id:
             _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
             _store_identity(model, record.pk, "", "")
+            # The job forgets it too: a later delete of the record has nothing left to delete.
+            SyncJob.objects.filter(pk=job.pk).update(qbo_id="", sync_token="")
         return PushOutcome()
     for dependency in adapter.dependencies(record):
         if not dependency.qbo_id:

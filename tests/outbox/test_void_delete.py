@@ -230,6 +230,24 @@ def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_
     assert (job.status, order.qbo_id) == (SyncJob.Status.SUCCEEDED, "")
 
 
+def test_an_order_whose_bill_was_already_deleted_leaves_nothing_to_delete_when_deleted(
+    synced, push
+):
+    with push():
+        order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
+        priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
+    order.refresh_from_db()
+    job = job_for(order)
+    order.status = PurchaseOrder.Status.CANCELLED
+    with push():
+        order.save()  # its bill is deleted in QBO
+    order.refresh_from_db()
+    with push():
+        order.delete()
+    assert not SyncJob.objects.filter(pk=job.pk).exists()
+    assert len(deletes(synced, "Bill")) == 1
+
+
 def test_a_bill_paid_in_qbo_itself_is_kept_and_the_order_says_to_delete_that_payment_there(
     synced, push
 ):

@@ -230,13 +230,19 @@ def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_
     assert (job.status, order.qbo_id) == (SyncJob.Status.SUCCEEDED, "")
 
 
-def test_an_order_whose_bill_was_already_deleted_leaves_nothing_to_delete_when_deleted(
-    synced, push
-):
+def completed_order(push):
+    """A completed purchase order of 100.00, with its bill in QBO."""
     with push():
         order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
         priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
     order.refresh_from_db()
+    return order
+
+
+def test_an_order_whose_bill_was_already_deleted_leaves_nothing_to_delete_when_deleted(
+    synced, push
+):
+    order = completed_order(push)
     job = job_for(order)
     order.status = PurchaseOrder.Status.CANCELLED
     with push():
@@ -251,10 +257,7 @@ def test_an_order_whose_bill_was_already_deleted_leaves_nothing_to_delete_when_d
 def test_a_bill_paid_in_qbo_itself_is_kept_and_the_order_says_to_delete_that_payment_there(
     synced, push
 ):
-    with push():
-        order = factories.PurchaseOrderFactory(status=PurchaseOrder.Status.COMPLETED)
-        priced(order, factories.PurchaseOrderLineFactory, "purchase_order")
-    order.refresh_from_db()
+    order = completed_order(push)
     made_there = synced.api(
         "POST",
         "billpayment",

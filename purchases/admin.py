@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from integrations.outbox.admin import QboSyncedAdminMixin
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
+from purchases.forms import PurchaseOrderForm
 from purchases.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -37,6 +38,7 @@ class PurchasePaymentInline(admin.TabularInline):
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
+    form = PurchaseOrderForm
     list_display = [
         "number",
         "vendor",

@@ -82,32 +82,39 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
 
 
 def sync_job_record_delete(*, record: models.Model) -> None:
-    """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job."""
+    """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job.
+
+    A job still running may be creating the record in QBO right now: it is kept, turned into a
+    delete, and the worker deletes in QBO what it made once it knows its Id.
+    """
     content_type = ContentType.objects.get_for_model(record)
     jobs = SyncJob.objects.filter(content_type=content_type, object_id=str(record.pk))
+    job = jobs.select_for_update().first()
+    running = job is not None and job.status == SyncJob.Status.RUNNING
+    # The worker writes the Id to the job too, maybe after this record was read.
+    known = record if record.qbo_id or job is None else job
     status = _connection_status()
-    if not record.qbo_id or status not in LIVE_STATUSES:
+    if not running and (not known.qbo_id or status not in LIVE_STATUSES):
         jobs.delete()
         return
     adapter = sync_adapter_for(type(record))
-    initial = _initial_status(status)
-    job, _ = SyncJob.objects.update_or_create(
-        content_type=content_type,
-        object_id=str(record.pk),
-        defaults={
-            **_job_identity(adapter, record),
-            "action": SyncJob.Action.DELETE,
-            "qbo_id": record.qbo_id,
-            "sync_token": record.sync_token,
-            "request_id": new_request_id(),
-            "status": initial,
-            "attempts": 0,
-            "next_attempt_at": timezone.now(),
-            "last_error": "",
-            "last_error_code": "",
-        },
-    )
-    if initial == SyncJob.Status.PENDING:
+    values = {
+        **_job_identity(adapter, record),
+        "action": SyncJob.Action.DELETE,
+        "qbo_id": known.qbo_id,
+        "sync_token": known.sync_token,
+        "request_id": new_request_id(),
+        "status": SyncJob.Status.RUNNING if running else _initial_status(status),
+        "attempts": 0,
+        "next_attempt_at": timezone.now(),
+        "last_error": "",
+        "last_error_code": "",
+    }
+    if job is None:
+        job = SyncJob.objects.create(content_type=content_type, object_id=str(record.pk), **values)
+    else:
+        jobs.update(**values, revision=F("revision") + 1, updated_at=timezone.now())
+    if values["status"] == SyncJob.Status.PENDING:
         transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
 
 

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
 from integrations.outbox.jobs import job_for, new_request_id, sync_job_enqueue, sync_job_record
-from integrations.outbox.registry import PushContext, PushRefused, sync_adapter_for
+from integrations.outbox.registry import (
+    PRIORITY_PAYMENT,
+    PushContext,
+    PushRefused,
+    sync_adapter_for,
+    synced_models,
+)
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
     QboAuthenticationError,
@@ -26,7 +32,9 @@ from integrations.qbo.errors import (
     QboError,
     QboMalformedResponseError,
     QboNotFoundError,
+    QboServerError,
     QboStaleObjectError,
+    QboTransportError,
     QboValidationError,
 )
 from integrations.services.connection import QboNotConnectedError, qbo_client
@@ -38,6 +46,9 @@ STALE_RUN = timedelta(minutes=10)
 MAX_RETRIABLE_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_CAP_SECONDS = 3600
+# How a document's LinkedTxn may name a payment applied to it, when not by its entity name: a
+# bill lists its check payments as "BillPaymentCheck" (Intuit's Bill reference, LinkedTxn).
+LINKED_TXN_ENTITIES = {"BillPaymentCheck": "BillPayment"}
 
 
 class DependencyNotSynced(Exception):
@@ -57,14 +68,14 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         client = client or qbo_client()
         outcome = _push(job, client)
     except QboNotConnectedError as exc:
-        return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc))
+        return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc), exc=exc)
     except PushRefused as exc:
-        return _finish(job, status=SyncJob.Status.FAILED, error=str(exc))
+        return _finish(job, status=SyncJob.Status.FAILED, error=str(exc), exc=exc)
     except DependencyNotSynced as exc:
         status = SyncJob.Status.PENDING
         if job.attempts >= MAX_RETRIABLE_ATTEMPTS:
             status = SyncJob.Status.FAILED
-        job = _finish(job, status=status, error=str(exc), waiting_on=exc.dependency_job)
+        job = _finish(job, status=status, error=str(exc), exc=exc, waiting_on=exc.dependency_job)
         if exc.dependency_job and _has_reached_qbo(exc.dependency_job):
             _wake_waiters(exc.dependency_job)  # it finished between our look and our wait
         return job
@@ -75,7 +86,9 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
     except Exception as exc:
         # A bug must not strand the job as "running": it fails, visibly, and can be retried.
         logger.exception("Unexpected error pushing %s", job.label)
-        return _finish(job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}")
+        return _finish(
+            job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}", exc=exc
+        )
     return _succeed(job, outcome)
 
 
@@ -135,7 +148,8 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
     model = job.content_type.model_class()
     adapter = sync_adapter_for(model)
     if job.action == SyncJob.Action.DELETE:
-        _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
+        if job.qbo_id:  # without one, the record never reached QBO as far as anyone knows
+            _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
         return PushOutcome()
     record = model._default_manager.filter(pk=job.object_id).first()
     if record is None:
@@ -144,6 +158,8 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if record.qbo_id:
             _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
             _store_identity(model, record.pk, "", "")
+            # The job forgets it too: a later delete of the record has nothing left to delete.
+            SyncJob.objects.filter(pk=job.pk).update(qbo_id="", sync_token="")
         return PushOutcome()
     for dependency in adapter.dependencies(record):
         if not dependency.qbo_id:
@@ -206,15 +222,30 @@ def _write(client: QboClient, entity: str, body: dict, record, request_id: str) 
     )
 
 
-def _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id) -> dict:
-    payload = {**body, "Id": qbo_id, "SyncToken": sync_token}
+def _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, send) -> dict:
+    """Send with `sync_token`; if it is stale (5010), re-read the current one and send once more."""
     try:
-        return client.update(entity, payload, request_id=request_id)
+        return send(sync_token, request_id)
     except QboStaleObjectError:
-        # Someone changed it in QBO since our last write: take their SyncToken, send ours once.
+        # Someone changed it in QBO since our last write (applying a payment moves an invoice's
+        # SyncToken too): take the current SyncToken, send ours once.
         current = client.read(entity, qbo_id)
-        payload["SyncToken"] = current["SyncToken"]
-        return client.update(entity, payload, request_id=f"{request_id[:40]}-stale")
+        return send(current["SyncToken"], f"{request_id[:40]}-stale")
+
+
+def _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id) -> dict:
+    def update(token, request_id):
+        payload = {**body, "Id": qbo_id, "SyncToken": token}
+        return client.update(entity, payload, request_id=request_id)
+
+    return _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, update)
+
+
+def _delete_with_stale_retry(client, entity, qbo_id, sync_token, request_id) -> dict:
+    def delete(token, request_id):
+        return client.delete(entity, qbo_id, token, request_id=request_id)
+
+    return _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, delete)
 
 
 def _push_delete(job, adapter, client, qbo_id: str, sync_token: str) -> None:
@@ -224,27 +255,86 @@ def _push_delete(job, adapter, client, qbo_id: str, sync_token: str) -> None:
         )
         return None
     try:
-        client.delete(adapter.entity, qbo_id, sync_token, request_id=job.request_id)
+        _delete_with_stale_retry(client, adapter.entity, qbo_id, sync_token, job.request_id)
+    except QboNotFoundError:
+        return None  # already gone: deleted in QBO, or by an attempt whose answer was lost
     except QboDepositedError:
         raise  # voiding a deposited payment is refused just the same; the user must act
     except QboValidationError:
-        if not adapter.voidable:
+        # QBO deletes no document that payments are applied to (nor voids a paid invoice), and
+        # its fault says so only in words: read what is applied, delete ours first, then retry.
+        current = client.read(adapter.entity, qbo_id)
+        if payments := _applied_payments(current):
+            _delete_linked_first(job, payments)
+            unlinked_id = f"{job.request_id[:40]}-unlinked"
+            _delete_with_stale_retry(
+                client, adapter.entity, qbo_id, current["SyncToken"], unlinked_id
+            )
+        elif adapter.voidable:
+            void_id = f"{job.request_id[:40]}-void"
+            client.void(adapter.entity, qbo_id, current["SyncToken"], request_id=void_id)
+        else:
             raise
-        client.void(adapter.entity, qbo_id, sync_token, request_id=f"{job.request_id[:40]}-void")
     return None
+
+
+def _applied_payments(document: dict) -> list[tuple[str, str]]:
+    """(entity, QBO id) of the payments a document's LinkedTxn lists."""
+    payment_entities = {
+        sync_adapter_for(model).entity
+        for model in synced_models()
+        if sync_adapter_for(model).priority == PRIORITY_PAYMENT
+    }
+    links = [
+        (LINKED_TXN_ENTITIES.get(link.get("TxnType"), link.get("TxnType")), str(link.get("TxnId")))
+        for link in document.get("LinkedTxn") or []
+    ]
+    return [(entity, txn_id) for entity, txn_id in links if entity in payment_entities]
+
+
+def _delete_linked_first(job: SyncJob, payments: list[tuple[str, str]]) -> None:
+    """Run the deletes of the document's payments deleted here; name those that block it."""
+    blockers = []
+    for entity, txn_id in payments:
+        linked_job = SyncJob.objects.filter(qbo_entity=entity, qbo_id=txn_id).first()
+        if linked_job is None:
+            blockers.append(f"{entity} {txn_id} was made in QuickBooks: delete it there")
+            continue
+        if linked_job.action != SyncJob.Action.DELETE:
+            blockers.append(f"{linked_job.label} is still recorded here: delete it here")
+            continue
+        if linked_job.status != SyncJob.Status.SUCCEEDED:
+            _run_now(linked_job)
+        if linked_job.status == SyncJob.Status.FAILED:
+            blockers.append(f"{linked_job.label} could not be deleted: {linked_job.last_error}")
+        elif linked_job.status != SyncJob.Status.SUCCEEDED:
+            raise DependencyNotSynced(
+                f"Waiting for {linked_job.label} to be deleted in QuickBooks first.",
+                dependency_job=linked_job,
+            )
+    if blockers:
+        raise PushRefused(
+            f"Delete the payments applied to {job.label} first, then press Retry: QuickBooks "
+            f"will not delete or void it while they are applied. {'; '.join(blockers)}."
+        )
+
+
+def _run_now(job: SyncJob) -> None:
+    """Run another record's job in this worker, now; a failed one gets a fresh attempt."""
+    SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.FAILED).update(
+        status=SyncJob.Status.PENDING, next_attempt_at=timezone.now()
+    )
+    sync_job_run(job_id=job.pk)
+    job.refresh_from_db()
 
 
 def _push_dependency(record: models.Model) -> None:
     job = job_for(record) or sync_job_record(record=record)
     if job is None:
         raise DependencyNotSynced(f"{record} cannot reach QuickBooks: there is no connection.")
-    SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.FAILED).update(
-        status=SyncJob.Status.PENDING, next_attempt_at=timezone.now()
-    )
-    sync_job_run(job_id=job.pk)
+    _run_now(job)
     record.refresh_from_db(fields=["qbo_id"])
     if not record.qbo_id:
-        job.refresh_from_db()
         reason = job.last_error or "it is still being pushed"
         raise DependencyNotSynced(
             f"Waiting for {record} to reach QuickBooks: {reason}", dependency_job=job
@@ -282,8 +372,15 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
         _store_identity(model, job.object_id, str(result["Id"]), str(result.get("SyncToken", "")))
     job = SyncJob.objects.select_for_update().get(pk=job.pk)
     now = timezone.now()
-    if job.revision > job.claimed_revision and job.action == SyncJob.Action.UPSERT:
-        # Saved again while we pushed: send the newer version too, as an update.
+    if result is not None:
+        job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
+    changed_meanwhile = job.revision > job.claimed_revision
+    if changed_meanwhile and job.action == SyncJob.Action.DELETE and not job.qbo_id:
+        job.delete()  # deleted here before any of it reached QBO: nothing to delete there
+        return job
+    if changed_meanwhile:
+        # Saved again while we pushed: send the newer version too, as an update. Or deleted
+        # while we created it: delete what QBO just made, now that its Id is known.
         job.status = SyncJob.Status.PENDING
         job.request_id = new_request_id()
         job.attempts = 0
@@ -291,8 +388,6 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     else:
         job.status = SyncJob.Status.SUCCEEDED
         job.succeeded_at = now
-    if result is not None:
-        job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
     job.last_error = job.last_error_code = ""
     job.warning = outcome.warning
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
@@ -308,9 +403,19 @@ def _finish(
     *,
     status: str,
     error: str,
-    exc: QboError | None = None,
+    exc: Exception | None = None,
     waiting_on: SyncJob | None = None,
-) -> SyncJob:
+) -> SyncJob | None:
+    if _deleted_before_created(job):
+        if not _may_have_written(exc):
+            SyncJob.objects.filter(pk=job.pk).delete()  # nothing reached QBO: nothing to undo
+            return None
+        status = SyncJob.Status.FAILED
+        error = (
+            f"Look for {job.label} in QuickBooks and delete it there if it is there, then "
+            "press Retry to clear this: it was deleted here while QuickBooks was creating it, "
+            f"and QuickBooks never said whether it did ({error})"
+        )
     update = {
         "status": status,
         "last_error": error,
@@ -320,13 +425,31 @@ def _finish(
     }
     if status == SyncJob.Status.PENDING:
         update["next_attempt_at"] = timezone.now() + _backoff(job.attempts, exc)
+    if isinstance(exc, PushRefused):
+        # The user resolves it, and the next attempt is a new request: QBO must not answer it
+        # with what it answered this one (a requestid's answer is replayed, faults included).
+        update["request_id"] = new_request_id()
     SyncJob.objects.filter(pk=job.pk).update(**update)
     logger.warning("QBO push of %s: %s (%s)", job.label, status, error)
     job.refresh_from_db()
     return job
 
 
-def _backoff(attempts: int, exc: QboError | None) -> timedelta:
+def _deleted_before_created(job: SyncJob) -> bool:
+    """Whether the record was deleted here while this run was creating it in QBO."""
+    return job.action == SyncJob.Action.UPSERT and (
+        SyncJob.objects.filter(pk=job.pk, action=SyncJob.Action.DELETE, qbo_id="").exists()
+    )
+
+
+def _may_have_written(exc: Exception | None) -> bool:
+    """Whether QBO may have done what was sent, though its answer never arrived."""
+    if isinstance(exc, QboError):
+        return isinstance(exc, QboTransportError | QboServerError | QboMalformedResponseError)
+    return not isinstance(exc, PushRefused | DependencyNotSynced | QboNotConnectedError)
+
+
+def _backoff(attempts: int, exc: Exception | None) -> timedelta:
     retry_after = getattr(exc, "retry_after", None)
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
     seconds = max(retry_after or 0, random.uniform(ceiling / 2, ceiling))  # noqa: S311

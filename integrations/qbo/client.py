@@ -37,6 +37,9 @@ logger = logging.getLogger("integrations.qbo")
 MAX_PAGE_SIZE = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
+# QBO voids these by a sparse update with include=void, and refuses operation=void for them
+# (Intuit's .NET and PHP SDKs' Void, python-quickbooks' VoidMixin); Invoice takes operation=void.
+VOIDED_BY_SPARSE_UPDATE = frozenset({"Payment", "BillPayment", "SalesReceipt"})
 _ENTITY = re.compile(r"[A-Z][A-Za-z]*")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*")
 _PAGING = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
@@ -153,8 +156,18 @@ class QboClient:
         return self._operation("delete", entity, entity_id, sync_token, request_id)
 
     def void(self, entity: str, entity_id: str, sync_token: str, *, request_id: str) -> dict:
-        """Void a transaction: it stays in QBO with zero amounts."""
-        return self._operation("void", entity, entity_id, sync_token, request_id)
+        """Void a transaction: it stays in QBO with zero amounts, in the form QBO takes for it."""
+        if entity not in VOIDED_BY_SPARSE_UPDATE:
+            return self._operation("void", entity, entity_id, sync_token, request_id)
+        path = _segment(entity)
+        document = self._call(
+            "POST",
+            path,
+            params={"operation": "update", "include": "void"},
+            body={"Id": str(entity_id), "SyncToken": str(sync_token), "sparse": True},
+            request_id=request_id,
+        )
+        return _unwrap(document, entity, f"POST {path}?include=void")
 
     def company_info(self) -> dict:
         """The company's CompanyInfo object (name, country, …)."""

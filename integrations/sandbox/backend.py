@@ -186,6 +186,8 @@ class Company:
         if not obj_id:
             raise faults.required("Id")
         old = self.get(spec.name, obj_id)
+        if old is None and obj_id in self.deleted[spec.name]:
+            raise faults.not_found(detail=faults.DELETED_DETAIL)
         if old is None:
             raise faults.not_found()
         token = payload.get("SyncToken")
@@ -223,7 +225,8 @@ class Company:
         if spec.kind != "txn":
             raise faults.unsupported(f"/v3/company/{self.realm_id}/{spec.path}?operation=delete")
         old = self._current(spec, payload)
-        self._detach(spec, old)
+        self._refuse_if_linked(spec, old, "deleting")
+        self._unapply(spec, old)
         del self.objects[spec.name][old["Id"]]
         self.deleted[spec.name][old["Id"]] = {
             "domain": "QBO", "status": "Deleted", "Id": old["Id"],
@@ -231,14 +234,19 @@ class Company:
         }  # fmt: skip
         return {"domain": "QBO", "status": "Deleted", "Id": old["Id"]}
 
-    def void(self, spec: Spec, payload: dict) -> dict:
-        """Void a transaction: amounts go to zero and payments are unlinked."""
-        if not spec.voidable:
-            raise faults.unsupported(f"/v3/company/{self.realm_id}/{spec.path}?operation=void")
+    def void(self, spec: Spec, payload: dict, form: str) -> dict:
+        """Void a transaction, in the one form QBO takes for its type: amounts go to zero.
+
+        `form` is "operation" (`?operation=void`) or "include" (`?include=void` on an update).
+        """
+        if spec.void_by != form:
+            query = "operation=void" if form == "operation" else "include=void"
+            raise faults.unsupported(f"/v3/company/{self.realm_id}/{spec.path}?{query}")
         old = self._current(spec, payload)
-        self._detach(spec, old)
+        self._refuse_if_linked(spec, old, "voiding")
+        self._unapply(spec, old)
         obj = copy.deepcopy(self.get(spec.name, old["Id"]))
-        obj["PrivateNote"] = "Voided"
+        obj["PrivateNote"] = " ".join(filter(None, ["Voided", obj.get("PrivateNote")]))
         obj["TotalAmt"] = 0
         if spec.pays:
             obj["Line"] = []
@@ -251,28 +259,15 @@ class Company:
         self._store(spec, _bumped(obj, self.now()), old)
         return self.get(spec.name, old["Id"])
 
-    def _detach(self, spec: Spec, old: dict) -> None:
-        """Undo the payment links of a transaction that is being deleted or voided."""
-        key = f"{spec.name}:{old['Id']}"
+    def _refuse_if_linked(self, spec: Spec, old: dict, doing: str) -> None:
+        """A document that payments are applied to is neither deleted nor voided."""
+        if self.links.get(f"{spec.name}:{old['Id']}"):
+            raise faults.linked_transactions(spec.name, doing)
+
+    def _unapply(self, spec: Spec, old: dict) -> None:
+        """A payment that is deleted or voided no longer pays its documents."""
         if spec.pays:
             self._apply_payment(spec, {**old, "Line": []})
-            return
-        payers = self.links.get(key, {})
-        if any(p.split(":")[1] in self.deposited for p in payers if p.startswith("Payment:")):
-            raise _deposited()
-        for pay_key in list(payers):
-            pay_entity, pay_id = pay_key.split(":")
-            payment = copy.deepcopy(self.get(pay_entity, pay_id))
-            payment["Line"] = [
-                line for line in payment["Line"]
-                if line["LinkedTxn"][0]["TxnId"] != old["Id"]
-            ]  # fmt: skip
-            if "UnappliedAmt" in payment:
-                applied = sum(line["Amount"] for line in payment["Line"])
-                payment["UnappliedAmt"] = round(payment["TotalAmt"] - applied, 2)
-            self._store(SPECS[pay_entity], _bumped(payment, self.now()), None)
-            self.paid.get(pay_key, {}).pop(key, None)
-        self.links.pop(key, None)
 
     def _apply_payment(self, spec: Spec, payment: dict) -> None:
         """Point the payment's links at its documents and refresh their Balance and LinkedTxn."""
@@ -475,8 +470,7 @@ class Backend:
     ) -> dict:
         """POST /{entity}[?operation=delete|void][&include=...]: create, update, delete or void."""
         spec = _spec_for_path(path, realm_id)
-        options = frozenset(part.strip().lower() for part in include.split(",") if part.strip())
-        return {spec.name: self._write(realm_id, spec, payload, operation, options)}
+        return {spec.name: self._write(realm_id, spec, payload, operation, _options(include))}
 
     def _write(
         self,
@@ -495,7 +489,9 @@ class Backend:
             if operation == "delete":
                 return company.delete(spec, payload)
             if operation == "void":
-                return company.void(spec, payload)
+                return company.void(spec, payload, form="operation")
+            if "void" in include and operation in (None, "", "update"):
+                return company.void(spec, payload, form="include")
             if operation not in (None, "", "create", "update"):
                 raise faults.unsupported(f"/{spec.path}?operation={operation}")
             if payload.get("Id") in (None, "") and spec.kind != "single":
@@ -598,7 +594,9 @@ class Backend:
             operation = item.get("operation", "create")
             if operation not in {"create", "update", "delete", "void"}:
                 raise faults.unsupported(f"batch operation {operation}")
-            result = self._write(realm_id, SPECS[entity], item[entity], operation)
+            # A batch voids a payment as an update with optionsData "void" (node-quickbooks #150).
+            include = _options(str(item.get("optionsData") or ""))
+            result = self._write(realm_id, SPECS[entity], item[entity], operation, include)
             return {entity: result, "bId": bid}
         except faults.QboFault as fault:
             return {"Fault": fault.fault(), "bId": bid}
@@ -657,6 +655,11 @@ class Backend:
                 realm: Company.load(c, self.now) for realm, c in data["companies"].items()
             }
             self.oauth.load(data.get("oauth", {}))
+
+
+def _options(include: str) -> frozenset[str]:
+    """The comma-separated options of `?include=` (or a batch item's `optionsData`)."""
+    return frozenset(part.strip().lower() for part in include.split(",") if part.strip())
 
 
 def _spec_for_path(path: str, realm_id: str) -> Spec:

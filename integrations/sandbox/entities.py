@@ -51,7 +51,9 @@ class Spec:
     prepare: Callable[[Company, dict, dict | None, str], dict]
     order: tuple[str, ...] = ("Id",)
     keep: tuple[str, ...] = ()  # fields a full update does not clear
-    voidable: bool = False
+    # How QBO voids it: "operation" (`?operation=void`, Invoice) or "include" (a sparse update
+    # with `?include=void`: Payment, BillPayment, SalesReceipt). None: it cannot be voided.
+    void_by: str | None = None
     party: str | None = None  # CustomerRef/VendorRef on transactions
     pays: str | None = None  # the document type a payment entity links to
 
@@ -719,12 +721,17 @@ SPECS: dict[str, Spec] = {
             keep=("DefaultTaxCodeRef",),
         ),  # fmt: skip
         Spec("Vendor", "list", prepare_vendor, order=("DisplayName",)),
-        Spec("Invoice", "txn", prepare_invoice, voidable=True, party="CustomerRef"),
+        Spec("Invoice", "txn", prepare_invoice, void_by="operation", party="CustomerRef"),
         Spec("CreditMemo", "txn", prepare_credit_memo, party="CustomerRef"),
-        Spec("SalesReceipt", "txn", prepare_sales_receipt, voidable=True, party="CustomerRef"),
+        Spec("SalesReceipt", "txn", prepare_sales_receipt, void_by="include", party="CustomerRef"),
         Spec("Estimate", "txn", prepare_estimate, party="CustomerRef"),
         Spec(
-            "Payment", "txn", prepare_payment, voidable=True, party="CustomerRef", pays="Invoice"
+            "Payment",
+            "txn",
+            prepare_payment,
+            void_by="include",
+            party="CustomerRef",
+            pays="Invoice",
         ),  # fmt: skip
         Spec("Bill", "txn", prepare_bill, party="VendorRef"),
         Spec("VendorCredit", "txn", prepare_vendor_credit, party="VendorRef"),
@@ -732,7 +739,7 @@ SPECS: dict[str, Spec] = {
             "BillPayment",
             "txn",
             prepare_bill_payment,
-            voidable=True,
+            void_by="include",
             party="VendorRef",
             pays="Bill",
         ),  # fmt: skip

@@ -9,6 +9,8 @@ INACTIVE_DETAIL = (
     "Object Not Found : Something you're trying to use has been made inactive. "
     "Check the fields with accounts, customers, items, vendors or employees."
 )
+# Intuit's "Top QuickBooks Online API errors" (developer blog, 2017-06-08), row 6.
+DELETED_DETAIL = "Object Not Found : Another user has deleted this transaction."
 
 
 @dataclass
@@ -39,9 +41,20 @@ def duplicate_name(detail: str = "The name supplied already exists. : null") -> 
     return QboFault("6240", "Duplicate Name Exists Error", detail)
 
 
-def not_found(element: str = "") -> QboFault:
+def not_found(element: str = "", *, detail: str = INACTIVE_DETAIL) -> QboFault:
     """Fault 610: the object does not exist or was made inactive."""
-    return QboFault("610", "Object Not Found", INACTIVE_DETAIL, element=element)
+    return QboFault("610", "Object Not Found", detail, element=element)
+
+
+def linked_transactions(entity: str, doing: str) -> QboFault:
+    """Fault 6000: a document that payments are applied to cannot be deleted or voided.
+
+    Intuit documents the rule ("You must unlink any linked transactions associated with the
+    invoice object before deleting it") but publishes no fault for it; see the README.
+    """
+    return business(
+        f"You must unlink any linked transactions associated with the {entity} before {doing} it."
+    )
 
 
 def invalid_reference(entity: str, value: str, element: str) -> QboFault:

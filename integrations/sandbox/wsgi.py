@@ -463,6 +463,8 @@ def _classify(request: Request, segments: list[str]) -> tuple[str | None, str]:
     if request.method == "GET":
         return entity, "read"
     operation = request.query.get("operation")
+    if request.query.get("include") == "void":
+        return entity, "void"
     if operation:
         return entity, operation
     try:

@@ -165,6 +165,26 @@ def test_delete_and_void_post_the_id_and_sync_token(stub, client, operation):
     assert request.json() == {"Id": "266", "SyncToken": "0"}
 
 
+@pytest.mark.parametrize("entity", ["Payment", "BillPayment", "SalesReceipt"])
+def test_payments_and_sales_receipts_are_voided_by_a_sparse_update_with_include_void(
+    stub, client, entity
+):
+    stub.add_json(200, {entity: {"Id": "31", "SyncToken": "2", "TotalAmt": 0}})
+
+    result = client.void(entity, "31", "1", request_id="job-9")
+
+    request = stub.received[0]
+    assert result["TotalAmt"] == 0
+    assert request.path.endswith(f"/{entity.lower()}")
+    assert request.query == {
+        "minorversion": "75",
+        "operation": "update",
+        "include": "void",
+        "requestid": "job-9",
+    }
+    assert request.json() == {"Id": "31", "SyncToken": "1", "sparse": True}
+
+
 def test_request_ids_longer_than_fifty_characters_are_refused(client):
     with pytest.raises(ValueError, match="requestid"):
         client.create("Item", {"Name": "x"}, request_id="x" * 51)

@@ -159,8 +159,9 @@ def test_a_payment_reduces_the_invoice_balance_until_deleted(qbo_sandbox, create
 def test_a_voided_payment_no_longer_pays(qbo_sandbox, create, invoice):
     """Voiding a payment zeroes it and reopens the invoice."""
     payment = create("Payment", _payment("1", invoice["Id"], 100))
-    body = {"Id": payment["Id"], "SyncToken": payment["SyncToken"]}
-    voided = qbo_sandbox.api("POST", "payment", json=body, params={"operation": "void"}).json()
+    body = {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True}
+    params = {"operation": "update", "include": "void"}
+    voided = qbo_sandbox.api("POST", "payment", json=body, params=params).json()
     assert voided["Payment"]["TotalAmt"] == 0
     assert qbo_sandbox.api("GET", f"invoice/{invoice['Id']}").json()["Invoice"]["Balance"] == 100
 

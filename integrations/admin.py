@@ -2,14 +2,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django_q import admin as django_q_admin
-from django_q.models import Failure, Success
 
+from integrations import admin_task_queue  # noqa: F401  (re-registers django-q's pages)
 from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
-from integrations.permissions import can_manage_integration
+from integrations.permissions import ManageIntegrationWritesMixin
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
 # products, so the product side is reached only through these.
@@ -19,7 +18,7 @@ QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at
 
 
 @admin.register(QboConnection)
-class QboConnectionAdmin(admin.ModelAdmin):
+class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
     list_display = ["__str__", "realm_id", "environment", "status", "connected_at"]
     readonly_fields = [
         "realm_id",
@@ -45,10 +44,6 @@ class QboConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # The one row is made by connecting, never by hand.
         return False
-
-    def has_change_permission(self, request, obj=None):
-        # The key accounts are integration settings: the same permission as the settings pages.
-        return super().has_change_permission(request, obj) and can_manage_integration(request.user)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting the row would drop the tokens without revoking them: Disconnect does both.
@@ -197,24 +192,3 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
                 if lines := mapped_products_by_side(item):
                     protected += [item, lines]
         return deleted, model_count, perms_needed, protected
-
-
-# django-q's "Resubmit selected tasks to queue" re-runs QuickBooks imports and pushes with their
-# stored arguments, and declares no permission, so any staff who may view the task list could
-# run it. It is re-registered here to need the integration permission.
-class _ResubmitNeedsManagePermission:
-    def has_manage_integration_permission(self, request):
-        return can_manage_integration(request.user)
-
-    @admin.action(
-        description="Resubmit selected tasks to queue", permissions=["manage_integration"]
-    )
-    def resubmit_task(self, request, queryset):
-        return django_q_admin.resubmit_task(self, request, queryset)
-
-    actions = ["resubmit_task"]
-
-
-for _model, _base in ((Success, django_q_admin.TaskAdmin), (Failure, django_q_admin.FailAdmin)):
-    admin.site.unregister(_model)
-    admin.site.register(_model, type(_base.__name__, (_ResubmitNeedsManagePermission, _base), {}))

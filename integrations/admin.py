@@ -50,8 +50,25 @@ class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
         return False
 
 
+class ReadOnlyMirrorAdmin(admin.ModelAdmin):
+    """A mirror of a QBO list: it changes only from QuickBooks, with the sync, never here.
+
+    An account's qbo_id decides where money posts: swapping two would send payments to
+    another bank account while every page here still showed the chosen one.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(QboAccount)
-class QboAccountAdmin(admin.ModelAdmin):
+class QboAccountAdmin(ReadOnlyMirrorAdmin):
     list_display = [
         "name",
         "fully_qualified_name",
@@ -65,22 +82,11 @@ class QboAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(QboClass)
-class QboClassAdmin(admin.ModelAdmin):
-    """A read-only mirror: classes are created in QuickBooks and arrive with the sync."""
-
+class QboClassAdmin(ReadOnlyMirrorAdmin):
     list_display = ["name", "fully_qualified_name", "parent", "active", "qbo_id"]
     list_filter = ["active"]
     search_fields = ["name", "fully_qualified_name", "qbo_id"]
     list_select_related = ["parent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def mapped_products_by_side(item: QboItem) -> list:

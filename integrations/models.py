@@ -175,11 +175,13 @@ class QboConnection(models.Model):
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
 
+    # PROTECT: the mirror keeps accounts QBO inactivates (they show as conflicts), so nothing
+    # may silently empty a key account by deleting its row.
     default_income_account = models.ForeignKey(
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.INCOME},
     )
@@ -187,7 +189,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.COST_OF_GOODS_SOLD},
     )
@@ -195,7 +197,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )
@@ -203,7 +205,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )

@@ -45,7 +45,7 @@ class Tax(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="taxes",
         verbose_name="QBO account",
         help_text="Where this tax posts in QuickBooks.",

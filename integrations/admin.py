@@ -9,12 +9,34 @@ from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import ManageIntegrationWritesMixin
+from integrations.services.default_items import DEFAULT_ITEMS
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
 # products, so the product side is reached only through these.
 PRODUCT_MAPPINGS = ("sales_products", "purchase_products")
 MAPPED_PRODUCTS_SHOWN = 20
 QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]
+# What the integration itself sets on the default items (from the key accounts) and on a tax's
+# item (from the tax, reached by Tax.qbo_item's reverse relation): editing it on the item would
+# move money where the permission-guarded settings say it does not go.
+MANAGED_ITEM_FIELDS = ["name", "type", "active", "income_account", "expense_account"]
+TAX_OF_ITEM = "tax"
+
+
+def item_managed_by(item: QboItem) -> str | None:
+    """Where the managed item's name and accounts are set, or None for an ordinary item."""
+    for default in DEFAULT_ITEMS:
+        if item.name.lower() == default.name.lower():
+            return (
+                f"The integration keeps this item on the {default.account_label} account: "
+                "choose that account under Settings → Integrations → QuickBooks → Key accounts."
+            )
+    if tax := getattr(item, TAX_OF_ITEM, None):
+        return (
+            f"This item carries the tax “{tax.name}” on invoices: rename the tax in the Tax "
+            "admin, and choose its account under Settings → Taxes."
+        )
+    return None
 
 
 @admin.register(QboConnection)
@@ -152,11 +174,23 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["mapped_products", *QBO_RECORD_FIELDS]
     autocomplete_fields = ["income_account", "expense_account"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and item_managed_by(obj):
+            readonly += ["managed_by", *MANAGED_ITEM_FIELDS]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and item_managed_by(obj)
+        )
+
     def get_fieldsets(self, request, obj=None):
         # Who uses the item, and what QBO holds of it, only exist once it is saved.
         saved = obj is not None
+        managed = ["managed_by"] if saved and item_managed_by(obj) else []
         return [
-            (None, {"fields": ["name", "type", "sku", "description", "active"]}),
+            (None, {"fields": [*managed, "name", "type", "sku", "description", "active"]}),
             *([("Mapped products", {"fields": ["mapped_products"]})] if saved else []),
             ("Sales", {"fields": ["unit_price", "income_account"]}),
             ("Purchasing", {"fields": ["purchase_cost", "expense_account"]}),
@@ -168,6 +202,10 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]
+
+    @admin.display(description="Managed by")
+    def managed_by(self, item):
+        return item_managed_by(item)
 
     @admin.display(description="Products")
     def mapped_products(self, item):

@@ -40,16 +40,13 @@ class ScheduleAdmin(ManageIntegrationWritesMixin, django_q_admin.ScheduleAdmin):
         return super().has_delete_permission(request, obj) and not is_own_schedule(obj)
 
 
-class TaskHistoryAdminMixin:
+class TaskHistoryAdminMixin(ManageIntegrationWritesMixin):
     """Finished tasks: read-only; resubmitting and deleting need the integration permission."""
 
     actions = ["resubmit_task"]
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and can_manage_integration(request.user)
 
     def has_manage_integration_permission(self, request):
         return can_manage_integration(request.user)

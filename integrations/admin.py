@@ -2,24 +2,45 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django_q import admin as django_q_admin
-from django_q.models import Failure, Success
 
+from integrations import admin_task_queue  # noqa: F401  (re-registers django-q's pages)
 from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
-from integrations.permissions import can_manage_integration
+from integrations.permissions import ManageIntegrationWritesMixin
+from integrations.services.default_items import DEFAULT_ITEMS
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
 # products, so the product side is reached only through these.
 PRODUCT_MAPPINGS = ("sales_products", "purchase_products")
 MAPPED_PRODUCTS_SHOWN = 20
 QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]
+# What the integration itself sets on the default items (from the key accounts) and on a tax's
+# item (from the tax, reached by Tax.qbo_item's reverse relation): editing it on the item would
+# move money where the permission-guarded settings say it does not go.
+MANAGED_ITEM_FIELDS = ["name", "type", "active", "income_account", "expense_account"]
+TAX_OF_ITEM = "tax"
+
+
+def item_managed_by(item: QboItem) -> str | None:
+    """Where the managed item's name and accounts are set, or None for an ordinary item."""
+    for default in DEFAULT_ITEMS:
+        if item.name.lower() == default.name.lower():
+            return (
+                f"The integration keeps this item on the {default.account_label} account: "
+                "choose that account under Settings → Integrations → QuickBooks → Key accounts."
+            )
+    if tax := getattr(item, TAX_OF_ITEM, None):
+        return (
+            f"This item carries the tax “{tax.name}” on invoices: rename the tax in the Tax "
+            "admin, and choose its account under Settings → Taxes."
+        )
+    return None
 
 
 @admin.register(QboConnection)
-class QboConnectionAdmin(admin.ModelAdmin):
+class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
     list_display = ["__str__", "realm_id", "environment", "status", "connected_at"]
     readonly_fields = [
         "realm_id",
@@ -46,17 +67,30 @@ class QboConnectionAdmin(admin.ModelAdmin):
         # The one row is made by connecting, never by hand.
         return False
 
-    def has_change_permission(self, request, obj=None):
-        # The key accounts are integration settings: the same permission as the settings pages.
-        return super().has_change_permission(request, obj) and can_manage_integration(request.user)
-
     def has_delete_permission(self, request, obj=None):
         # Deleting the row would drop the tokens without revoking them: Disconnect does both.
         return False
 
 
+class ReadOnlyMirrorAdmin(admin.ModelAdmin):
+    """A mirror of a QBO list: it changes only from QuickBooks, with the sync, never here.
+
+    An account's qbo_id decides where money posts: swapping two would send payments to
+    another bank account while every page here still showed the chosen one.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(QboAccount)
-class QboAccountAdmin(admin.ModelAdmin):
+class QboAccountAdmin(ReadOnlyMirrorAdmin):
     list_display = [
         "name",
         "fully_qualified_name",
@@ -70,22 +104,11 @@ class QboAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(QboClass)
-class QboClassAdmin(admin.ModelAdmin):
-    """A read-only mirror: classes are created in QuickBooks and arrive with the sync."""
-
+class QboClassAdmin(ReadOnlyMirrorAdmin):
     list_display = ["name", "fully_qualified_name", "parent", "active", "qbo_id"]
     list_filter = ["active"]
     search_fields = ["name", "fully_qualified_name", "qbo_id"]
     list_select_related = ["parent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def mapped_products_by_side(item: QboItem) -> list:
@@ -151,11 +174,23 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["mapped_products", *QBO_RECORD_FIELDS]
     autocomplete_fields = ["income_account", "expense_account"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and item_managed_by(obj):
+            readonly += ["managed_by", *MANAGED_ITEM_FIELDS]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and item_managed_by(obj)
+        )
+
     def get_fieldsets(self, request, obj=None):
         # Who uses the item, and what QBO holds of it, only exist once it is saved.
         saved = obj is not None
+        managed = ["managed_by"] if saved and item_managed_by(obj) else []
         return [
-            (None, {"fields": ["name", "type", "sku", "description", "active"]}),
+            (None, {"fields": [*managed, "name", "type", "sku", "description", "active"]}),
             *([("Mapped products", {"fields": ["mapped_products"]})] if saved else []),
             ("Sales", {"fields": ["unit_price", "income_account"]}),
             ("Purchasing", {"fields": ["purchase_cost", "expense_account"]}),
@@ -167,6 +202,10 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]
+
+    @admin.display(description="Managed by")
+    def managed_by(self, item):
+        return item_managed_by(item)
 
     @admin.display(description="Products")
     def mapped_products(self, item):
@@ -197,24 +236,3 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
                 if lines := mapped_products_by_side(item):
                     protected += [item, lines]
         return deleted, model_count, perms_needed, protected
-
-
-# django-q's "Resubmit selected tasks to queue" re-runs QuickBooks imports and pushes with their
-# stored arguments, and declares no permission, so any staff who may view the task list could
-# run it. It is re-registered here to need the integration permission.
-class _ResubmitNeedsManagePermission:
-    def has_manage_integration_permission(self, request):
-        return can_manage_integration(request.user)
-
-    @admin.action(
-        description="Resubmit selected tasks to queue", permissions=["manage_integration"]
-    )
-    def resubmit_task(self, request, queryset):
-        return django_q_admin.resubmit_task(self, request, queryset)
-
-    actions = ["resubmit_task"]
-
-
-for _model, _base in ((Success, django_q_admin.TaskAdmin), (Failure, django_q_admin.FailAdmin)):
-    admin.site.unregister(_model)
-    admin.site.register(_model, type(_base.__name__, (_ResubmitNeedsManagePermission, _base), {}))

@@ -5,8 +5,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django_q.models import Schedule
 
 from integrations.models import QboClass, QboItem
+from integrations.schedules import (
+    SCHEDULES,
+    schedule_arguments_check,
+    task_entry_point_problem,
+    task_entry_points,
+)
 
 
 class QboItemAdminForm(forms.ModelForm):
@@ -61,3 +68,80 @@ class QboItemAdminForm(forms.ModelForm):
                 code="duplicate",
             )
         return name
+
+
+class ScheduleAdminForm(forms.ModelForm):
+    """A schedule runs one of the integration's tasks, with literal arguments that task takes.
+
+    Checked for everyone, superusers included: the admin is no way to run code on the worker.
+    """
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "name",
+            "func",
+            "hook",
+            "args",
+            "kwargs",
+            "schedule_type",
+            "minutes",
+            "repeats",
+            "next_run",
+            "cron",
+            "cluster",
+            "intended_date_kwarg",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tasks = [(path, path) for path in sorted(task_entry_points())]
+        if "func" in self.fields:
+            self.fields["func"].widget = forms.Select(choices=[("", "---------"), *tasks])
+        if "hook" in self.fields:
+            self.fields["hook"].widget = forms.Select(choices=[("", "No hook"), *tasks])
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name in SCHEDULES and name != self.instance.name:
+            raise ValidationError(
+                f"Choose another name: “{name}” is the name of one of the integration's own "
+                "schedules."
+            )
+        return name
+
+    def clean_func(self):
+        func = self.cleaned_data["func"]
+        if problem := task_entry_point_problem(func):
+            raise ValidationError(problem)
+        return func
+
+    def clean_hook(self):
+        hook = self.cleaned_data["hook"] or None
+        if hook is not None and (problem := task_entry_point_problem(hook)):
+            raise ValidationError(problem)
+        return hook
+
+    def clean(self):
+        cleaned = super().clean()
+        func = self._value("func")
+        if func in task_entry_points():  # otherwise clean_func has said why
+            schedule_arguments_check(
+                func=func,
+                args=self._value("args") or "",
+                kwargs=self._value("kwargs") or "",
+                date_kwarg=self._value("intended_date_kwarg") or "",
+            )
+        if self.instance.name in SCHEDULES and self._value("schedule_type") == Schedule.ONCE:
+            self.add_error(
+                "schedule_type",
+                "Keep this schedule repeating (a Once schedule is deleted after its run); to "
+                "pause it, set Repeats to 0.",
+            )
+        return cleaned
+
+    def _value(self, field: str):
+        """The field as submitted, or as stored where the admin shows it read-only."""
+        if field in self.fields:
+            return self.cleaned_data.get(field)
+        return getattr(self.instance, field)

@@ -176,11 +176,13 @@ class QboConnection(models.Model):
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
 
+    # PROTECT: the mirror keeps accounts QBO inactivates (they show as conflicts), so nothing
+    # may silently empty a key account by deleting its row.
     default_income_account = models.ForeignKey(
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.INCOME},
     )
@@ -188,7 +190,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.COST_OF_GOODS_SOLD},
     )
@@ -196,7 +198,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )
@@ -204,7 +206,7 @@ class QboConnection(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"account_type": QboAccount.AccountType.BANK},
     )

@@ -16,3 +16,16 @@ def require_manage_integration(user) -> None:
     """Refuse (403) a write by a user who may only read the integration's settings."""
     if not can_manage_integration(user):
         raise PermissionDenied("You may view the QuickBooks integration but not change it.")
+
+
+class ManageIntegrationWritesMixin:
+    """For a ModelAdmin: adding, changing and deleting also need the integration permission."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and can_manage_integration(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and can_manage_integration(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and can_manage_integration(request.user)

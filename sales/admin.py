@@ -14,6 +14,7 @@ from sales.models import (
     SalesReturnLine,
     Tax,
 )
+from sales.services import tax_item_rename
 
 
 @admin.register(Customer)
@@ -32,6 +33,8 @@ class TaxAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["qbo_account"]
     autocomplete_fields = ["qbo_account"]
+    fields = ["name", "rate", "qbo_account", "active", "qbo_item"]
+    readonly_fields = ["qbo_item"]
 
     def get_readonly_fields(self, request, obj=None):
         # The QBO account is integration configuration (Settings → Taxes), under its permission.
@@ -39,6 +42,10 @@ class TaxAdmin(admin.ModelAdmin):
         if not can_manage_integration(request.user):
             readonly.append("qbo_account")
         return readonly
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tax_item_rename(tax=obj)
 
 
 class InvoiceLineInline(ProductLineInline):

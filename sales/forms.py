@@ -5,6 +5,7 @@ from django.db import transaction
 
 from integrations.models import QboAccount
 from sales.models import Tax
+from sales.services import tax_item_name_holder
 
 # A tax collected on invoices (and paid on bills) is owed to the state until it is remitted:
 # a current liability, such as Excise Tax Payable.
@@ -99,7 +100,8 @@ class TaxAccountsForm(forms.Form):
 
 
 class TaxAdminForm(forms.ModelForm):
-    """The Tax admin checks its QBO account as Settings → Taxes does."""
+    """The Tax admin checks its QBO account as Settings → Taxes does, and refuses a name that
+    another QBO item holds (the tax's item takes its name)."""
 
     class Meta:
         model = Tax
@@ -112,4 +114,14 @@ class TaxAdminForm(forms.ModelForm):
             tax = Tax(name=cleaned.get("name") or "This tax")
             if problem := tax_account_problem(tax, account):
                 self.add_error("qbo_account", problem)
+        name = cleaned.get("name")
+        if name and "name" in self.changed_data:
+            if "qbo_account" not in self.fields:  # read-only for this user
+                account = self.instance.qbo_account
+            if holder := tax_item_name_holder(tax=self.instance, name=name, account=account):
+                self.add_error(
+                    "name",
+                    f"Choose another name: QuickBooks already has an item named “{holder.name}”, "
+                    "and a tax travels on invoices as an item of its own, named after it.",
+                )
         return cleaned

@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from integrations.models import QboAccount, QboSyncable
+from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
 from products.models import MONEY, PricedDocument, ProductLine
 
@@ -48,10 +48,22 @@ class Tax(models.Model):
         QboAccount,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="taxes",
         verbose_name="QBO account",
         help_text="Where this tax posts in QuickBooks.",
+    )
+    # Linked by key, never found by name: a tax renamed after a product's item must not take
+    # that item over. Made or adopted at the first push (sales.services.tax_item_ensure).
+    qbo_item = models.OneToOneField(
+        QboItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tax",
+        editable=False,
+        verbose_name="QBO item",
+        help_text="The service item that carries this tax on invoice lines in QuickBooks.",
     )
     active = models.BooleanField(default=True)
 

@@ -75,13 +75,13 @@ def test_a_name_taken_regardless_of_case_is_refused_with_a_link_to_the_existing_
 
 
 def test_an_item_may_change_the_case_of_its_own_name(admin_client):
-    item = factories.QboItemFactory(name="distru sales")
+    item = factories.QboItemFactory(name="blue dream 3.5g")
 
-    response = admin_client.post(_change_url(item), _form_data(name="Distru Sales"))
+    response = admin_client.post(_change_url(item), _form_data(name="Blue Dream 3.5g"))
 
     assert response.status_code == 302
     item.refresh_from_db()
-    assert item.name == "Distru Sales"
+    assert item.name == "Blue Dream 3.5g"
 
 
 def test_the_class_select_is_the_last_field_and_offers_only_active_classes(admin_client):

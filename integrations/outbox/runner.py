@@ -6,6 +6,7 @@ enqueue was lost and hands back jobs whose worker died.
 """
 
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from integrations.qbo.errors import (
     QboNotFoundError,
     QboStaleObjectError,
     QboValidationError,
+    without_nul,
 )
 from integrations.services.connection import QboNotConnectedError, qbo_client
 
@@ -294,7 +296,7 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     if result is not None:
         job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
     job.last_error = job.last_error_code = ""
-    job.warning = outcome.warning
+    job.warning = without_nul(outcome.warning)
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
     job.waiting_on = None
     _wake_waiters(job)  # the record now has its QBO id, so what references it can go
@@ -313,7 +315,8 @@ def _finish(
 ) -> SyncJob:
     update = {
         "status": status,
-        "last_error": error,
+        # Errors quote what QBO sent; a NUL in it would leave the job "running" on PostgreSQL.
+        "last_error": without_nul(error),
         "last_error_code": getattr(exc, "code", "") or "",
         "waiting_on": waiting_on,
         "updated_at": timezone.now(),
@@ -327,9 +330,12 @@ def _finish(
 
 
 def _backoff(attempts: int, exc: QboError | None) -> timedelta:
-    retry_after = getattr(exc, "retry_after", None)
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    seconds = max(retry_after or 0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+    seconds = random.uniform(ceiling / 2, ceiling)  # noqa: S311
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None and math.isfinite(retry_after):
+        # QBO's wait is honoured up to the cap: no answer may park a job out of reach.
+        seconds = max(seconds, min(retry_after, BACKOFF_CAP_SECONDS))
     return timedelta(seconds=seconds)
 
 

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 
 from products.services import priced_document_recalculate
 
@@ -18,8 +20,22 @@ class TaxLineInline(admin.TabularInline):
     readonly_fields = ["rate", "taxable_amount", "amount"]
 
 
+class DateHierarchyChangeList(ChangeList):
+    """Django turns a bad date-hierarchy link into a redirect, but not a year past 9999 or one
+    too big for an int (a crafted `?invoice_date__year=`), which raised a 500 instead."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class PricedDocumentAdmin(admin.ModelAdmin):
     """Recomputes line amounts, taxes and totals once the inlines are saved."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

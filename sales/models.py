@@ -5,7 +5,11 @@ from django.db import models
 from django.utils import timezone
 
 from integrations.models import QboAccount, QboSyncable
-from products.models import MONEY, PricedDocument, ProductLine
+from products.models import MONEY, PricedDocument, ProductLine, within_column
+
+PAYMENT_AMOUNT_IN_RANGE = within_column(
+    "amount", MONEY, "Enter a payment of {limit} at most, or split it in two."
+)
 
 
 class Party(QboSyncable):
@@ -71,6 +75,12 @@ class TaxLine(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
+        constraints = [
+            within_column(
+                "taxable_amount", MONEY, "Split the document: a tax applies to {limit} at most."
+            ),
+            within_column("amount", MONEY, "Split the document: a tax may be {limit} at most."),
+        ]
 
     def __str__(self):
         return f"{self.tax.name}: {self.amount}"
@@ -97,13 +107,15 @@ class Invoice(QboSyncable, PricedDocument):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-invoice_date", "-number"]
         constraints = [
+            *PricedDocument.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(due_date__isnull=True)
                 | models.Q(due_date__gte=models.F("invoice_date")),
                 name="invoice_due_not_before_date",
+                violation_error_message="Choose a due date on or after the invoice date.",
             ),
         ]
 
@@ -120,6 +132,7 @@ class InvoiceTaxLine(TaxLine):
 
     class Meta(TaxLine.Meta):
         constraints = [
+            *TaxLine.Meta.constraints,
             models.UniqueConstraint(fields=["invoice", "tax"], name="invoicetaxline_unique_tax"),
         ]
 
@@ -138,6 +151,7 @@ class InvoicePayment(QboSyncable):
 
     class Meta:
         ordering = ["-paid_on", "-id"]
+        constraints = [PAYMENT_AMOUNT_IN_RANGE]
 
     def __str__(self):
         return f"Payment of {self.amount} on {self.invoice}"
@@ -155,7 +169,7 @@ class SalesReturn(QboSyncable, PricedDocument):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-return_date", "-number"]
 
     def __str__(self):

@@ -93,7 +93,7 @@ class TaxLinesFormSet(DocumentPartsFormSet):
 
 
 class PricedLinesFormSet(DocumentPartsFormSet):
-    """A priced document's lines, whose amounts and totals must fit their columns.
+    """A priced document's lines: at least one, and amounts and totals that fit their columns.
 
     The check computes what `priced_document_recalculate` will store, with the taxes posted
     beside the lines (or the saved ones), so a save never overflows a column.
@@ -102,6 +102,11 @@ class PricedLinesFormSet(DocumentPartsFormSet):
     def clean(self):
         super().clean()
         forms = self.live_forms()
+        if not forms:
+            raise ValidationError(
+                "Add at least one line: a document needs a product, a quantity and a price.",
+                code="no_lines",
+            )
         rates = self._tax_rates()
         if rates is None or not all(form.is_valid() for form in forms):
             return  # the errors already shown come first

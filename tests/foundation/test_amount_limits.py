@@ -1,5 +1,5 @@
 """Amounts that do not fit their columns are refused in the form, with a sentence, and by the
-database (SQLite as PostgreSQL's numeric(14, 2) does)."""
+database (SQLite as PostgreSQL's numeric(14, 2) does); a document needs at least one line."""
 
 from decimal import Decimal
 
@@ -107,6 +107,43 @@ def test_the_largest_document_that_fits_is_saved_with_its_taxes(admin_client, mo
         Decimal("499999999999.99"),
         Decimal("999999999999.98"),
     )
+
+
+@pytest.mark.parametrize("model", DOCUMENTS)
+def test_a_document_without_lines_is_refused(admin_client, model):
+    response = document_post(admin_client, model, [])
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "Add at least one line: a document needs a product, a quantity and a price."
+    ]
+    assert not model.objects.exists()
+
+
+def test_deleting_the_last_line_of_an_invoice_is_refused(admin_client):
+    line = factories.InvoiceLineFactory()
+    invoice = line.invoice
+    data = {
+        "number": invoice.number,
+        "customer": invoice.customer_id,
+        "invoice_date": "2026-11-02",
+        "notes": "",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-id": line.pk,
+        "lines-0-invoice": invoice.pk,
+        "lines-0-product": line.product_id,
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "1",
+        "lines-0-DELETE": "on",
+        **inline("tax_lines", []),
+        **inline("payments", []),
+    }
+
+    response = admin_client.post(reverse("admin:sales_invoice_change", args=[invoice.pk]), data)
+
+    assert response.status_code == 200
+    assert InvoiceLine.objects.filter(pk=line.pk).exists()
 
 
 def test_a_payment_too_big_for_its_column_is_a_form_error(admin_client):

@@ -68,29 +68,36 @@ def test_a_line_whose_amount_overflows_is_refused_on_its_price(admin_client, mod
     assert not model.objects.exists()
 
 
-@pytest.mark.parametrize("model", DOCUMENTS)
-def test_lines_that_each_fit_but_add_up_past_the_limit_are_refused(admin_client, model):
-    response = document_post(admin_client, model, [("100", "6000000000")] * 2)
-
-    assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+PAST_THE_LIMIT = {
+    # Two lines that each fit, adding up past the limit.
+    "lines": (
+        [("100", "6000000000")] * 2,
+        [],
         "Split this document in two: its lines add up to 1,200,000,000,000.00, and a document "
-        "holds 999,999,999,999.99 at most."
-    ]
-    assert not model.objects.exists()
+        "holds 999,999,999,999.99 at most.",
+    ),
+    # A subtotal that fits, and a total with a 100% tax that does not.
+    "taxes": (
+        [("100", "6000000000")],
+        ["100"],
+        "Split this document in two or remove a tax: with its taxes it comes to "
+        "1,200,000,000,000.00, and a document holds 999,999,999,999.99 at most.",
+    ),
+}
 
 
-@pytest.mark.parametrize("model", [Invoice, PurchaseOrder])
-def test_a_subtotal_that_fits_but_not_with_its_taxes_is_refused(admin_client, model):
-    taxes = [factories.TaxFactory(name="Excise Tax", rate="100")]
+@pytest.mark.parametrize(
+    ("model", "case"),
+    [*((model, "lines") for model in DOCUMENTS), (Invoice, "taxes"), (PurchaseOrder, "taxes")],
+)
+def test_a_document_adding_up_past_the_limit_is_refused_on_its_lines(admin_client, model, case):
+    lines, rates, message = PAST_THE_LIMIT[case]
+    taxes = [factories.TaxFactory(name=f"Tax {n}", rate=rate) for n, rate in enumerate(rates)]
 
-    response = document_post(admin_client, model, [("100", "6000000000")], taxes=taxes)
+    response = document_post(admin_client, model, lines, taxes=taxes)
 
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
-        "Split this document in two or remove a tax: with its taxes it comes to "
-        "1,200,000,000,000.00, and a document holds 999,999,999,999.99 at most."
-    ]
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [message]
     assert not model.objects.exists()
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
 from integrations.services.items import item_sync_run
-from tests.qbo.stub_server import StubServer
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
     assert QboItem.objects.get(qbo_id=second["Id"]).name == "Blue Dream 3.5g"
 
 
-def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, settings):
+def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, qbo_proxy):
     """The item sync keys its watermark on its own clock and never reads LastUpdatedTime, so
     a broken one (the weakness of the "changed in QuickBooks" check) cannot stop it."""
     from tests.items.conftest import qbo_item_update
@@ -106,10 +105,8 @@ def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, set
                 row["MetaData"] = {"LastUpdatedTime": ["not", "a", "time"]}
         return status, headers, json.dumps(document).encode()
 
-    with StubServer(forward_to=synced.base_url) as proxy:
-        settings.QBO_API_BASE_URL = proxy.url
-        proxy.mangle_next(break_times, when=lambda received: received.path.endswith("/cdc"))
-        run = item_sync_run()
+    qbo_proxy.mangle_next(break_times, when=lambda received: received.path.endswith("/cdc"))
+    run = item_sync_run()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert run.kind == SyncRun.Kind.ITEMS_CDC

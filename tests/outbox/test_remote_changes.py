@@ -10,7 +10,6 @@ from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.services.remote_changes import transactions_cdc_check
 from tests import factories
 from tests.outbox.test_documents import make_invoice, remote
-from tests.qbo.stub_server import StubServer
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +73,7 @@ def test_an_invoice_deleted_in_qbo_is_flagged(synced, pushed_invoice):
 
 
 def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
-    synced, pushed_invoice, settings
+    synced, pushed_invoice, qbo_proxy
 ):
     """A broken change time still flags the edit; a row without a usable Id or SyncToken is
     named in the run's log; the watermark moves on, since QBO would resend the same rows."""
@@ -98,11 +97,9 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
         rows.append({"Id": "77", "SyncToken": "9" * 40})
         return status, headers, json.dumps(document).encode()
 
-    with StubServer(forward_to=synced.base_url) as proxy:
-        settings.QBO_API_BASE_URL = proxy.url
-        proxy.mangle_next(break_rows, when=lambda received: received.path.endswith("/cdc"))
-        before = timezone.now()
-        run = transactions_cdc_check()
+    qbo_proxy.mangle_next(break_rows, when=lambda received: received.path.endswith("/cdc"))
+    before = timezone.now()
+    run = transactions_cdc_check()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     job = SyncJob.objects.get(qbo_entity="Invoice")

@@ -153,3 +153,11 @@ def test_a_date_hierarchy_link_past_year_9999_redirects_instead_of_failing(admin
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
     assert admin_client.get(reverse("admin:sales_invoice_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("query", [f"customer={HUGE}", f"customer__in={HUGE}", f"id__in={HUGE}"])
+def test_a_changelist_filtered_on_a_huge_id_lists_nothing(admin_client, rows, query):
+    response = admin_client.get(f"{reverse('admin:sales_invoice_changelist')}?{query}")
+
+    assert response.status_code in (200, 302)
+    assert str(rows["invoice"]) not in response.content.decode()

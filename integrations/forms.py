@@ -1,6 +1,6 @@
 from django import forms
 
-from integrations.models import QboAccount
+from integrations.models import QboAccount, SyncJob
 from integrations.services.key_accounts import KEY_ACCOUNT_SLOTS, key_account_problem
 
 
@@ -38,3 +38,9 @@ class KeyAccountsForm(forms.Form):
             if account is not None and (problem := key_account_problem(slot, account)):
                 self.add_error(slot.field, problem)
         return cleaned
+
+
+class OutboxRetryForm(forms.Form):
+    """*Retry* names one failed push by its job id; *Retry all* names none."""
+
+    job = forms.ModelChoiceField(queryset=SyncJob.objects.all(), required=False)

@@ -5,12 +5,13 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
-from integrations.forms import KeyAccountsForm
+from integrations.forms import KeyAccountsForm, OutboxRetryForm
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
 from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
@@ -77,8 +78,15 @@ def quickbooks_detail(request):
 @require_POST
 def outbox_retry(request):
     _require_manage(request)
-    job_id = request.POST.get("job")
-    retried = sync_jobs_retry(job_ids=[int(job_id)] if job_id and job_id.isdigit() else None)
+    form = OutboxRetryForm(request.POST)
+    if not form.is_valid():
+        # Only a stale page or a crafted request names a job that is not in the outbox; an
+        # unreadable id must never fall back to retrying everything.
+        return HttpResponseBadRequest(
+            "Reload the QuickBooks page and press Retry again: that push is not in the outbox."
+        )
+    job = form.cleaned_data["job"]
+    retried = sync_jobs_retry(job_ids=[job.pk] if job else None)
     messages.success(request, f"{retried} failed push(es) queued again.")
     return redirect(f"{reverse('integrations:quickbooks')}#outbox")
 

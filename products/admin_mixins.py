@@ -1,11 +1,15 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 
+from products.forms import DocumentPartsFormSet, PricedLinesFormSet, TaxLinesFormSet
 from products.services import priced_document_recalculate
 
 
 class ProductLineInline(admin.TabularInline):
     """Inline for document lines; the amount is computed, so it is shown, not edited."""
 
+    formset = PricedLinesFormSet
     extra = 1
     fields = ["product", "description", "quantity", "unit_price", "amount"]
     readonly_fields = ["amount"]
@@ -13,13 +17,35 @@ class ProductLineInline(admin.TabularInline):
 
 
 class TaxLineInline(admin.TabularInline):
+    formset = TaxLinesFormSet
     extra = 0
     fields = ["tax", "rate", "taxable_amount", "amount"]
     readonly_fields = ["rate", "taxable_amount", "amount"]
 
 
+class DateHierarchyChangeList(ChangeList):
+    """Django turns a bad date-hierarchy link into a redirect, but not a year past 9999 or one
+    too big for an int (a crafted `?invoice_date__year=`), which raised a 500 instead."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class PricedDocumentAdmin(admin.ModelAdmin):
     """Recomputes line amounts, taxes and totals once the inlines are saved."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        parts = []  # this form's lines and tax lines, which are checked together
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if issubclass(formset, DocumentPartsFormSet):
+                formset = type(formset.__name__, (formset,), {"parts": parts})
+            yield formset, inline
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

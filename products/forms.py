@@ -1,12 +1,16 @@
 """Forms of the product admin."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from integrations.models import QboItem
-from products.models import Product
+from products.models import MONEY_MAX, Product
 from products.selectors import MAPPING_FIELDS
+from products.services import priced_document_totals
 
 
 class _ItemIdField(forms.ModelChoiceField):
@@ -58,3 +62,92 @@ class ProductMappingForm(forms.Form):
             else:
                 self.add_error(name, self.fields[name].error_messages["invalid_choice"])
         return cleaned
+
+
+class DocumentPartsFormSet(BaseInlineFormSet):
+    """An inline of a priced document that can see the document's other inlines.
+
+    `PricedDocumentAdmin` gives the formsets of one form a shared `parts` list, since the lines
+    are checked with the taxes posted beside them.
+    """
+
+    parts: list | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.parts is not None:
+            self.parts.append(self)
+
+    def live_forms(self) -> list:
+        """The forms that will be rows once saved: kept, and filled in or already saved."""
+        return [
+            form
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form))
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+
+
+class TaxLinesFormSet(DocumentPartsFormSet):
+    """A priced document's tax lines."""
+
+
+class PricedLinesFormSet(DocumentPartsFormSet):
+    """A priced document's lines: at least one, and amounts and totals that fit their columns.
+
+    The check computes what `priced_document_recalculate` will store, with the taxes posted
+    beside the lines (or the saved ones), so a save never overflows a column.
+    """
+
+    def clean(self):
+        super().clean()
+        forms = self.live_forms()
+        if not forms:
+            raise ValidationError(
+                "Add at least one line: a document needs a product, a quantity and a price.",
+                code="no_lines",
+            )
+        rates = self._tax_rates()
+        if rates is None or not all(form.is_valid() for form in forms):
+            return  # the errors already shown come first
+        totals = priced_document_totals(
+            lines=[
+                (form.cleaned_data["quantity"], form.cleaned_data["unit_price"]) for form in forms
+            ],
+            rates=rates,
+        )
+        too_big = False
+        for form, amount in zip(forms, totals.line_amounts, strict=True):
+            if amount > MONEY_MAX:
+                too_big = True
+                form.add_error(
+                    "unit_price",
+                    f"Lower the quantity or the unit price: together they come to {amount:,}, "
+                    f"and a line holds {MONEY_MAX:,} at most.",
+                )
+        if too_big:
+            return
+        if totals.subtotal > MONEY_MAX:
+            raise ValidationError(
+                f"Split this document in two: its lines add up to {totals.subtotal:,}, and a "
+                f"document holds {MONEY_MAX:,} at most.",
+                code="subtotal_too_big",
+            )
+        if totals.total > MONEY_MAX:
+            raise ValidationError(
+                f"Split this document in two or remove a tax: with its taxes it comes to "
+                f"{totals.total:,}, and a document holds {MONEY_MAX:,} at most.",
+                code="total_too_big",
+            )
+
+    def _tax_rates(self) -> list[Decimal] | None:
+        """The rates of the taxes this document will carry; None while they are invalid."""
+        for part in self.parts or ():
+            if isinstance(part, TaxLinesFormSet):
+                if not part.is_valid():
+                    return None
+                return [form.instance.tax.rate for form in part.live_forms()]
+        relation = self.instance.tax_lines_relation
+        if relation is None or self.instance.pk is None:
+            return []
+        return [line.tax.rate for line in getattr(self.instance, relation).select_related("tax")]

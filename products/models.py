@@ -11,6 +11,28 @@ QUANTITY = {"max_digits": 14, "decimal_places": 3}
 UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
 
 
+def largest(digits: dict) -> Decimal:
+    """The largest value a column of these digits holds, as PostgreSQL's numeric(p, s) does."""
+    places = digits["decimal_places"]
+    return Decimal(10) ** (digits["max_digits"] - places) - Decimal(10) ** -places
+
+
+MONEY_MAX = largest(MONEY)
+
+
+def within_column(field: str, digits: dict, message: str) -> models.CheckConstraint:
+    """A CHECK that SQLite refuses what PostgreSQL's numeric column refuses, with a sentence.
+
+    `message` may name the limit as {limit}; the constraint's name follows its model.
+    """
+    limit = largest(digits)
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": -limit, f"{field}__lte": limit}),
+        name=f"%(app_label)s_%(class)s_{field}_in_range",
+        violation_error_message=message.format(limit=f"{limit:,}"),
+    )
+
+
 class Product(models.Model):
     """A sellable, purchasable catalog product, mapped to one Sales and one Purchase QBO item."""
 
@@ -76,6 +98,15 @@ class PricedDocument(models.Model):
 
     class Meta:
         abstract = True
+        constraints = [
+            within_column(
+                "subtotal", MONEY, "Split the document: its lines may add up to {limit} at most."
+            ),
+            within_column(
+                "tax_total", MONEY, "Split the document: its taxes may add up to {limit} at most."
+            ),
+            within_column("total", MONEY, "Split the document: its total may be {limit} at most."),
+        ]
 
 
 class ProductLine(models.Model):
@@ -92,6 +123,15 @@ class ProductLine(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
+        constraints = [
+            within_column("quantity", QUANTITY, "Enter a quantity of {limit} at most."),
+            within_column("unit_price", UNIT_PRICE, "Enter a unit price of {limit} at most."),
+            within_column(
+                "amount",
+                MONEY,
+                "Lower the quantity or the unit price: a line's amount may be {limit} at most.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.product} @ {self.unit_price}"

@@ -1,3 +1,7 @@
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -7,30 +11,53 @@ from integrations.models import QboItem
 from products.models import PricedDocument, Product
 
 
+@dataclass(frozen=True)
+class DocumentTotals:
+    """What a document's lines and taxes come to, each rounded as it is stored."""
+
+    line_amounts: tuple[Decimal, ...]
+    subtotal: Decimal
+    tax_amounts: tuple[Decimal, ...]
+    tax_total: Decimal
+    total: Decimal
+
+
+def priced_document_totals(
+    *, lines: Iterable[tuple[Decimal, Decimal]], rates: Iterable[Decimal]
+) -> DocumentTotals:
+    """The totals of (quantity, unit price) lines taxed at `rates` (percent of the subtotal)."""
+    line_amounts = tuple(round_cents(quantity * unit_price) for quantity, unit_price in lines)
+    subtotal = sum(line_amounts, ZERO)
+    tax_amounts = tuple(percent_of(subtotal, rate) for rate in rates)
+    tax_total = sum(tax_amounts, ZERO)
+    return DocumentTotals(line_amounts, subtotal, tax_amounts, tax_total, subtotal + tax_total)
+
+
 @transaction.atomic
 def priced_document_recalculate(*, document: PricedDocument) -> PricedDocument:
     """Recompute each line's amount, each tax line, and the document's stored totals."""
     lines = list(getattr(document, document.lines_relation).all())
-    for line in lines:
-        line.amount = round_cents(line.quantity * line.unit_price)
-    if lines:
-        type(lines[0]).objects.bulk_update(lines, ["amount"])
-    subtotal = sum((line.amount for line in lines), ZERO)
-
-    tax_total = ZERO
+    tax_lines = []
     if document.tax_lines_relation:
         tax_lines = list(getattr(document, document.tax_lines_relation).select_related("tax"))
-        for tax_line in tax_lines:
-            tax_line.rate = tax_line.tax.rate
-            tax_line.taxable_amount = subtotal
-            tax_line.amount = percent_of(subtotal, tax_line.rate)
-            tax_total += tax_line.amount
-        if tax_lines:
-            type(tax_lines[0]).objects.bulk_update(tax_lines, ["rate", "taxable_amount", "amount"])
+    totals = priced_document_totals(
+        lines=[(line.quantity, line.unit_price) for line in lines],
+        rates=[tax_line.tax.rate for tax_line in tax_lines],
+    )
+    for line, amount in zip(lines, totals.line_amounts, strict=True):
+        line.amount = amount
+    if lines:
+        type(lines[0]).objects.bulk_update(lines, ["amount"])
+    for tax_line, amount in zip(tax_lines, totals.tax_amounts, strict=True):
+        tax_line.rate = tax_line.tax.rate
+        tax_line.taxable_amount = totals.subtotal
+        tax_line.amount = amount
+    if tax_lines:
+        type(tax_lines[0]).objects.bulk_update(tax_lines, ["rate", "taxable_amount", "amount"])
 
-    document.subtotal = subtotal
-    document.tax_total = tax_total
-    document.total = subtotal + tax_total
+    document.subtotal = totals.subtotal
+    document.tax_total = totals.tax_total
+    document.total = totals.total
     document.save(update_fields=["subtotal", "tax_total", "total"])
     return document
 

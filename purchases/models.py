@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from integrations.models import QboSyncable
 from products.models import MONEY, PricedDocument, ProductLine
-from sales.models import Party, PaymentMethod, TaxLine
+from sales.models import PAYMENT_AMOUNT_IN_RANGE, Party, PaymentMethod, TaxLine
 
 
 class Vendor(Party):
@@ -33,7 +33,7 @@ class PurchaseOrder(QboSyncable, PricedDocument):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-order_date", "-number"]
 
     def __str__(self):
@@ -53,6 +53,7 @@ class PurchaseOrderTaxLine(TaxLine):
 
     class Meta(TaxLine.Meta):
         constraints = [
+            *TaxLine.Meta.constraints,
             models.UniqueConstraint(
                 fields=["purchase_order", "tax"], name="purchaseordertaxline_unique_tax"
             ),
@@ -75,6 +76,7 @@ class PurchasePayment(QboSyncable):
 
     class Meta:
         ordering = ["-paid_on", "-id"]
+        constraints = [PAYMENT_AMOUNT_IN_RANGE]
 
     def __str__(self):
         return f"Payment of {self.amount} on {self.purchase_order}"
@@ -92,7 +94,7 @@ class PurchaseReturn(QboSyncable, PricedDocument):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-return_date", "-number"]
 
     def __str__(self):

@@ -7,7 +7,11 @@ from django.utils import timezone
 
 from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
-from products.models import MONEY, PricedDocument, ProductLine
+from products.models import MONEY, PricedDocument, ProductLine, within_column
+
+PAYMENT_AMOUNT_IN_RANGE = within_column(
+    "amount", MONEY, "Enter a payment of {limit} at most, or split it in two."
+)
 
 
 class Party(QboSyncable):
@@ -86,6 +90,12 @@ class TaxLine(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
+        constraints = [
+            within_column(
+                "taxable_amount", MONEY, "Split the document: a tax applies to {limit} at most."
+            ),
+            within_column("amount", MONEY, "Split the document: a tax may be {limit} at most."),
+        ]
 
     def __str__(self):
         return f"{self.tax.name}: {self.amount}"
@@ -112,13 +122,15 @@ class Invoice(QboSyncable, PricedDocument):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-invoice_date", "-number"]
         constraints = [
+            *PricedDocument.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(due_date__isnull=True)
                 | models.Q(due_date__gte=models.F("invoice_date")),
                 name="invoice_due_not_before_date",
+                violation_error_message="Choose a due date on or after the invoice date.",
             ),
         ]
 
@@ -139,6 +151,7 @@ class InvoiceTaxLine(TaxLine):
 
     class Meta(TaxLine.Meta):
         constraints = [
+            *TaxLine.Meta.constraints,
             models.UniqueConstraint(fields=["invoice", "tax"], name="invoicetaxline_unique_tax"),
         ]
 
@@ -157,6 +170,7 @@ class InvoicePayment(QboSyncable):
 
     class Meta:
         ordering = ["-paid_on", "-id"]
+        constraints = [PAYMENT_AMOUNT_IN_RANGE]
 
     def __str__(self):
         return f"Payment of {self.amount} on {self.invoice}"
@@ -174,7 +188,7 @@ class SalesReturn(QboSyncable, PricedDocument):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(PricedDocument.Meta):
         ordering = ["-return_date", "-number"]
 
     def __str__(self):

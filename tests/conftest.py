@@ -54,3 +54,14 @@ def synced(chart):
     item_sync_run(full=True)
     chart.control("requests/clear")
     return chart
+
+
+@pytest.fixture
+def qbo_proxy(qbo_connected, qbo_sandbox, settings):
+    """A proxy in front of the sandbox that can answer or mangle the next matching request,
+    for answers the sandbox never gives (tests/qbo/stub_server.py)."""
+    from tests.qbo.stub_server import StubServer
+
+    with StubServer(forward_to=qbo_sandbox.base_url) as server:
+        settings.QBO_API_BASE_URL = server.url
+        yield server

@@ -6,6 +6,7 @@ enqueue was lost and hands back jobs whose worker died.
 """
 
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from integrations.qbo.errors import (
     QboStaleObjectError,
     QboTransportError,
     QboValidationError,
+    without_nul,
 )
 from integrations.services.connection import QboNotConnectedError, qbo_client
 
@@ -389,7 +391,7 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
         job.status = SyncJob.Status.SUCCEEDED
         job.succeeded_at = now
     job.last_error = job.last_error_code = ""
-    job.warning = outcome.warning
+    job.warning = without_nul(outcome.warning)
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
     job.waiting_on = None
     _wake_waiters(job)  # the record now has its QBO id, so what references it can go
@@ -418,7 +420,8 @@ def _finish(
         )
     update = {
         "status": status,
-        "last_error": error,
+        # Errors quote what QBO sent; a NUL in it would leave the job "running" on PostgreSQL.
+        "last_error": without_nul(error),
         "last_error_code": getattr(exc, "code", "") or "",
         "waiting_on": waiting_on,
         "updated_at": timezone.now(),
@@ -450,9 +453,12 @@ def _may_have_written(exc: Exception | None) -> bool:
 
 
 def _backoff(attempts: int, exc: Exception | None) -> timedelta:
-    retry_after = getattr(exc, "retry_after", None)
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    seconds = max(retry_after or 0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+    seconds = random.uniform(ceiling / 2, ceiling)  # noqa: S311
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None and math.isfinite(retry_after):
+        # QBO's wait is honoured up to the cap: no answer may park a job out of reach.
+        seconds = max(seconds, min(retry_after, BACKOFF_CAP_SECONDS))
     return timedelta(seconds=seconds)
 
 

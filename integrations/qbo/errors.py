@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -26,6 +27,14 @@ DETAIL_CHARS = 1000
 _FIELD_CHARS = 100
 CODE_CHARS = 20  # QBO's codes are a few digits; the outbox stores one in a 20-character column
 _MAX_ERRORS = 20
+# Intuit asks a throttled app to wait 60 s (developer.intuit.com, "API call limits and
+# throttles"). A Retry-After far beyond that is not believed: it would park a push for years.
+RETRY_AFTER_CAP_SECONDS = 3600.0
+
+
+def without_nul(text: str) -> str:
+    """`text` without NUL characters, which PostgreSQL text and jsonb cannot store."""
+    return text.replace("\x00", "")
 
 
 def redact(text: str) -> str:
@@ -58,15 +67,16 @@ class QboError(Exception):
         errors: tuple[dict[str, str], ...] = (),
         retry_after: float | None = None,
     ) -> None:
-        message = clip(str(message), MESSAGE_CHARS)
+        # Every text of an error is cleaned here, so a NUL from QBO never reaches the database.
+        message = _cleaned(message, MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.code = clip(str(code), CODE_CHARS)
-        self.detail = clip(str(detail), DETAIL_CHARS)
-        self.element = clip(str(element), _FIELD_CHARS)
-        self.fault_type = clip(str(fault_type), _FIELD_CHARS)
-        self.intuit_tid = clip(str(intuit_tid), _FIELD_CHARS) if intuit_tid else intuit_tid
+        self.code = _cleaned(code, CODE_CHARS)
+        self.detail = _cleaned(detail, DETAIL_CHARS)
+        self.element = _cleaned(element, _FIELD_CHARS)
+        self.fault_type = _cleaned(fault_type, _FIELD_CHARS)
+        self.intuit_tid = _cleaned(intuit_tid, _FIELD_CHARS) if intuit_tid else intuit_tid
         # Every Error of the Fault; the attributes above describe the first one.
         self.errors = errors
         # Seconds from a Retry-After header, when QBO sent one (429, sometimes 503).
@@ -212,19 +222,28 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """The `Retry-After` header as seconds (it may be a number or an HTTP date)."""
+    """The `Retry-After` header as seconds, at most RETRY_AFTER_CAP_SECONDS.
+
+    RFC 9110 §10.2.3 allows a number of seconds or an HTTP date; anything else (`inf`, `nan`,
+    text) is ignored, as if the header were absent.
+    """
     value = header(headers, "Retry-After")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = _seconds_until(value)
+    if seconds is None or not math.isfinite(seconds):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), RETRY_AFTER_CAP_SECONDS)
+
+
+def _seconds_until(http_date: str) -> float | None:
+    try:
+        return email.utils.parsedate_to_datetime(http_date).timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def fault_error(
@@ -340,7 +359,11 @@ def _text(value: Any, limit: int) -> str:
         except (ValueError, RecursionError):
             text = type(value).__name__
     # Redact before cutting, so no cut leaves part of a token; bound the text the regex scans.
-    return clip(redact(text[: limit * 4].strip()), limit)
+    return clip(redact(without_nul(text[: limit * 4]).strip()), limit)
+
+
+def _cleaned(value: object, limit: int) -> str:
+    return clip(without_nul(str(value)), limit)
 
 
 def _json_fault(text: str) -> Mapping[str, Any] | None:

@@ -88,6 +88,24 @@ def _day(value: str | None, default: date) -> date:
     return default if value is None else date.fromisoformat(value[:10])
 
 
+def _due_date(obj: dict, txn_date: date) -> str:
+    """DueDate as sent, else 30 days after TxnDate; a TxnDate too late for that is a 6000.
+
+    What QBO answers for a date near 9999-12-31 is not documented anywhere we found (see the
+    README, "Other rules"): a business validation fault naming TxnDate is our choice.
+    """
+    if obj.get("DueDate") not in (None, ""):
+        return _day(obj["DueDate"], txn_date).isoformat()
+    try:
+        return (txn_date + timedelta(days=30)).isoformat()
+    except OverflowError:
+        raise faults.business(
+            f"TxnDate {txn_date.isoformat()} leaves no date for the DueDate 30 days later; "
+            "send a DueDate, or an earlier TxnDate",
+            "TxnDate",
+        ) from None
+
+
 def ref(company: Company, value: object, entity: str, element: str, *, need: bool = False):
     """Resolve a reference: 2500 if it names nothing, 610 if inactive; fills in its `name`."""
     if value in (None, {}, ""):
@@ -577,7 +595,7 @@ def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) 
                 "AllowOnlineACHPayment"):  # fmt: skip
         obj.setdefault(key, False)
     txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
-    obj["DueDate"] = _day(obj.get("DueDate"), txn_date + timedelta(days=30)).isoformat()
+    obj["DueDate"] = _due_date(obj, txn_date)
     _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
     return obj
 
@@ -616,7 +634,7 @@ def _purchase_doc(company: Company, obj: dict, old: dict | None) -> date:
 def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Bill: an active vendor and item or account lines; Balance drops as it is paid."""
     txn_date = _purchase_doc(company, obj, old)
-    obj["DueDate"] = _day(obj.get("DueDate"), txn_date + timedelta(days=30)).isoformat()
+    obj["DueDate"] = _due_date(obj, txn_date)
     _linked(company, "Bill", obj_id, obj["TotalAmt"], obj)
     return obj
 

@@ -19,6 +19,7 @@ from integrations.models import (
 )
 from integrations.outbox.signals import outbox_suppressed
 from integrations.qbo.client import QboClient, select
+from integrations.qbo.errors import without_nul
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_item_get, default_items_ensure
 from integrations.services.mirror import (
@@ -192,7 +193,7 @@ def _identified(run: SyncRun, entity: str, rows: list) -> list[dict]:
 
 def _skipped(run: SyncRun, entity: str, raw: object, problem: str) -> None:
     name = raw.get("Name") if isinstance(raw, dict) else None
-    name = name[:100] if isinstance(name, str) else None
+    name = without_nul(name)[:100].strip() if isinstance(name, str) else None
     what = f"{entity} “{name}”" if name else f"A {entity} from QuickBooks"
     shown = repr(raw)
     logger.warning("Skipped a QBO %s: %s (%s)", entity, problem, shown[:300])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.qbo.client import QboClient
+from integrations.qbo.errors import without_nul
 from integrations.services.connection import qbo_client
 from integrations.services.runs import sync_run, sync_run_progress
 
@@ -110,7 +111,7 @@ def item_problem(raw: object) -> str | None:
     name = raw.get("Name")
     if name is not None and not isinstance(name, str):
         return f"its Name {_shown(name)} is not text"
-    if not _without_nul(name or "").strip():
+    if not without_nul(name or "").strip():
         return "it has no Name"
     if len(name) > NAME_CHARS:
         # Cut to fit, two long names could become one: QBO itself never sends one this long.
@@ -149,11 +150,6 @@ def _readable_rows(entity: str, rows: list) -> list[dict]:
         else:
             good.append(raw)
     return good
-
-
-def _without_nul(text: str) -> str:
-    # PostgreSQL text cannot hold NUL, and no person means one: it would fail the whole page.
-    return text.replace("\x00", "")
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -226,7 +222,7 @@ def _text(raw: dict, key: str, limit: int, default: str = "") -> str:
     """A text field cut to its column; a number becomes text, anything else is left empty."""
     value = raw.get(key)
     if isinstance(value, str):
-        return _without_nul(value)[:limit]
+        return without_nul(value)[:limit]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)[:limit]
     if value is not None:
@@ -257,7 +253,7 @@ def _item_fields(raw: dict, accounts: dict[str, int], classes: dict[str, int]) -
     return {
         "qbo_id": str(raw["Id"]).strip(),
         "sync_token": _text(raw, "SyncToken", 32),
-        "name": _without_nul(raw["Name"]),
+        "name": without_nul(raw["Name"]),
         "type": raw["Type"],
         "description": _text(raw, "Description", 4000),
         "sku": _text(raw, "Sku", 100),

@@ -1,7 +1,7 @@
 """One-way sync: documents edited or deleted in QBO are flagged here, never pulled back."""
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -9,7 +9,9 @@ from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
+from integrations.qbo.errors import clip
 from integrations.services.connection import qbo_client
+from integrations.services.mirror import object_problem
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 
 logger = logging.getLogger(__name__)
@@ -17,6 +19,7 @@ logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 CDC_LOOKBACK_LIMIT = timedelta(days=30) - timedelta(minutes=5)
 CDC_CAP = 1000
+SYNC_TOKEN_CHARS = SyncJob._meta.get_field("sync_token").max_length
 
 
 def transaction_entities() -> list[str]:
@@ -30,7 +33,13 @@ def transaction_entities() -> list[str]:
 
 
 def transactions_cdc_check() -> SyncRun:
-    """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing."""
+    """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
+
+    A row that cannot be read is skipped and named in the run's log, and the watermark still
+    moves on: QBO would send the same broken row again, so holding the watermark back would
+    not recover it, only stall every later check until the 30-day window dropped it anyway.
+    A document whose change time alone is unreadable is still flagged, at the time of the check.
+    """
     connection = QboConnection.objects.get()
     now = timezone.now()
     since = (connection.transactions_cdc_watermark or now - timedelta(days=1)) - OVERLAP
@@ -52,7 +61,17 @@ def transactions_cdc_check() -> SyncRun:
 
 
 def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
-    by_id = {str(obj["Id"]): obj for obj in objects if obj.get("Id") is not None}
+    by_id = {}
+    for obj in objects:
+        if problem := _row_problem(obj):
+            sync_run_note(
+                run,
+                event="skipped",
+                text=f"A {entity} change from QuickBooks was skipped: {problem}.",
+                entity=entity,
+            )
+        else:
+            by_id[str(obj["Id"]).strip()] = obj
     jobs = SyncJob.objects.filter(qbo_entity=entity, qbo_id__in=by_id).select_related(
         "content_type"
     )
@@ -80,6 +99,18 @@ def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
             model._default_manager.filter(pk=job.object_id).update(sync_token=token)
 
 
+def _row_problem(obj: dict) -> str | None:
+    """Why a CDC row cannot be matched to a job and compared, or None when it can."""
+    if problem := object_problem(obj):
+        return problem
+    token = obj.get("SyncToken", "")
+    if not isinstance(token, str | int) or isinstance(token, bool):
+        return f"its SyncToken {clip(repr(token), 60)} is not a QuickBooks SyncToken"
+    if len(str(token)) > SYNC_TOKEN_CHARS or "\x00" in str(token):
+        return "its SyncToken is not a QuickBooks SyncToken"
+    return None
+
+
 def _drift(fingerprint: dict, remote: dict) -> list[str] | None:
     if not fingerprint:
         return None
@@ -96,12 +127,32 @@ def _same(ours, theirs) -> bool:
 
 
 def _mark(run: SyncRun, job: SyncJob, what: str, remote: dict) -> None:
-    changed = parse_datetime(remote.get("MetaData", {}).get("LastUpdatedTime", "") or "")
     SyncJob.objects.filter(pk=job.pk).update(
-        remote_change=what[:255], remote_changed_at=changed or timezone.now()
+        remote_change=what[:255], remote_changed_at=_changed_at(run, job, remote)
     )
     sync_run_note(
         run, event="changed_in_qbo", always=True, text=f"{job.label}: {what}.", job_id=job.pk
     )
     sync_run_progress(run, updated=1)
     logger.info("%s: %s", job.label, what)
+
+
+def _changed_at(run: SyncRun, job: SyncJob, remote: dict) -> datetime:
+    """QBO's LastUpdatedTime of the row, or the time of this check when it is unreadable."""
+    meta = remote.get("MetaData")
+    stamp = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
+    try:
+        changed = parse_datetime(stamp) if isinstance(stamp, str) else None
+        if changed is not None and timezone.is_aware(changed):
+            return changed.astimezone(UTC)  # a time past year 9999 in UTC fails here
+    except (ValueError, OverflowError):
+        pass
+    sync_run_note(
+        run,
+        event="unreadable_time",
+        always=True,
+        text=f"{job.label}: QuickBooks sent no readable change time ({clip(repr(stamp), 60)}), "
+        "so the time of this check is shown.",
+        job_id=job.pk,
+    )
+    return timezone.now()

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from integrations.models import SyncRun
-from integrations.qbo.errors import QboError
+from integrations.qbo.errors import QboError, without_nul
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,12 @@ def sync_run_progress(run: SyncRun, **counts: int) -> None:
 def _readable(exc: Exception) -> str:
     if isinstance(exc, QboError):
         return str(exc)
-    return str(exc) or exc.__class__.__name__
+    return without_nul(str(exc)) or exc.__class__.__name__
 
 
 def sync_run_note(run: SyncRun, *, event: str, text: str, always: bool = False, **data) -> None:
     """Add a line to the run's log (saved with the run); routine lines stop at NOTE_CAP."""
     if always or len(run.details) < NOTE_CAP:
-        run.details.append({"event": event, "text": text, **data})
+        # Notes quote QBO's names, and a NUL would make PostgreSQL refuse the whole run.
+        data = {key: without_nul(v) if isinstance(v, str) else v for key, v in data.items()}
+        run.details.append({"event": event, "text": without_nul(text), **data})

@@ -1,6 +1,8 @@
 """The hourly item sync against a sandbox whose objects QBO would rarely send: it finishes,
 mirrors what it can read, and says in the run's log what it skipped and why."""
 
+import json
+
 import pytest
 
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
@@ -87,3 +89,25 @@ def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert QboItem.objects.get(qbo_id=first["Id"]).name == "Distribution Fee"
     assert QboItem.objects.get(qbo_id=second["Id"]).name == "Blue Dream 3.5g"
+
+
+def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, qbo_proxy):
+    """The item sync keys its watermark on its own clock and never reads LastUpdatedTime, so
+    a broken one (the weakness of the "changed in QuickBooks" check) cannot stop it."""
+    from tests.items.conftest import qbo_item_update
+
+    qbo_item_update(synced, "Distribution Fee", Description="Now per pallet")
+
+    def break_times(status, headers, body):
+        document = json.loads(body)
+        for answer in document["CDCResponse"][0]["QueryResponse"]:
+            for row in answer.get("Item", []):
+                row["MetaData"] = {"LastUpdatedTime": ["not", "a", "time"]}
+        return status, headers, json.dumps(document).encode()
+
+    qbo_proxy.mangle_next(break_times, when=lambda received: received.path.endswith("/cdc"))
+    run = item_sync_run()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert run.kind == SyncRun.Kind.ITEMS_CDC
+    assert QboItem.objects.get(name="Distribution Fee").description == "Now per pallet"

@@ -17,18 +17,10 @@ from integrations.qbo.client import select
 from sales.models import Customer
 from tests import factories
 
-from ..qbo.stub_server import StubServer
 from .strategies import HTML_PAGES
 
 pytestmark = pytest.mark.django_db
 NAME = "O'Brien & Sons \\ 100% Kush"
-
-
-@pytest.fixture
-def proxy(qbo_connected, qbo_sandbox, settings):
-    with StubServer(forward_to=qbo_sandbox.base_url) as server:
-        settings.QBO_API_BASE_URL = server.url
-        yield server
 
 
 def customer_create(received) -> bool:
@@ -52,12 +44,12 @@ BROKEN = {
 
 @pytest.mark.parametrize("broken", list(BROKEN))
 def test_a_push_answered_with_a_broken_body_is_retried_and_lands_once(
-    proxy, qbo_sandbox, django_capture_on_commit_callbacks, broken
+    qbo_proxy, qbo_sandbox, django_capture_on_commit_callbacks, broken
 ):
     with django_capture_on_commit_callbacks(execute=False):
         customer = factories.CustomerFactory(name=NAME)
     job = SyncJob.objects.get()
-    proxy.mangle_next(BROKEN[broken], when=customer_create)
+    qbo_proxy.mangle_next(BROKEN[broken], when=customer_create)
 
     job = sync_job_run(job_id=job.pk)
 
@@ -74,12 +66,12 @@ def test_a_push_answered_with_a_broken_body_is_retried_and_lands_once(
     customer.refresh_from_db()
     in_qbo = qbo_sandbox.query(select("Customer", {"DisplayName": NAME})).get("Customer", [])
     assert [row["Id"] for row in in_qbo] == [customer.qbo_id]
-    creates = [r for r in proxy.received if customer_create(r)]
+    creates = [r for r in qbo_proxy.received if customer_create(r)]
     assert len(creates) == 2 and len({r.query["requestid"] for r in creates}) == 1
 
 
 def test_a_fault_with_an_overlong_code_is_recorded_within_the_job_columns(
-    proxy, django_capture_on_commit_callbacks
+    qbo_proxy, django_capture_on_commit_callbacks
 ):
     """On PostgreSQL a code past last_error_code's 20 characters would fail the job's update."""
     fault = {
@@ -87,7 +79,7 @@ def test_a_fault_with_an_overlong_code_is_recorded_within_the_job_columns(
     }
     with django_capture_on_commit_callbacks(execute=False):
         customer = factories.CustomerFactory(name=NAME)
-    proxy.mangle_next(
+    qbo_proxy.mangle_next(
         lambda status, headers, body: (400, headers, json.dumps(fault).encode()),
         when=customer_create,
     )

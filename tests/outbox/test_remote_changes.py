@@ -1,10 +1,12 @@
 """One-way sync: edits and deletes made in QBO are flagged, and nothing here changes."""
 
+import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from integrations.models import SyncJob, SyncRun
+from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.services.remote_changes import transactions_cdc_check
 from tests import factories
 from tests.outbox.test_documents import make_invoice, remote
@@ -68,3 +70,47 @@ def test_an_invoice_deleted_in_qbo_is_flagged(synced, pushed_invoice):
     assert SyncRun.objects.get(kind=SyncRun.Kind.TRANSACTIONS_CDC).details[0]["event"] == (
         "changed_in_qbo"
     )
+
+
+def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
+    synced, pushed_invoice, qbo_proxy
+):
+    """A broken change time still flags the edit; a row without a usable Id or SyncToken is
+    named in the run's log; the watermark moves on, since QBO would resend the same rows."""
+    current = remote(synced, "Invoice", pushed_invoice.qbo_id)
+    synced.api(
+        "POST",
+        "invoice",
+        json={
+            **{k: current[k] for k in ("Id", "SyncToken")},
+            "sparse": True,
+            "TxnDate": "2026-11-20",
+        },
+    )
+
+    def break_rows(status, headers, body):
+        document = json.loads(body)
+        answers = document["CDCResponse"][0]["QueryResponse"]
+        rows = next(answer["Invoice"] for answer in answers if "Invoice" in answer)
+        rows[0]["MetaData"]["LastUpdatedTime"] = "2026-13-45T99:99:99-07:00"
+        rows.append({"SyncToken": "3", "TxnDate": "2026-11-20"})
+        rows.append({"Id": "77", "SyncToken": "9" * 40})
+        return status, headers, json.dumps(document).encode()
+
+    qbo_proxy.mangle_next(break_rows, when=lambda received: received.path.endswith("/cdc"))
+    before = timezone.now()
+    run = transactions_cdc_check()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    job = SyncJob.objects.get(qbo_entity="Invoice")
+    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    assert job.remote_changed_at >= before
+    events = [(note["event"], note["text"]) for note in run.details]
+    assert ("skipped", "A Invoice change from QuickBooks was skipped: it has no Id.") in events
+    assert (
+        "skipped",
+        "A Invoice change from QuickBooks was skipped: its SyncToken is not a QuickBooks "
+        "SyncToken.",
+    ) in events
+    assert any(event == "unreadable_time" and "2026-13-45" in text for event, text in events)
+    assert QboConnection.objects.get().transactions_cdc_watermark >= before

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from integrations.qbo.errors import (
+    RETRY_AFTER_CAP_SECONDS,
     QboAuthenticationError,
     QboAuthorizationError,
     QboDuplicateNameError,
@@ -18,6 +19,7 @@ from integrations.qbo.errors import (
     QboValidationError,
     fault_error,
     parse_fault,
+    retry_after_seconds,
 )
 from tests.data import QBO_SAMPLES as SAMPLES
 
@@ -211,3 +213,39 @@ def test_retry_after_as_an_http_date_is_read_as_seconds():
 @given(status=st.integers(min_value=100, max_value=599), body=st.binary(max_size=300))
 def test_any_body_gives_a_qbo_error_and_never_an_exception(status, body):
     assert isinstance(parse_fault(status, body, None, {}), QboError)
+
+
+@pytest.mark.parametrize(
+    ("header_value", "seconds"),
+    [
+        ("60", 60.0),
+        ("-5", 0.0),
+        ("1e12", RETRY_AFTER_CAP_SECONDS),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", RETRY_AFTER_CAP_SECONDS),
+        ("inf", None),
+        ("nan", None),
+        ("1e999", None),
+        ("soon", None),
+        ("Fri, 31 Dec 99999 23:59:59 GMT", None),
+    ],
+)
+def test_retry_after_is_capped_at_an_hour_and_ignored_unless_seconds_or_a_date(
+    header_value, seconds
+):
+    assert retry_after_seconds({"Retry-After": header_value}) == seconds
+
+
+def test_a_nul_anywhere_in_a_fault_is_dropped():
+    body = json.dumps(
+        {"Fault": {"Error": [{"Message": "Bad\x00", "Detail": "x\x00y", "code": "60\x0000"}]}}
+    )
+
+    error = parse_fault(400, body, "application/json", {"intuit_tid": "t\x00id"})
+
+    assert (error.message, error.detail, error.code, error.intuit_tid) == (
+        "Bad",
+        "xy",
+        "6000",
+        "tid",
+    )
+    assert "\x00" not in str(error) + repr(error.errors)

@@ -297,3 +297,43 @@ def test_requests_session_sees_keep_alive(qbo_sandbox):
     second = session.get(url, headers=headers)
     assert first.ok and second.ok
     assert first.headers.get("Connection") != "close"
+
+
+DATED = {
+    "Invoice": {"CustomerRef": {"value": "1"}, "Line": [{"Amount": 50, "DetailType":
+                "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}]},
+    "Bill": {"VendorRef": {"value": "1"}, "Line": [{"Amount": 20, "DetailType":
+             "AccountBasedExpenseLineDetail",
+             "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "22"}}}]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("entity", list(DATED))
+def test_a_txn_date_with_no_room_for_its_due_date_is_a_6000_naming_txn_date(qbo_sandbox, entity):
+    """QBO's date range is undocumented; the sandbox never fails on one (README, Other rules)."""
+    body = {**DATED[entity], "TxnDate": "9999-12-31"}
+
+    late = qbo_sandbox.api("POST", entity.lower(), json=body)
+    with_due = qbo_sandbox.api("POST", entity.lower(), json={**body, "DueDate": "9999-12-31"})
+
+    assert (late.status_code, fault_code(late)) == (400, "6000")
+    assert late.json()["Fault"]["Error"][0]["element"] == "TxnDate"
+    assert with_due.status_code == 200, with_due.text
+    assert with_due.json()[entity]["DueDate"] == "9999-12-31"
+
+
+@pytest.mark.parametrize(
+    "since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "99999-01-01T00:00:00"]
+)
+def test_cdc_and_queries_with_dates_at_the_ends_of_the_calendar_answer_without_a_500(
+    qbo_sandbox, since
+):
+    cdc = qbo_sandbox.api("GET", "cdc", params={"entities": "Invoice", "changedSince": since})
+    query = qbo_sandbox.api(
+        "GET",
+        "query",
+        params={"query": f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}'"},  # noqa: S608
+    )
+
+    assert cdc.status_code in (200, 400)
+    assert query.status_code in (200, 400)

@@ -28,6 +28,7 @@ from .errors import (
     fault_error,
     header,
     parse_fault,
+    secret_remember,
 )
 from .oauth import new_session
 from .ratelimit import NullRateLimiter, RateLimiter
@@ -317,6 +318,7 @@ class QboClient:
             content_type = "application/json"
 
         token = self._tokens.access_token()
+        secret_remember(token)
         refreshed = False
         retries = 0
         attempt = 0
@@ -345,6 +347,7 @@ class QboClient:
                 if response.status_code == 401 and not refreshed:
                     refreshed = True
                     token = self._tokens.refresh_after_unauthorized(token)
+                    secret_remember(token)
                     continue
             retries += 1
             delay = self._backoff(retries, failure.retry_after) if failure.retriable else None

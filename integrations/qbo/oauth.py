@@ -16,7 +16,15 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from .config import QboConfig
-from .errors import OAuthError, OAuthInvalidGrantError, clip, describe_body, header, redact
+from .errors import (
+    OAuthError,
+    OAuthInvalidGrantError,
+    clip,
+    describe_body,
+    header,
+    redact,
+    secret_remember,
+)
 
 SCOPE = "com.intuit.quickbooks.accounting"
 # Lifetimes past this are not Intuit's (a refresh token lives at most 5 years).
@@ -54,6 +62,7 @@ def new_session(config: QboConfig, **kwargs: Any) -> OAuth2Session:
         # oauthlib refuses plain http unless this switch is on. QboConfig only admits http to
         # loopback (the bundled sandbox, test servers), so it never opens a path off the machine.
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    secret_remember(config.client_secret)
     return OAuth2Session(config.client_id, **kwargs)
 
 
@@ -66,6 +75,7 @@ def authorization_url(config: QboConfig, state: str) -> str:
 
 def exchange_code(config: QboConfig, code: str) -> TokenSet:
     """Trade the authorization code from the callback for tokens."""
+    secret_remember(code)
     session = new_session(config, redirect_uri=config.redirect_uri)
     return _token_call(
         "exchange_code",
@@ -83,6 +93,7 @@ def exchange_code(config: QboConfig, code: str) -> TokenSet:
 
 def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
     """Get a new access token; store the returned refresh token, it may have rolled."""
+    secret_remember(refresh_token)
     session = new_session(config)
     return _token_call(
         "refresh",
@@ -99,6 +110,7 @@ def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
 
 def revoke_token(config: QboConfig, token: str) -> None:
     """Revoke a refresh (or access) token at Intuit, which ends the connection."""
+    secret_remember(token)
     session = new_session(config)
     started = time.monotonic()
     response = None
@@ -152,6 +164,8 @@ def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str,
         ) from None
     finally:
         _log_call(label, responses[-1] if responses else None, started)
+    secret_remember(token.get("access_token"))
+    secret_remember(token.get("refresh_token"))
     if not token.get("refresh_token"):
         raise OAuthError("Intuit's token answer has no refresh_token", error="missing_token")
     expiry = token.get("x_refresh_token_expires_in")

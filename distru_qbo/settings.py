@@ -237,5 +237,12 @@ QBO_REDIRECT_URI = env.str(
 )
 QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
 QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)
+# The whole of one call to QBO (connect, retries, the last byte): requests' timeout above only
+# bounds each read, and a page or a task is waiting. QBO itself gives up on a request at 120 s.
+QBO_REQUEST_DEADLINE = env.float("QBO_REQUEST_DEADLINE", default=60.0)
+# The largest answer read from QBO. The biggest ones asked for are a 1000-row page (about 1 MB
+# of items or accounts) and the hourly CDC of the six pushed transaction types, at most 1000
+# objects each: 6000 documents at 5 KB (the recorded invoice is 1.4 KB) is 30 MB.
+QBO_MAX_RESPONSE_BYTES = env.int("QBO_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
 # The client-side limit (500/min, 10 at a time per company, shared by every worker process).
 QBO_RATE_LIMIT = env.bool("QBO_RATE_LIMIT", default=True)

@@ -199,6 +199,10 @@ class QboTransportError(QboError):
     retriable = True
 
 
+class QboResponseTooLargeError(QboError):
+    """QBO's answer was bigger than the configured cap; the rest of it was never read."""
+
+
 class QboMalformedResponseError(QboError):
     """A success status whose body is not the JSON that was expected.
 

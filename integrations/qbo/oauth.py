@@ -25,6 +25,7 @@ from .errors import (
     redact,
     secret_remember,
 )
+from .transport import BoundedAdapter, Deadline, ResponseTooLarge
 
 SCOPE = "com.intuit.quickbooks.accounting"
 # Lifetimes past this are not Intuit's (a refresh token lives at most 5 years).
@@ -63,7 +64,11 @@ def new_session(config: QboConfig, **kwargs: Any) -> OAuth2Session:
         # loopback (the bundled sandbox, test servers), so it never opens a path off the machine.
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
     secret_remember(config.client_secret)
-    return OAuth2Session(config.client_id, **kwargs)
+    session = OAuth2Session(config.client_id, **kwargs)
+    adapter = BoundedAdapter(max_bytes=config.max_response_bytes)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def authorization_url(config: QboConfig, state: str) -> str:
@@ -85,7 +90,7 @@ def exchange_code(config: QboConfig, code: str) -> TokenSet:
             code=code,
             auth=_basic_auth(config),
             include_client_id=False,
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
             headers={"Accept": "application/json"},
         ),
     )
@@ -102,7 +107,7 @@ def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
             config.token_url,
             refresh_token=refresh_token,
             auth=_basic_auth(config),
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
             headers={"Accept": "application/json"},
         ),
     )
@@ -120,7 +125,7 @@ def revoke_token(config: QboConfig, token: str) -> None:
             json={"token": token},
             auth=_basic_auth(config),
             headers={"Accept": "application/json"},
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
         )
     except requests.RequestException as exc:
         raise _transport_error(exc) from exc
@@ -267,8 +272,14 @@ def _oauth_error(body: dict, *, status: int | None, intuit_tid: str | None) -> O
 
 
 def _transport_error(exc: requests.RequestException) -> OAuthError:
+    if isinstance(exc, ResponseTooLarge):
+        return OAuthError(
+            f"Intuit's OAuth endpoint sent an answer too large to be a token ({exc}); "
+            "it was not read. Try again later.",
+            error="response_too_large",
+        )
     return OAuthError(
-        f"Could not reach Intuit's OAuth endpoint: {type(exc).__name__}",
+        f"Could not reach Intuit's OAuth endpoint: {type(exc).__name__}: {exc}",
         error="transport_error",
         retriable=True,
     )

@@ -48,6 +48,8 @@ def qbo_config() -> QboConfig:
         api_base_url=settings.QBO_API_BASE_URL,
         minor_version=settings.QBO_MINOR_VERSION,
         timeout=settings.QBO_REQUEST_TIMEOUT,
+        deadline=settings.QBO_REQUEST_DEADLINE,
+        max_response_bytes=settings.QBO_MAX_RESPONSE_BYTES,
     )
 
 

@@ -54,8 +54,16 @@ def qbo_config() -> QboConfig:
 
 
 def connection_get() -> QboConnection:
-    """The one connection row, made disconnected on first use."""
+    """The one connection row, made disconnected on first use; expired once its tokens are
+    unreadable, since only a reconnect brings usable ones back."""
     connection, _ = QboConnection.objects.get_or_create(id=QboConnection.SINGLETON_ID)
+    if connection.status == QboConnection.Status.CONNECTED and connection.tokens_unreadable:
+        logger.warning(
+            "The stored QuickBooks tokens cannot be decrypted with QBO_TOKEN_KEYS (the key "
+            "changed without a rotation): the connection is expired until someone reconnects"
+        )
+        connection_mark_expired()
+        connection.refresh_from_db()
     return connection
 
 
@@ -63,7 +71,7 @@ class ConnectionTokenProvider:
     """Hands the client a live access token, refreshing it under the connection's row lock."""
 
     def access_token(self) -> str:
-        connection = QboConnection.objects.get()
+        connection = connection_get()
         if connection.status != QboConnection.Status.CONNECTED:
             raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
         if _expiring(connection):
@@ -76,7 +84,7 @@ class ConnectionTokenProvider:
 
 def qbo_client() -> QboClient:
     """A client for the connected company, with the shared cross-process rate limiter."""
-    connection = QboConnection.objects.get()
+    connection = connection_get()
     if connection.status != QboConnection.Status.CONNECTED or not connection.realm_id:
         raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
     limiter = (
@@ -140,23 +148,27 @@ def connection_refresh_tokens(*, rejected_token: str | None = None, force: bool 
     held. That is the point: refresh tokens roll with no grace period, so a second worker must
     wait for the first and then use its new token instead of refreshing again.
     """
-    expired = False
     with transaction.atomic():
         connection = QboConnection.objects.select_for_update().get()
         if connection.status != QboConnection.Status.CONNECTED:
             raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
-        already_refreshed = rejected_token is not None and connection.access_token != rejected_token
-        if already_refreshed or not (force or _expiring(connection)):
-            return connection.access_token
-        try:
-            tokens = oauth.refresh_tokens(qbo_config(), connection.refresh_token)
-        except OAuthInvalidGrantError:
-            expired = True
-        else:
-            _store_tokens(connection, tokens, timezone.now())
-            connection.save(update_fields=_TOKEN_FIELDS)
-            logger.info("Refreshed the QuickBooks tokens for realm %s", connection.realm_id)
-            return connection.access_token
+        # A refresh token no key decrypts is as dead as one Intuit refuses.
+        expired = connection.tokens_unreadable
+        if not expired:
+            already_refreshed = (
+                rejected_token is not None and connection.access_token != rejected_token
+            )
+            if already_refreshed or not (force or _expiring(connection)):
+                return connection.access_token
+            try:
+                tokens = oauth.refresh_tokens(qbo_config(), connection.refresh_token)
+            except OAuthInvalidGrantError:
+                expired = True
+            else:
+                _store_tokens(connection, tokens, timezone.now())
+                connection.save(update_fields=_TOKEN_FIELDS)
+                logger.info("Refreshed the QuickBooks tokens for realm %s", connection.realm_id)
+                return connection.access_token
     if expired:
         connection_mark_expired()
     raise QboNotConnectedError(

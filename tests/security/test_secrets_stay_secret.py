@@ -132,7 +132,8 @@ def test_no_secret_reaches_a_log_a_message_a_page_or_the_sync_log(
     # Connect through the pages, as a person does; the items are imported (synchronously).
     authorize = admin_client.post(reverse("integrations:connect"))["Location"]
     path, query = callback_path_and_query(consent(authorize))
-    keep(admin_client.get(path, query, follow=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        keep(admin_client.get(path, query, follow=True))
     accounts = QboAccount.objects.filter(active=True)
     with django_capture_on_commit_callbacks(execute=True):
         keep(
@@ -181,7 +182,8 @@ def test_no_secret_reaches_a_log_a_message_a_page_or_the_sync_log(
     # Reconnect and disconnect (which revokes at Intuit).
     authorize = admin_client.post(reverse("integrations:connect"))["Location"]
     path, query = callback_path_and_query(consent(authorize))
-    keep(admin_client.get(path, query, follow=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        keep(admin_client.get(path, query, follow=True))
     keep(admin_client.post(reverse("integrations:disconnect"), follow=True))
 
     secrets = _secrets(issued)

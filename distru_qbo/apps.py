@@ -6,3 +6,6 @@ class DistruQboConfig(AppConfig):
 
     name = "distru_qbo"
     verbose_name = "Distru"
+
+    def ready(self):
+        from distru_qbo import checks  # noqa: F401 - registers the deploy checks

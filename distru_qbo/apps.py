@@ -8,4 +8,7 @@ class DistruQboConfig(AppConfig):
     verbose_name = "Distru"
 
     def ready(self):
-        from distru_qbo import lookups  # noqa: F401 - registers the lookup
+        from distru_qbo import (
+            checks,  # noqa: F401 - registers the deploy checks
+            lookups,  # noqa: F401 - registers the lookup
+        )

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from distru_qbo.insecure_settings import insecure_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -18,10 +20,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 INSECURE_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"  # noqa: S105
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# QuickBooks Online: `local` is the bundled sandbox (manage.py qbo_sandbox); `sandbox` and
+# `production` are Intuit's. Only `local` runs with development defaults.
+QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
+if QBO_ENVIRONMENT not in {"local", "sandbox", "production"}:
+    raise ImproperlyConfigured("QBO_ENVIRONMENT must be local, sandbox or production.")
+_local = QBO_ENVIRONMENT == "local"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=_local)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == INSECURE_DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -191,11 +198,7 @@ QBO_TOKEN_KEYS = _checked_token_keys(
     env.list("QBO_TOKEN_KEYS", default=[]) or [_derived_token_key(SECRET_KEY)]
 )
 
-# QuickBooks Online: `local` is the bundled sandbox (manage.py qbo_sandbox); `sandbox` and
-# `production` are Intuit's. Every URL can be overridden on its own.
-QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
-if QBO_ENVIRONMENT not in {"local", "sandbox", "production"}:
-    raise ImproperlyConfigured("QBO_ENVIRONMENT must be local, sandbox or production.")
+# Every QBO URL follows QBO_ENVIRONMENT and can be overridden on its own.
 QBO_SANDBOX_URL = env.str("QBO_SANDBOX_URL", default="http://127.0.0.1:8765").rstrip("/")
 _QBO_URLS = {
     "local": {
@@ -226,7 +229,6 @@ QBO_REVOKE_URL = env.str("QBO_REVOKE_URL", default=_QBO_URLS["revoke"])
 QBO_API_BASE_URL = env.str("QBO_API_BASE_URL", default=_QBO_URLS["api"])
 QBO_APP_BASE_URL = env.str("QBO_APP_BASE_URL", default=_QBO_URLS["app"])
 # In `local`, the defaults are the bundled sandbox's own, so `make run` connects with no .env.
-_local = QBO_ENVIRONMENT == "local"
 QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="distru-local-client" if _local else "")
 QBO_CLIENT_SECRET = env.str(
     "QBO_CLIENT_SECRET",
@@ -237,5 +239,23 @@ QBO_REDIRECT_URI = env.str(
 )
 QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
 QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)
+# The whole of one call to QBO (connect, retries, the last byte): requests' timeout above only
+# bounds each read, and a page or a task is waiting. QBO itself gives up on a request at 120 s.
+QBO_REQUEST_DEADLINE = env.float("QBO_REQUEST_DEADLINE", default=60.0)
+# The largest answer read from QBO. The biggest ones asked for are a 1000-row page (about 1 MB
+# of items or accounts) and the hourly CDC of the six pushed transaction types, at most 1000
+# objects each: 6000 documents at 5 KB (the recorded invoice is 1.4 KB) is 30 MB.
+QBO_MAX_RESPONSE_BYTES = env.int("QBO_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
 # The client-side limit (500/min, 10 at a time per company, shared by every worker process).
 QBO_RATE_LIMIT = env.bool("QBO_RATE_LIMIT", default=True)
+
+# Refuse to start with a setting no deployment may run with; `check --deploy` reports the same.
+_insecure = insecure_settings(
+    environment=QBO_ENVIRONMENT,
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    client_id=QBO_CLIENT_ID,
+    client_secret=QBO_CLIENT_SECRET,
+)
+if _insecure:
+    raise ImproperlyConfigured(" ".join(problem for _, problem in _insecure))

@@ -12,6 +12,17 @@ class SecretDecryptionError(Exception):
     """A stored secret could not be decrypted with any configured key."""
 
 
+class UnreadableSecret(str):
+    """What a stored secret reads as when no configured key decrypts it: empty, and marked.
+
+    Raising instead would turn every page that loads the connection into a 500, and with it
+    the way out (reconnect) too.
+    """
+
+
+UNREADABLE_SECRET = UnreadableSecret()
+
+
 def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in settings.QBO_TOKEN_KEYS])
 

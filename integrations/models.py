@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from integrations.crypto import UnreadableSecret
 from integrations.fields import EncryptedTextField
 from integrations.validators import qbo_name_validator
 
@@ -240,6 +241,13 @@ class QboConnection(models.Model):
         if self.company_name:
             return f"{self.company_name} ({self.get_status_display()})"
         return f"QuickBooks Online ({self.get_status_display()})"
+
+    @property
+    def tokens_unreadable(self) -> bool:
+        """A stored token no key in QBO_TOKEN_KEYS decrypts: the key changed without a rotation."""
+        return isinstance(self.access_token, UnreadableSecret) or isinstance(
+            self.refresh_token, UnreadableSecret
+        )
 
 
 class SyncRun(models.Model):

@@ -6,7 +6,8 @@ from integrations.models import QboConnection
 from integrations.outbox.runner import sync_job_run, sync_jobs_drain
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
-from integrations.services.items import item_sync_run, items_import
+from integrations.services.items import company_import_after_connect, item_sync_run
+from integrations.services.mirror import company_mirror_refresh
 from integrations.services.remote_changes import transactions_cdc_check
 
 logger = logging.getLogger(__name__)
@@ -14,9 +15,14 @@ logger = logging.getLogger(__name__)
 SWEEP_BUDGET_SECONDS = 60
 
 
-def items_import_task() -> int:
-    """Import every QBO item (run in the background right after connecting)."""
-    return items_import(client=qbo_client()).processed
+def company_import_task(run_id: int | None = None) -> int:
+    """After connecting: the company, accounts and classes, then the items; the items run's id."""
+    return company_import_after_connect(run_id=run_id).pk
+
+
+def company_mirror_refresh_task(run_id: int | None = None) -> int:
+    """Refresh accounts from QuickBooks, asked for on the key accounts page; the run's id."""
+    return company_mirror_refresh(run_id=run_id).pk
 
 
 def item_sync_task(full: bool = False) -> int | None:

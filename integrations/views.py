@@ -1,6 +1,7 @@
 """Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts."""
 
 import logging
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -8,11 +9,12 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from integrations.forms import KeyAccountsForm, OutboxRetryForm
-from integrations.models import QboAccount, QboClass, QboItem, SyncRun
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
@@ -22,9 +24,12 @@ from integrations.services.key_accounts import (
     key_account_conflicts,
     key_accounts_set,
 )
-from integrations.services.mirror import company_mirror_refresh
+from integrations.services.runs import sync_run_queue
 
 logger = logging.getLogger(__name__)
+# The runs that bring in the chart of accounts, shown on the key accounts page.
+ACCOUNT_RUN_KINDS = [SyncRun.Kind.CONNECT, SyncRun.Kind.ACCOUNTS]
+RELOAD_FOR_AT_MOST = timedelta(minutes=5)
 
 
 def _require_manage(request) -> None:
@@ -119,17 +124,26 @@ def quickbooks_callback(request):
         messages.error(request, "QuickBooks sent an incomplete answer. Please connect again.")
         return redirect(detail_url)
     try:
+        # Inline, each bounded by QBO_REQUEST_DEADLINE: the exchange and one CompanyInfo read.
         conn_services.connection_connect(code=code, realm_id=realm_id)
-        company_mirror_refresh(kind=SyncRun.Kind.CONNECT)
-    except (OAuthError, QboError, conn_services.QboCompanyMismatchError) as exc:
+    except (
+        OAuthError,
+        QboError,
+        conn_services.QboCompanyMismatchError,
+        conn_services.QboConnectError,
+    ) as exc:
         logger.warning("Connecting to QuickBooks failed: %s", exc)
         messages.error(request, f"Connecting to QuickBooks failed: {exc}")
         return redirect(detail_url)
-    async_task("integrations.tasks.items_import_task", task_name="qbo-items-import")
+    sync_run_queue(
+        SyncRun.Kind.CONNECT,
+        "integrations.tasks.company_import_task",
+        task_name="qbo-company-import",
+    )
     messages.success(
         request,
-        "Connected to QuickBooks. Your items are being imported in the background; "
-        "now choose the key accounts.",
+        "Connected to QuickBooks. Your accounts, classes and items are being imported in the "
+        "background; choose the key accounts once the accounts are in.",
     )
     return redirect("integrations:key_accounts")
 
@@ -158,11 +172,17 @@ def key_accounts(request):
     if request.method == "POST":
         _require_manage(request)
         if "refresh" in request.POST:
-            try:
-                company_mirror_refresh()
-                messages.success(request, "Accounts refreshed from QuickBooks.")
-            except (QboError, conn_services.QboNotConnectedError) as exc:
-                messages.error(request, f"Refreshing accounts failed: {exc}")
+            if connection.status == QboConnection.Status.CONNECTED:
+                sync_run_queue(
+                    SyncRun.Kind.ACCOUNTS,
+                    "integrations.tasks.company_mirror_refresh_task",
+                    task_name="qbo-accounts-refresh",
+                )
+                messages.success(
+                    request, "Refreshing the accounts from QuickBooks: this page shows how it goes."
+                )
+            else:
+                messages.error(request, "Reconnect to QuickBooks first, then refresh the accounts.")
             return redirect("integrations:key_accounts")
         form = KeyAccountsForm(request.POST)
         if form.is_valid():
@@ -183,8 +203,18 @@ def key_accounts(request):
     if not can_manage_integration(request.user):
         for field in form.fields.values():
             field.disabled = True
+    accounts_run = SyncRun.objects.filter(kind__in=ACCOUNT_RUN_KINDS).first()
     return render(
         request,
         "integrations/key_accounts.html",
-        _context(request, form=form, title="Key accounts"),
+        _context(
+            request,
+            form=form,
+            title="Key accounts",
+            accounts_run=accounts_run,
+            # Reload while the chart comes in; a run this old died with its worker.
+            reload_while_running=accounts_run is not None
+            and accounts_run.status == SyncRun.Status.RUNNING
+            and accounts_run.started_at > timezone.now() - RELOAD_FOR_AT_MOST,
+        ),
     )

@@ -22,15 +22,18 @@ from .config import QboConfig
 from .errors import (
     QboError,
     QboMalformedResponseError,
+    QboResponseTooLargeError,
     QboTransportError,
     clip,
     describe_body,
     fault_error,
     header,
     parse_fault,
+    secret_remember,
 )
 from .oauth import new_session
 from .ratelimit import NullRateLimiter, RateLimiter
+from .transport import Deadline, ResponseTooLarge
 
 logger = logging.getLogger("integrations.qbo")
 
@@ -329,7 +332,9 @@ class QboClient:
             data = json.dumps(body, default=_json_number).encode() if body is not None else None
             content_type = "application/json"
 
+        deadline = Deadline.for_call(self.config)
         token = self._tokens.access_token()
+        secret_remember(token)
         refreshed = False
         retries = 0
         attempt = 0
@@ -337,7 +342,13 @@ class QboClient:
             attempt += 1
             started = time.monotonic()
             try:
-                response = self._send(method, url, data, content_type, token)
+                response = self._send(method, url, data, content_type, token, deadline)
+            except ResponseTooLarge as exc:
+                raise QboResponseTooLargeError(
+                    "Ask whoever runs Distru to raise QBO_MAX_RESPONSE_BYTES (now "
+                    f"{self.config.max_response_bytes} bytes): QuickBooks' answer to {method} "
+                    f"{path} was larger ({exc}), so it was not read."
+                ) from None
             except _TRANSPORT_ERRORS as exc:
                 failure: QboError = QboTransportError(
                     f"No answer from QuickBooks for {method} {path}: {type(exc).__name__}: {exc}"
@@ -358,15 +369,23 @@ class QboClient:
                 if response.status_code == 401 and not refreshed:
                     refreshed = True
                     token = self._tokens.refresh_after_unauthorized(token)
+                    secret_remember(token)
                     continue
             retries += 1
             delay = self._backoff(retries, failure.retry_after) if failure.retriable else None
-            if delay is None or retries > self.config.max_retries:
+            # No retry may outlast the call's deadline: the caller (a page, a task) is waiting.
+            if delay is None or retries > self.config.max_retries or delay >= deadline.remaining():
                 raise failure
             time.sleep(delay)
 
     def _send(
-        self, method: str, url: str, data: bytes | None, content_type: str, token: str
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        content_type: str,
+        token: str,
+        deadline: Deadline,
     ) -> requests.Response:
         self._session.token = {"access_token": token, "token_type": "Bearer"}
         with self._limiter.slot(self.realm_id):
@@ -375,7 +394,7 @@ class QboClient:
                 url,
                 data=data,
                 headers={"Accept": "application/json", "Content-Type": content_type},
-                timeout=self.config.timeout,
+                timeout=deadline,
             )
 
     def _backoff(self, retry: int, retry_after: float | None) -> float | None:

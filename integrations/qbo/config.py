@@ -35,7 +35,9 @@ class QboConfig:
     revoke_url: str
     api_base_url: str
     minor_version: int = 75
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds one read of the socket may wait
+    deadline: float = 60.0  # seconds a whole call may take, retries included
+    max_response_bytes: int = 32 * 1024 * 1024
     max_retries: int = 4
     backoff_base: float = 0.5
     backoff_cap: float = 30.0

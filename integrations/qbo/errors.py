@@ -6,14 +6,28 @@ import email.utils
 import json
 import math
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
-# Refresh tokens ("AB11…") and JWT access tokens show up in some fault details, e.g.
-# "Token expired: AB0160…". Readable errors end up in logs and on the sync status page.
-_TOKENISH = re.compile(r"eyJ[\w-]*(?:\.[\w-]*){2,}|\b[A-Za-z0-9_-]{40,}\b")
+# Tokens show up in fault details: Intuit's 401 says "Token expired: " and the first 50
+# characters of the token (tests/data/qbo-samples/error__401.json, recorded by minimul/qbo_api).
+# Readable errors end up in logs, on the status page and in the database, so every run of
+# token characters (letters, digits and the punctuation of base64, base64url, JWTs and
+# URL-encoding) is judged whole: a token split by dots, quoted or percent-encoded is one run.
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_~+/=%.-]+")
+_TRAILING_RUN = re.compile(_TOKEN_RUN.pattern + r"\Z")
+_JWT = re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{5}")  # base64url of '{"': a JWT header
+_LONG_WORD = re.compile(r"[A-Za-z0-9_-]{40,}")
+_RANDOM_LOOKING_CHARS = 20  # mixed case and digits this long is a key, not a word of QBO's
+_KNOWN_FRAGMENT_CHARS = 12  # this much of a token we hold is too much to show
+_KNOWN_SECRETS_KEPT = 16
+_known_secrets: deque[str] = deque(maxlen=_KNOWN_SECRETS_KEPT)
+_known_secrets_lock = threading.Lock()
 _TAGS = re.compile(r"<[^>]*>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # A fault body is small; anything bigger is not worth parsing as one.
@@ -37,9 +51,52 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def secret_remember(value: str | None) -> None:
+    """Redact this exact value (a token, the client secret) wherever it shows up from now on."""
+    if isinstance(value, str) and len(value) >= _KNOWN_FRAGMENT_CHARS:
+        with _known_secrets_lock:
+            if value not in _known_secrets:
+                _known_secrets.append(value)
+
+
 def redact(text: str) -> str:
-    """Replace anything shaped like an OAuth token with a placeholder."""
-    return _TOKENISH.sub("[redacted]", text)
+    """Replace every token, and every piece of a token this process holds, with a placeholder."""
+    with _known_secrets_lock:
+        known = tuple(_known_secrets)
+    return _TOKEN_RUN.sub(lambda run: _redacted_run(run.group(), known), text)
+
+
+def _redacted_run(run: str, known: tuple[str, ...]) -> str:
+    if _is_secret(run, known):
+        return "[redacted]"
+    # A long plain word inside a path or a dotted name still counts on its own.
+    return _LONG_WORD.sub("[redacted]", run)
+
+
+def _is_secret(run: str, known: tuple[str, ...]) -> bool:
+    if _JWT.search(run):
+        return True
+    core = run.strip(".=%-")
+    letters_and_digits = [char for char in core if char.isalnum()]
+    if len(letters_and_digits) >= _RANDOM_LOOKING_CHARS and (
+        any(char.isupper() for char in letters_and_digits)
+        and any(char.islower() for char in letters_and_digits)
+        and any(char.isdigit() for char in letters_and_digits)
+    ):
+        return True
+    if len(core) < _KNOWN_FRAGMENT_CHARS:
+        return False
+    forms = {core, unquote(core)}
+    return any(form in secret or secret in form for form in forms for secret in known)
+
+
+def _cut_whole(text: str, limit: int) -> str:
+    """The first `limit` characters, less a token run the cut would split: a piece of a token
+    can be too short to be recognised as one."""
+    cut = text[:limit]
+    if len(text) > limit and _TOKEN_RUN.match(text, limit):
+        return _TRAILING_RUN.sub("", cut)
+    return cut
 
 
 def clip(text: str, limit: int) -> str:
@@ -67,13 +124,14 @@ class QboError(Exception):
         errors: tuple[dict[str, str], ...] = (),
         retry_after: float | None = None,
     ) -> None:
-        # Every text of an error is cleaned here, so a NUL from QBO never reaches the database.
-        message = _cleaned(message, MESSAGE_CHARS)
+        # Every text of an error is cleaned here: a NUL from QBO never reaches the database, and
+        # whatever built the message, a token in it never reaches a log, a page or a column.
+        message = _redacted(str(message), MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = _cleaned(code, CODE_CHARS)
-        self.detail = _cleaned(detail, DETAIL_CHARS)
+        self.detail = _redacted(str(detail), DETAIL_CHARS)
         self.element = _cleaned(element, _FIELD_CHARS)
         self.fault_type = _cleaned(fault_type, _FIELD_CHARS)
         self.intuit_tid = _cleaned(intuit_tid, _FIELD_CHARS) if intuit_tid else intuit_tid
@@ -149,6 +207,10 @@ class QboTransportError(QboError):
     """No answer: the connection failed, timed out or was dropped."""
 
     retriable = True
+
+
+class QboResponseTooLargeError(QboError):
+    """QBO's answer was bigger than the configured cap; the rest of it was never read."""
 
 
 class QboMalformedResponseError(QboError):
@@ -359,7 +421,12 @@ def _text(value: Any, limit: int) -> str:
         except (ValueError, RecursionError):
             text = type(value).__name__
     # Redact before cutting, so no cut leaves part of a token; bound the text the regex scans.
-    return clip(redact(without_nul(text[: limit * 4]).strip()), limit)
+    return _redacted(text.strip(), limit)
+
+
+def _redacted(text: str, limit: int) -> str:
+    """`text` without NULs or tokens, at most `limit` characters (bounding what redact scans)."""
+    return clip(redact(_cut_whole(without_nul(text), limit * 4).strip()), limit)
 
 
 def _cleaned(value: object, limit: int) -> str:
@@ -429,6 +496,6 @@ def _describe_unparsed(
         summary = clip(" ".join(_TAGS.sub(" ", title.group(1) if title else "").split()), 120)
         suffix = f": {summary}" if summary else ""
         return f"QuickBooks answered HTTP {status} with an HTML page{suffix}"
-    snippet = clip(redact(" ".join(text[: _SNIPPET_CHARS * 20].split())), _SNIPPET_CHARS)
+    snippet = clip(redact(" ".join(_cut_whole(text, _SNIPPET_CHARS * 20).split())), _SNIPPET_CHARS)
     snippet = "".join(char if char.isprintable() else "?" for char in snippet)  # binary noise
     return f"QuickBooks answered HTTP {status} with a body that is not {expected}: {snippet}"

@@ -16,7 +16,16 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from .config import QboConfig
-from .errors import OAuthError, OAuthInvalidGrantError, clip, describe_body, header, redact
+from .errors import (
+    OAuthError,
+    OAuthInvalidGrantError,
+    clip,
+    describe_body,
+    header,
+    redact,
+    secret_remember,
+)
+from .transport import BoundedAdapter, Deadline, ResponseTooLarge
 
 SCOPE = "com.intuit.quickbooks.accounting"
 # Lifetimes past this are not Intuit's (a refresh token lives at most 5 years).
@@ -54,7 +63,12 @@ def new_session(config: QboConfig, **kwargs: Any) -> OAuth2Session:
         # oauthlib refuses plain http unless this switch is on. QboConfig only admits http to
         # loopback (the bundled sandbox, test servers), so it never opens a path off the machine.
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    return OAuth2Session(config.client_id, **kwargs)
+    secret_remember(config.client_secret)
+    session = OAuth2Session(config.client_id, **kwargs)
+    adapter = BoundedAdapter(max_bytes=config.max_response_bytes)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def authorization_url(config: QboConfig, state: str) -> str:
@@ -66,6 +80,7 @@ def authorization_url(config: QboConfig, state: str) -> str:
 
 def exchange_code(config: QboConfig, code: str) -> TokenSet:
     """Trade the authorization code from the callback for tokens."""
+    secret_remember(code)
     session = new_session(config, redirect_uri=config.redirect_uri)
     return _token_call(
         "exchange_code",
@@ -75,7 +90,7 @@ def exchange_code(config: QboConfig, code: str) -> TokenSet:
             code=code,
             auth=_basic_auth(config),
             include_client_id=False,
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
             headers={"Accept": "application/json"},
         ),
     )
@@ -83,6 +98,7 @@ def exchange_code(config: QboConfig, code: str) -> TokenSet:
 
 def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
     """Get a new access token; store the returned refresh token, it may have rolled."""
+    secret_remember(refresh_token)
     session = new_session(config)
     return _token_call(
         "refresh",
@@ -91,7 +107,7 @@ def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
             config.token_url,
             refresh_token=refresh_token,
             auth=_basic_auth(config),
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
             headers={"Accept": "application/json"},
         ),
     )
@@ -99,6 +115,7 @@ def refresh_tokens(config: QboConfig, refresh_token: str) -> TokenSet:
 
 def revoke_token(config: QboConfig, token: str) -> None:
     """Revoke a refresh (or access) token at Intuit, which ends the connection."""
+    secret_remember(token)
     session = new_session(config)
     started = time.monotonic()
     response = None
@@ -108,7 +125,7 @@ def revoke_token(config: QboConfig, token: str) -> None:
             json={"token": token},
             auth=_basic_auth(config),
             headers={"Accept": "application/json"},
-            timeout=config.timeout,
+            timeout=Deadline.for_call(config),
         )
     except requests.RequestException as exc:
         raise _transport_error(exc) from exc
@@ -152,6 +169,8 @@ def _token_call(label: str, session: OAuth2Session, call: Callable[[], dict[str,
         ) from None
     finally:
         _log_call(label, responses[-1] if responses else None, started)
+    secret_remember(token.get("access_token"))
+    secret_remember(token.get("refresh_token"))
     if not token.get("refresh_token"):
         raise OAuthError("Intuit's token answer has no refresh_token", error="missing_token")
     expiry = token.get("x_refresh_token_expires_in")
@@ -253,8 +272,14 @@ def _oauth_error(body: dict, *, status: int | None, intuit_tid: str | None) -> O
 
 
 def _transport_error(exc: requests.RequestException) -> OAuthError:
+    if isinstance(exc, ResponseTooLarge):
+        return OAuthError(
+            f"Intuit's OAuth endpoint sent an answer too large to be a token ({exc}); "
+            "it was not read. Try again later.",
+            error="response_too_large",
+        )
     return OAuthError(
-        f"Could not reach Intuit's OAuth endpoint: {type(exc).__name__}",
+        f"Could not reach Intuit's OAuth endpoint: {type(exc).__name__}: {exc}",
         error="transport_error",
         retriable=True,
     )

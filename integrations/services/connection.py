@@ -13,8 +13,8 @@ from integrations.models import QboConnection, SyncJob
 from integrations.qbo import oauth
 from integrations.qbo.client import QboClient
 from integrations.qbo.config import QboConfig
-from integrations.qbo.errors import OAuthInvalidGrantError
-from integrations.qbo.ratelimit import NullRateLimiter, rate_limiter_from_url
+from integrations.qbo.errors import OAuthInvalidGrantError, QboAuthenticationError, QboError
+from integrations.qbo.ratelimit import NullRateLimiter, RateLimiter, rate_limiter_from_url
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=5)
 OAUTH_STATE_SESSION_KEY = "qbo_oauth_state"
 OAUTH_STATE_MAX_AGE = timedelta(minutes=10)
+COMPANY_NAME_CHARS = QboConnection._meta.get_field("company_name").max_length
 
 
 class QboNotConnectedError(Exception):
@@ -36,6 +37,10 @@ class OAuthStateError(Exception):
     """The OAuth callback's state does not match the one this session started with."""
 
 
+class QboConnectError(Exception):
+    """Connecting failed after the code exchange; nothing was kept. The message says why."""
+
+
 def qbo_config() -> QboConfig:
     """The transport configuration, read from settings when called (never at import time)."""
     return QboConfig(
@@ -48,12 +53,22 @@ def qbo_config() -> QboConfig:
         api_base_url=settings.QBO_API_BASE_URL,
         minor_version=settings.QBO_MINOR_VERSION,
         timeout=settings.QBO_REQUEST_TIMEOUT,
+        deadline=settings.QBO_REQUEST_DEADLINE,
+        max_response_bytes=settings.QBO_MAX_RESPONSE_BYTES,
     )
 
 
 def connection_get() -> QboConnection:
-    """The one connection row, made disconnected on first use."""
+    """The one connection row, made disconnected on first use; expired once its tokens are
+    unreadable, since only a reconnect brings usable ones back."""
     connection, _ = QboConnection.objects.get_or_create(id=QboConnection.SINGLETON_ID)
+    if connection.status == QboConnection.Status.CONNECTED and connection.tokens_unreadable:
+        logger.warning(
+            "The stored QuickBooks tokens cannot be decrypted with QBO_TOKEN_KEYS (the key "
+            "changed without a rotation): the connection is expired until someone reconnects"
+        )
+        connection_mark_expired()
+        connection.refresh_from_db()
     return connection
 
 
@@ -61,7 +76,7 @@ class ConnectionTokenProvider:
     """Hands the client a live access token, refreshing it under the connection's row lock."""
 
     def access_token(self) -> str:
-        connection = QboConnection.objects.get()
+        connection = connection_get()
         if connection.status != QboConnection.Status.CONNECTED:
             raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
         if _expiring(connection):
@@ -74,17 +89,20 @@ class ConnectionTokenProvider:
 
 def qbo_client() -> QboClient:
     """A client for the connected company, with the shared cross-process rate limiter."""
-    connection = QboConnection.objects.get()
+    connection = connection_get()
     if connection.status != QboConnection.Status.CONNECTED or not connection.realm_id:
         raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
-    limiter = (
-        rate_limiter_from_url(
-            settings.REDIS_URL or None, str(settings.BASE_DIR / "var" / "ratelimit")
-        )
-        if settings.QBO_RATE_LIMIT
-        else NullRateLimiter()
+    return QboClient(
+        qbo_config(), connection.realm_id, ConnectionTokenProvider(), limiter=_rate_limiter()
     )
-    return QboClient(qbo_config(), connection.realm_id, ConnectionTokenProvider(), limiter=limiter)
+
+
+def _rate_limiter() -> RateLimiter:
+    if not settings.QBO_RATE_LIMIT:
+        return NullRateLimiter()
+    return rate_limiter_from_url(
+        settings.REDIS_URL or None, str(settings.BASE_DIR / "var" / "ratelimit")
+    )
 
 
 def oauth_start(*, session) -> str:
@@ -105,30 +123,97 @@ def oauth_check_state(*, session, state: str | None) -> None:
 
 
 def connection_connect(*, code: str, realm_id: str) -> QboConnection:
-    """Exchange the authorization code and store the tokens, encrypted, as the connection."""
-    linked = connection_get()
+    """Exchange the code, read the company with the new token, and only then store it all.
+
+    All or nothing: when anything after the exchange fails, the fresh grant is revoked (best
+    effort) and nothing here changes, so a bad `realmId` can never be stored. A grant this one
+    replaces is revoked once the new one is committed.
+    """
+    _refuse_another_company(realm_id)
+    config = qbo_config()
+    tokens = oauth.exchange_code(config, code)
+    try:
+        company_name = _company_name_read(config, realm_id, tokens.access_token)
+        now = timezone.now()
+        with transaction.atomic():
+            connection = QboConnection.objects.select_for_update().get_or_create(
+                id=QboConnection.SINGLETON_ID
+            )[0]
+            _refuse_another_company(realm_id, linked=connection)
+            replaced = connection.refresh_token
+            connection.realm_id = realm_id
+            connection.company_name = company_name
+            connection.environment = settings.QBO_ENVIRONMENT
+            connection.status = QboConnection.Status.CONNECTED
+            connection.connected_at = now
+            _store_tokens(connection, tokens, now)
+            connection.save()
+            _resume_paused_pushes()
+            if replaced and replaced != tokens.refresh_token:
+                transaction.on_commit(lambda: _revoke_quietly(config, replaced, "replaced"))
+    except BaseException:
+        # Intuit may hand out the refresh token already stored: that one stays.
+        if tokens.refresh_token != connection_get().refresh_token:
+            _revoke_quietly(config, tokens.refresh_token, "unused")
+        raise
+    logger.info("Connected to QuickBooks realm %s", realm_id)
+    return connection
+
+
+def company_name_from(info: dict) -> str:
+    """The company's name from its CompanyInfo, cut to fit: QBO allows 1024 characters."""
+    name = info.get("CompanyName") or info.get("LegalName") or ""
+    name = " ".join(name.replace("\x00", "").split()) if isinstance(name, str) else ""
+    if len(name) > COMPANY_NAME_CHARS:
+        name = name[: COMPANY_NAME_CHARS - 1] + "…"
+    return name
+
+
+def _refuse_another_company(realm_id: str, *, linked: QboConnection | None = None) -> None:
+    linked = linked or connection_get()
     if linked.realm_id and linked.realm_id != realm_id:
         # Ids of accounts, items and pushed documents belong to one company; mixing two
         # companies' ids would post to the wrong books.
         raise QboCompanyMismatchError(
-            f"This Distru is linked to the QuickBooks company {linked.company_name} "
-            f"(realm {linked.realm_id}). Sign in to that company to reconnect."
+            f"Sign in to the QuickBooks company {linked.company_name} (realm "
+            f"{linked.realm_id}) to reconnect: this Distru is linked to it, not to realm "
+            f"{realm_id}."
         )
-    tokens = oauth.exchange_code(qbo_config(), code)
-    now = timezone.now()
-    with transaction.atomic():
-        connection = QboConnection.objects.select_for_update().get_or_create(
-            id=QboConnection.SINGLETON_ID
-        )[0]
-        connection.realm_id = realm_id
-        connection.environment = settings.QBO_ENVIRONMENT
-        connection.status = QboConnection.Status.CONNECTED
-        connection.connected_at = now
-        _store_tokens(connection, tokens, now)
-        connection.save()
-        _resume_paused_pushes()
-    logger.info("Connected to QuickBooks realm %s", realm_id)
-    return connection
+
+
+def _company_name_read(config: QboConfig, realm_id: str, access_token: str) -> str:
+    """Read CompanyInfo of `realm_id` with the token just issued; a refusal is the user's to fix."""
+    client = QboClient(config, realm_id, _JustIssuedToken(access_token), limiter=_rate_limiter())
+    try:
+        return company_name_from(client.company_info())
+    except QboError as exc:
+        raise QboConnectError(
+            "Connect again, and choose the company in QuickBooks' sign-in page: the new "
+            f"sign-in could not read QuickBooks company {realm_id} ({exc}). Nothing was saved."
+        ) from exc
+
+
+class _JustIssuedToken:
+    """The access token from the code exchange: too new to refresh, so a 401 is final."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def access_token(self) -> str:
+        return self._token
+
+    def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        raise QboAuthenticationError("QuickBooks refused the access token it had just issued")
+
+
+def _revoke_quietly(config: QboConfig, refresh_token: str, which: str) -> None:
+    """Revoke a grant at Intuit, best effort: a failure is logged, never raised."""
+    try:
+        oauth.revoke_token(config, refresh_token)
+    except Exception:  # noqa: BLE001 - what matters here has already been decided
+        logger.warning("Revoking the %s QuickBooks grant failed; it lapses on its own", which)
+    else:
+        logger.info("Revoked the %s QuickBooks grant", which)
 
 
 def connection_refresh_tokens(*, rejected_token: str | None = None, force: bool = False) -> str:
@@ -138,23 +223,27 @@ def connection_refresh_tokens(*, rejected_token: str | None = None, force: bool 
     held. That is the point: refresh tokens roll with no grace period, so a second worker must
     wait for the first and then use its new token instead of refreshing again.
     """
-    expired = False
     with transaction.atomic():
         connection = QboConnection.objects.select_for_update().get()
         if connection.status != QboConnection.Status.CONNECTED:
             raise QboNotConnectedError("QuickBooks is not connected. Reconnect to QuickBooks.")
-        already_refreshed = rejected_token is not None and connection.access_token != rejected_token
-        if already_refreshed or not (force or _expiring(connection)):
-            return connection.access_token
-        try:
-            tokens = oauth.refresh_tokens(qbo_config(), connection.refresh_token)
-        except OAuthInvalidGrantError:
-            expired = True
-        else:
-            _store_tokens(connection, tokens, timezone.now())
-            connection.save(update_fields=_TOKEN_FIELDS)
-            logger.info("Refreshed the QuickBooks tokens for realm %s", connection.realm_id)
-            return connection.access_token
+        # A refresh token no key decrypts is as dead as one Intuit refuses.
+        expired = connection.tokens_unreadable
+        if not expired:
+            already_refreshed = (
+                rejected_token is not None and connection.access_token != rejected_token
+            )
+            if already_refreshed or not (force or _expiring(connection)):
+                return connection.access_token
+            try:
+                tokens = oauth.refresh_tokens(qbo_config(), connection.refresh_token)
+            except OAuthInvalidGrantError:
+                expired = True
+            else:
+                _store_tokens(connection, tokens, timezone.now())
+                connection.save(update_fields=_TOKEN_FIELDS)
+                logger.info("Refreshed the QuickBooks tokens for realm %s", connection.realm_id)
+                return connection.access_token
     if expired:
         connection_mark_expired()
     raise QboNotConnectedError(
@@ -185,10 +274,8 @@ def connection_disconnect() -> QboConnection:
     connection = connection_get()
     token = connection.refresh_token or connection.access_token
     if token:
-        try:
-            oauth.revoke_token(qbo_config(), token)
-        except Exception:  # noqa: BLE001 - the local wipe must happen even if Intuit is down
-            logger.warning("Revoking the QuickBooks tokens failed; they are wiped here anyway")
+        # The local wipe happens even if Intuit is down.
+        _revoke_quietly(qbo_config(), token, "disconnected")
     connection.status = QboConnection.Status.DISCONNECTED
     connection.access_token = ""
     connection.refresh_token = ""

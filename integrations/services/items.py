@@ -78,6 +78,12 @@ def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> Sy
     return items_import(client=client, progress=progress, reason=f"Full reconcile: {reason}")
 
 
+def company_import_after_connect(*, run_id: int | None = None) -> SyncRun:
+    """Right after a connect: the company, its accounts and classes, then every item."""
+    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, run_id=run_id)
+    return items_import(client=qbo_client())
+
+
 def items_import(
     *, client: QboClient, progress: Progress | None = None, reason: str = ""
 ) -> SyncRun:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import without_nul
-from integrations.services.connection import qbo_client
+from integrations.services.connection import company_name_from, qbo_client
 from integrations.services.runs import sync_run, sync_run_progress
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def company_profile_import(*, client: QboClient) -> QboConnection:
     info = client.company_info()
     prefs = client.preferences().get("AccountingInfoPrefs", {})
     connection = QboConnection.objects.get()
-    connection.company_name = info.get("CompanyName") or info.get("LegalName") or ""
+    connection.company_name = company_name_from(info)
     connection.class_tracking_per_txn = bool(prefs.get("ClassTrackingPerTxn"))
     connection.class_tracking_per_line = bool(prefs.get("ClassTrackingPerTxnLine"))
     connection.save(
@@ -320,10 +320,12 @@ def mirror_upsert(
     return len(to_create)
 
 
-def company_mirror_refresh(*, kind: str = SyncRun.Kind.ACCOUNTS) -> SyncRun:
+def company_mirror_refresh(
+    *, kind: str = SyncRun.Kind.ACCOUNTS, run_id: int | None = None
+) -> SyncRun:
     """Re-read the company profile, preferences, accounts and classes from QBO."""
-    client = qbo_client()
-    with sync_run(kind) as run:
+    with sync_run(kind, run_id=run_id) as run:
+        client = qbo_client()  # inside the run, so "not connected" is its recorded outcome
         company_profile_import(client=client)
         sync_run_progress(run, processed=accounts_import(client=client))
         sync_run_progress(run, processed=classes_import(client=client))

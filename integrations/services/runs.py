@@ -3,7 +3,9 @@
 import logging
 from contextlib import contextmanager
 
+from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from integrations.models import SyncRun
 from integrations.qbo.errors import QboError, without_nul
@@ -15,9 +17,12 @@ NOTE_CAP = 200
 
 
 @contextmanager
-def sync_run(kind: str):
-    """Record a run: succeeded when the block ends, failed with a readable message if it raises."""
-    run = SyncRun.objects.create(kind=kind)
+def sync_run(kind: str, *, run_id: int | None = None):
+    """Record a run: succeeded when the block ends, failed with a readable message if it raises.
+
+    `run_id` carries on a run recorded when the work was queued, so a page shows it at once.
+    """
+    run = SyncRun.objects.get(pk=run_id) if run_id else SyncRun.objects.create(kind=kind)
     try:
         yield run
     except Exception as exc:
@@ -37,6 +42,13 @@ def sync_run_progress(run: SyncRun, **counts: int) -> None:
     for name, value in counts.items():
         setattr(run, name, getattr(run, name) + value)
     run.save(update_fields=list(counts))
+
+
+def sync_run_queue(kind: str, task: str, *, task_name: str, **kwargs) -> SyncRun:
+    """Record a run as running, so a page shows it at once, and hand its work to the worker."""
+    run = SyncRun.objects.create(kind=kind)
+    transaction.on_commit(lambda: async_task(task, run_id=run.pk, task_name=task_name, **kwargs))
+    return run
 
 
 def _readable(exc: Exception) -> str:

@@ -101,7 +101,9 @@ def grant_access(page: Page) -> None:
 
 
 def choose_key_accounts(page: Page) -> None:
-    """On the Key accounts page, choose the four accounts and save them."""
+    """On the Key accounts page, once the worker has brought the chart in, choose the four
+    accounts and save them."""
+    expect(page.locator(".sync-run")).to_contain_text("finished", timeout=SETTLE_TIMEOUT * 1000)
     for field, label in KEY_ACCOUNTS.items():
         page.select_option(f"#id_{field}", label=label)
     page.click("input[value='Save key accounts']")

@@ -31,6 +31,8 @@ def test_check_deploy_is_clean_with_production_values():
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="distru.example.com",
         QBO_ENVIRONMENT="production",
+        QBO_CLIENT_ID="prod-client",
+        QBO_CLIENT_SECRET="prod-secret",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

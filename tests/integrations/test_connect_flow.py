@@ -4,7 +4,9 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection as db
+from django.test import TestCase
 from django.urls import reverse
+from django_q.models import Task
 
 from integrations.models import QboAccount, QboClass, QboConnection, SyncRun
 from tests.integrations.oauth_helpers import callback_path_and_query, consent
@@ -19,10 +21,12 @@ def _start(client) -> str:
 
 
 def connect(client, *, approve=True):
-    """Run the whole flow and return the response to our callback."""
+    """Run the whole flow and return the response to our callback, the import queued by it
+    run (django-q runs synchronously in tests)."""
     path, query = callback_path_and_query(consent(_start(client), approve=approve))
     assert path == reverse("integrations:callback")
-    return client.get(path, query)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.get(path, query)
 
 
 def test_the_whole_connect_flow(admin_client, qbo_sandbox, django_capture_on_commit_callbacks):
@@ -32,7 +36,8 @@ def test_the_whole_connect_flow(admin_client, qbo_sandbox, django_capture_on_com
 
     path, query = callback_path_and_query(consent(authorize_url))
     assert query["realmId"] == qbo_sandbox.realm_id
-    response = admin_client.get(path, query)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.get(path, query)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("integrations:key_accounts")
@@ -127,3 +132,76 @@ def test_disconnect_revokes_at_intuit_and_wipes_here(admin_client, qbo_sandbox):
         timeout=10,
     )
     assert denied.status_code == 400 and denied.json()["error"] == "invalid_grant"
+
+
+def _callback(client, **changes):
+    """Sign in at the sandbox, then call our callback with `changes` made to Intuit's answer."""
+    path, query = callback_path_and_query(consent(_start(client)))
+    return client.get(path, {**query, **changes}, follow=True)
+
+
+def _nothing_kept(qbo_sandbox) -> None:
+    connection = QboConnection.objects.get()
+    assert connection.status == QboConnection.Status.DISCONNECTED
+    assert (connection.realm_id, connection.company_name) == ("", "")
+    assert (connection.access_token, connection.refresh_token) == ("", "")
+    # The fresh grant was revoked at Intuit, not left alive and unknown here.
+    assert qbo_sandbox.backend.oauth.refresh_tokens == {}
+
+
+def test_a_realm_the_new_tokens_cannot_read_is_never_stored_and_blocks_no_reconnect(
+    admin_client, qbo_sandbox
+):
+    response = _callback(admin_client, realmId="1234567890")
+
+    page = response.content.decode()
+    assert "Connecting to QuickBooks failed: Connect again, and choose the company" in page
+    _nothing_kept(qbo_sandbox)
+
+    connect(admin_client)  # the honest sign-in that follows goes through
+    connection = QboConnection.objects.get()
+    assert connection.status == QboConnection.Status.CONNECTED
+    assert connection.realm_id == qbo_sandbox.realm_id
+
+
+def test_when_reading_the_company_fails_nothing_is_kept(admin_client, qbo_sandbox):
+    qbo_sandbox.fail_next(path="/companyinfo/", status=400, detail="Company file is locked")
+
+    page = _callback(admin_client).content.decode()
+
+    assert "Company file is locked" in page and "Nothing was saved" in page
+    _nothing_kept(qbo_sandbox)
+    assert not SyncRun.objects.exists()
+
+
+def test_a_company_name_longer_than_the_column_is_clipped(admin_client, qbo_sandbox):
+    qbo_sandbox.control("seed", company_name="Green Valley " * 30)  # 390 characters
+
+    connect(admin_client)
+
+    connection = QboConnection.objects.get()
+    assert connection.status == QboConnection.Status.CONNECTED
+    assert len(connection.company_name) == 255 and connection.company_name.endswith("…")
+
+
+def test_reconnecting_revokes_the_grant_it_replaces_and_never_the_new_one(
+    admin_client, qbo_sandbox
+):
+    connect(admin_client)
+    replaced = QboConnection.objects.get().refresh_token
+
+    connect(admin_client)  # the revoke happens once the new grant is committed
+
+    current = QboConnection.objects.get().refresh_token
+    alive = qbo_sandbox.backend.oauth.refresh_tokens
+    assert current != replaced
+    assert replaced not in alive and current in alive
+
+
+def test_after_connecting_the_import_runs_in_the_worker(admin_client, qbo_sandbox):
+    connect(admin_client)  # django-q runs synchronously in tests
+
+    task = Task.objects.get(name="qbo-company-import")
+    assert task.func == "integrations.tasks.company_import_task" and task.success
+    kinds = set(SyncRun.objects.filter(status="succeeded").values_list("kind", flat=True))
+    assert kinds == {SyncRun.Kind.CONNECT, SyncRun.Kind.ITEMS_FULL}

@@ -1,9 +1,14 @@
 """Choosing the four key accounts: only the right AccountType is offered, and accepted."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django_q.models import Task
 
-from integrations.models import QboAccount, QboConnection
+from integrations.models import QboAccount, QboConnection, SyncRun
+from integrations.qbo.errors import QboValidationError
+from integrations.tasks import company_mirror_refresh_task
 from tests.factories import QboAccountFactory, QboConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +102,63 @@ def test_a_mapped_account_retyped_or_inactivated_in_qbo_shows_as_a_conflict(admi
     page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
     assert "Account mapping conflict: “Checking” is inactive in QuickBooks" in page
     assert "“Sales of Product Income” is an Other Income account" in page
+
+
+def test_refresh_accounts_runs_in_the_worker_and_the_page_shows_its_outcome(
+    admin_client, qbo_connected, qbo_sandbox, django_capture_on_commit_callbacks
+):
+    qbo_sandbox.api("POST", "account", json={"Name": "Vault Cash", "AccountType": "Bank"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = admin_client.post(reverse(URL), {"refresh": "1"})
+    response = admin_client.get(queued["Location"])
+
+    task = Task.objects.get(name="qbo-accounts-refresh")  # django-q runs synchronously in tests
+    assert task.func == "integrations.tasks.company_mirror_refresh_task" and task.success
+    run = SyncRun.objects.get(pk=task.result)
+    assert (run.kind, run.status) == (SyncRun.Kind.ACCOUNTS, SyncRun.Status.SUCCEEDED)
+    assert QboAccount.objects.filter(name="Vault Cash").exists()
+    page = response.content.decode()
+    assert "this page shows how it goes" in page
+    assert "Accounts refresh finished" in page and f"{run.processed} processed" in page
+
+
+def test_from_the_click_on_the_page_shows_the_refresh_in_progress_and_reloads(admin_client, chart):
+    admin_client.post(reverse(URL), {"refresh": "1"})  # queued: the worker has not begun
+
+    page = admin_client.get(reverse(URL)).content.decode()
+
+    assert "Accounts refresh in progress:</strong> 0 processed so far" in page
+    assert '<meta http-equiv="refresh" content="3">' in page
+    SyncRun.objects.update(processed=42)
+    assert "42 processed so far" in admin_client.get(reverse(URL)).content.decode()
+
+
+def test_a_run_left_running_by_a_dead_worker_stops_the_reloading(admin_client, chart):
+    run = SyncRun.objects.create(kind=SyncRun.Kind.CONNECT)
+    SyncRun.objects.filter(pk=run.pk).update(started_at=run.started_at - timedelta(hours=1))
+
+    page = admin_client.get(reverse(URL)).content.decode()
+
+    assert "Connect (accounts and classes) in progress" in page
+    assert 'http-equiv="refresh"' not in page
+
+
+def test_a_failed_refresh_says_why_on_the_page(admin_client, qbo_connected, qbo_sandbox):
+    qbo_sandbox.fail_next(path="/query", status=400, detail="Account list unavailable")
+    with pytest.raises(QboValidationError):
+        company_mirror_refresh_task()  # as the worker runs it
+
+    page = admin_client.get(reverse(URL)).content.decode()
+
+    assert SyncRun.objects.get().status == SyncRun.Status.FAILED
+    assert "Accounts refresh failed" in page and "Account list unavailable" in page
+
+
+def test_refresh_while_not_connected_asks_to_reconnect_and_queues_nothing(admin_client, chart):
+    QboConnection.objects.update(status=QboConnection.Status.EXPIRED)
+
+    page = admin_client.post(reverse(URL), {"refresh": "1"}, follow=True).content.decode()
+
+    assert "Reconnect to QuickBooks first, then refresh the accounts." in page
+    assert not Task.objects.exists() and not SyncRun.objects.exists()

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +26,7 @@ class Canned:
 
     `when` picks the requests it answers (the first matching answer is used); `mangle` turns
     the forwarded server's real answer into this one: `(status, headers, body) -> same`.
+    With `chunks`, the body is sent chunked instead, `chunk_delay` seconds between chunks.
     """
 
     status: int = 200
@@ -35,6 +36,8 @@ class Canned:
     drop: bool = False
     when: Callable[[Received], bool] | None = None
     mangle: Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]] | None = None
+    chunks: Iterable[bytes] | None = None
+    chunk_delay: float = 0.0
 
 
 @dataclass
@@ -93,6 +96,15 @@ class StubServer:
             status,
             json.dumps(document),
             headers={"Content-Type": "application/json;charset=utf-8", **(headers or {})},
+        )
+
+    def add_stream(
+        self, chunks: Iterable[bytes], *, chunk_delay: float = 0.0, status: int = 200, **kwargs
+    ) -> None:
+        """Queue an answer sent chunk by chunk (Transfer-Encoding: chunked), however long."""
+        headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+        self.answers.append(
+            Canned(status, headers=headers, chunks=chunks, chunk_delay=chunk_delay, **kwargs)
         )
 
     def mangle_next(self, mangle, when: Callable[[Received], bool] | None = None) -> None:
@@ -156,9 +168,21 @@ class StubServer:
                     self.send_response(canned.status)
                     for name, value in canned.headers.items():
                         self.send_header(name, value)
+                    if canned.chunks is not None:
+                        self._send_chunks(canned)
+                        return
                     self.send_header("Content-Length", str(len(canned.body)))
                     self.end_headers()
                     self.wfile.write(canned.body)
+
+            def _send_chunks(self, canned: Canned) -> None:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in canned.chunks:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+                    time.sleep(canned.chunk_delay)
+                self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = _answer
 

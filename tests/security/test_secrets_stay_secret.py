@@ -132,7 +132,8 @@ def test_no_secret_reaches_a_log_a_message_a_page_or_the_sync_log(
     # Connect through the pages, as a person does; the items are imported (synchronously).
     authorize = admin_client.post(reverse("integrations:connect"))["Location"]
     path, query = callback_path_and_query(consent(authorize))
-    keep(admin_client.get(path, query, follow=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        keep(admin_client.get(path, query, follow=True))
     accounts = QboAccount.objects.filter(active=True)
     with django_capture_on_commit_callbacks(execute=True):
         keep(
@@ -181,7 +182,8 @@ def test_no_secret_reaches_a_log_a_message_a_page_or_the_sync_log(
     # Reconnect and disconnect (which revokes at Intuit).
     authorize = admin_client.post(reverse("integrations:connect"))["Location"]
     path, query = callback_path_and_query(consent(authorize))
-    keep(admin_client.get(path, query, follow=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        keep(admin_client.get(path, query, follow=True))
     keep(admin_client.post(reverse("integrations:disconnect"), follow=True))
 
     secrets = _secrets(issued)
@@ -206,5 +208,37 @@ def test_no_secret_reaches_a_log_a_message_a_page_or_the_sync_log(
         + _leaks(secrets, "an admin page", pages + _pages(admin_client, invoice))
         + _leaks(secrets, "the sync log", sync_log)
         + _leaks(secrets, "the task queue", tasks)
+    )
+    assert leaks == []
+
+
+def test_the_token_in_intuits_401_never_reaches_the_job_or_the_admin(
+    admin_client,
+    qbo_connected,
+    qbo_sandbox,
+    issued,
+    every_log_line,
+    django_capture_on_commit_callbacks,
+):
+    """The bypass the attack pass found: QBO's 401 detail carries the first 50 characters of
+    the refused token ("Token expired: eyJ…"), which slipped past a redaction that only knew
+    40-character words and three-part JWTs. Here every call's token expires as it arrives, so
+    the refreshed token is refused too and the 401 becomes the job's last error."""
+    qbo_sandbox.control("faults", rate=1.0, kinds=["token_expiry"])
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = factories.CustomerFactory()
+
+    job = SyncJob.objects.get()
+    assert job.status == SyncJob.Status.PENDING and "Token expired" in job.last_error
+    page = admin_client.get(reverse("admin:sales_customer_change", args=[customer.pk]))
+    secrets = {
+        f"{label} (any 12 characters)": value[start : start + 12]
+        for label, value in _secrets(issued).items()
+        for start in range(0, max(len(value) - 11, 1))
+    }
+    leaks = (
+        _leaks(secrets, "the job", [job.last_error])
+        + _leaks(secrets, "the admin", [page.content.decode()])
+        + _leaks(secrets, "a log line", every_log_line)
     )
     assert leaks == []

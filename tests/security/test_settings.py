@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -91,13 +93,74 @@ def test_production_talks_to_intuit_over_https_never_to_the_sandbox(production_s
         assert s[name].startswith("https://") and "intuit.com" in s[name], name
 
 
-def test_outside_local_the_sandbox_credentials_are_never_the_default():
-    code = "from django.conf import settings; print(repr(settings.QBO_CLIENT_SECRET))"
-    env = {**PRODUCTION}
-    del env["QBO_CLIENT_SECRET"]
-    result = _manage("shell", "-c", code, **env)
+def _refusal(result) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr
+    return result.stderr
+
+
+def test_production_with_nothing_set_refuses_to_start_naming_each_variable():
+    """It used to start in DEBUG, signing sessions and deriving the token key from the public
+    development secret key."""
+    stderr = _refusal(_manage("check", DJANGO_SETTINGS_MODULE="distru_qbo.settings",
+                              QBO_ENVIRONMENT="production"))  # fmt: skip
+
+    for variable in ("DJANGO_SECRET_KEY", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET"):
+        assert f"Set {variable}" in stderr
+    assert "django-insecure-dev-only-key" not in stderr
+
+
+@pytest.mark.parametrize("environment", ["local", "production"])
+@pytest.mark.parametrize("key", ["change-me", "x" * 60, "short-but-random-Zq81"])
+def test_a_placeholder_or_weak_secret_key_is_refused_with_debug_off(environment, key):
+    env = {**PRODUCTION, "QBO_ENVIRONMENT": environment, "DJANGO_SECRET_KEY": key}
+
+    stderr = _refusal(_manage("check", **env))
+
+    assert "Set DJANGO_SECRET_KEY" in stderr and key not in stderr
+
+
+def test_debug_outside_local_is_refused():
+    stderr = _refusal(_manage("check", **{**PRODUCTION, "DJANGO_DEBUG": "true"}))
+
+    assert "Set DJANGO_DEBUG=false" in stderr
+
+
+@pytest.mark.parametrize("variable", ["QBO_CLIENT_ID", "QBO_CLIENT_SECRET"])
+def test_outside_local_an_empty_client_credential_is_refused(variable):
+    """Never the sandbox's own credentials as a default, nor nothing at all."""
+    stderr = _refusal(_manage("check", **{**PRODUCTION, variable: ""}))
+
+    assert f"Set {variable}" in stderr
+    assert "distru-local" not in stderr and PRODUCTION["QBO_CLIENT_SECRET"] not in stderr
+
+
+def test_check_deploy_reports_each_insecure_setting(settings):
+    """Settings made any other way (a settings module of one's own) meet the same checks."""
+    settings.QBO_ENVIRONMENT = "production"
+    settings.DEBUG = True
+    settings.SECRET_KEY = "change-me"
+    settings.QBO_CLIENT_ID = settings.QBO_CLIENT_SECRET = ""
+
+    with pytest.raises(SystemCheckError) as reported:
+        call_command("check", deploy=True)
+
+    message = str(reported.value)
+    for check_id, variable in [
+        ("distru_qbo.E001", "DJANGO_DEBUG"),
+        ("distru_qbo.E002", "DJANGO_SECRET_KEY"),
+        ("distru_qbo.E003", "QBO_CLIENT_ID"),
+        ("distru_qbo.E004", "QBO_CLIENT_SECRET"),
+    ]:
+        assert f"{check_id}) Set {variable}" in message
+    assert "change-me" not in message
+
+
+def test_local_needs_no_configuration_at_all():
+    result = _manage("check", "--deploy", DJANGO_SETTINGS_MODULE="distru_qbo.settings")
+
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "''"
+    assert "distru_qbo.E" not in result.stdout
 
 
 def test_a_bad_token_key_stops_the_start_not_the_first_sync():

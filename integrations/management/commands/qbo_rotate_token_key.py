@@ -1,6 +1,6 @@
 """manage.py qbo_rotate_token_key: re-encrypt the stored tokens with the newest key."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integrations.models import QboConnection
@@ -21,6 +21,13 @@ class Command(BaseCommand):
                 id=QboConnection.SINGLETON_ID
             )
             connection = connection.first()
+            if connection is not None and connection.tokens_unreadable:
+                # Saving now would write empty tokens over ciphertext an old key may still open.
+                raise CommandError(
+                    "Put the old key back in QBO_TOKEN_KEYS (after the new one) and run this "
+                    "again, or reconnect to QuickBooks: no key in the list decrypts the stored "
+                    "tokens."
+                )
             if connection is None or not any(getattr(connection, f) for f in TOKEN_FIELDS):
                 self.stdout.write("No stored QuickBooks tokens: nothing to re-encrypt.")
                 return

@@ -24,6 +24,7 @@ from integrations.qbo.errors import (
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
+    QboInvalidReferenceError,
     QboMalformedResponseError,
     QboNotFoundError,
     QboStaleObjectError,
@@ -168,9 +169,10 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if renamed is None:
             raise
         return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
-    except QboNotFoundError:
-        # An item on a line was inactivated in QBO since the last item sync. Take in QBO's
-        # changes now (that unmaps it, so the line falls back to the default) and send once more.
+    except (QboNotFoundError, QboInvalidReferenceError):
+        # An item on a line was inactivated in QBO since the last item sync (QBO says 610 or
+        # 2500). Take in QBO's changes now (that unmaps it, so the line falls back to the
+        # default) and send once more.
         from integrations.services.items import item_sync_run  # items → signals → outbox
 
         item_sync_run()

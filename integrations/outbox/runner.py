@@ -16,11 +16,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
+from integrations.outbox.errors import (
+    ConnectionPaused,
+    DependencyNotSynced,
+    OutboxError,
+    RetryLater,
+    UserMustAct,
+)
 from integrations.outbox.jobs import job_for, new_request_id, sync_job_enqueue, sync_job_record
-from integrations.outbox.registry import PushContext, PushRefused, sync_adapter_for
+from integrations.outbox.registry import PushContext, sync_adapter_for
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
     QboAuthenticationError,
+    QboAuthorizationError,
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
@@ -28,9 +36,11 @@ from integrations.qbo.errors import (
     QboMalformedResponseError,
     QboNotFoundError,
     QboStaleObjectError,
+    QboThrottledError,
+    QboTransportError,
     QboValidationError,
 )
-from integrations.services.connection import QboNotConnectedError, qbo_client
+from integrations.services.connection import connection_pause, qbo_client
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +51,6 @@ BACKOFF_BASE_SECONDS = 15
 BACKOFF_CAP_SECONDS = 3600
 
 
-class DependencyNotSynced(Exception):
-    """A record this one references could not be pushed first."""
-
-    def __init__(self, message: str, *, dependency_job: SyncJob | None = None) -> None:
-        super().__init__(message)
-        self.dependency_job = dependency_job
-
-
 def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
     """Claim a due job, push it outside any transaction, and record what QBO answered."""
     job = _claim(job_id)
@@ -57,34 +59,53 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
     try:
         client = client or qbo_client()
         outcome = _push(job, client)
-    except QboNotConnectedError as exc:
-        return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc))
-    except PushRefused as exc:
-        return _finish(job, status=SyncJob.Status.FAILED, error=str(exc))
-    except DependencyNotSynced as exc:
-        status = SyncJob.Status.PENDING
-        if job.attempts >= MAX_RETRIABLE_ATTEMPTS:
-            status = SyncJob.Status.FAILED
-        job = _finish(job, status=status, error=str(exc), waiting_on=exc.dependency_job)
-        if exc.dependency_job and _has_reached_qbo(exc.dependency_job):
-            _wake_waiters(exc.dependency_job)  # it finished between our look and our wait
-        return job
-    except QboError as exc:
-        if _worth_retrying(exc) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
-            return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
-        return _finish(job, status=SyncJob.Status.FAILED, error=_readable(exc), exc=exc)
-    except Exception as exc:
-        # A bug must not strand the job as "running": it fails, visibly, and can be retried.
-        logger.exception("Unexpected error pushing %s", job.label)
-        return _finish(job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}")
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded; none strands the job
+        return _fail(job, push_failure(exc, label=job.label))
     return _succeed(job, outcome)
 
 
-def _worth_retrying(exc: QboError) -> bool:
+def push_failure(exc: Exception, *, label: str) -> OutboxError:
+    """The error contract for any failure of a push: the user must act, or it is retried."""
+    if isinstance(exc, OutboxError):
+        return exc
+    if isinstance(exc, QboError):
+        return _qbo_failure(exc)
+    # A bug here, not anything about the record or QBO: it fails visibly and can be retried.
+    logger.error("Unexpected error pushing %s", label, exc_info=exc)
+    return UserMustAct(
+        "Press Retry to send it again; if it fails the same way, report this error to "
+        f"support. An error in Distru stopped the push: {exc!r}",
+        code="internal",
+    )
+
+
+def _qbo_failure(exc: QboError) -> OutboxError:
+    """What QBO's answer means for the job; the one place QBO's error kinds are sorted."""
+    code = str(exc.code or "")
+    said = f"QuickBooks said: {exc}"
+    if isinstance(exc, QboMalformedResponseError):
+        return RetryLater(
+            "QuickBooks' answer was cut off or unreadable; the retry carries the same request "
+            f"id, so nothing is doubled. {said}",
+            code=code,
+        )
+    # No answer, or QBO failed on its side (a 120 once came as a 500, minimul/qbo_api#96):
+    # the write may have happened, so the same requestid goes again.
+    ambiguous = isinstance(exc, QboTransportError) or (exc.status or 0) >= 500
     # A 401 that outlived the client's one refresh, while the connection stands (a dead one
     # raises QboNotConnectedError instead), is a race with another worker's refresh or an
     # expiry in between: a later attempt with the newest token goes through.
-    return exc.retriable or isinstance(exc, QboAuthenticationError)
+    if ambiguous or isinstance(exc, QboThrottledError | QboAuthenticationError):
+        return RetryLater(
+            f"QuickBooks is busy or unreachable. {said}",
+            code=code,
+            new_request_id=not ambiguous,
+            retry_after=exc.retry_after,
+        )
+    if code in CONNECTION_ADVICE or isinstance(exc, QboAuthorizationError):
+        advice = CONNECTION_ADVICE.get(code, CONNECTION_ADVICE["3100"])
+        return ConnectionPaused(f"{advice} {said}", code=code, new_request_id=True)
+    return UserMustAct(f"{ADVICE.get(code, FIX_AND_RETRY)} {said}", code=code, new_request_id=True)
 
 
 def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) -> int:
@@ -249,7 +270,7 @@ def _push_dependency(record: models.Model) -> None:
         job.refresh_from_db()
         reason = job.last_error or "it is still being pushed"
         raise DependencyNotSynced(
-            f"Waiting for {record} to reach QuickBooks: {reason}", dependency_job=job
+            f"Waiting for {record} to reach QuickBooks: {reason}", waiting_on=job
         )
 
 
@@ -305,52 +326,89 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     return job
 
 
+def _fail(job: SyncJob, failure: OutboxError) -> SyncJob:
+    """Record a failure by the contract: back off and retry, pause, or fail for the user."""
+    waiting_on = getattr(failure, "waiting_on", None)
+    if isinstance(failure, RetryLater) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
+        job = _finish(
+            job,
+            status=SyncJob.Status.PENDING,
+            failure=failure,
+            error=f"Nothing to do here; it is retried automatically: {failure}",
+            next_attempt_at=timezone.now() + _backoff(job.attempts, failure.retry_after),
+        )
+    elif isinstance(failure, ConnectionPaused):
+        connection_pause(reason=str(failure))
+        job = _finish(job, status=SyncJob.Status.PAUSED, failure=failure)
+    elif isinstance(failure, RetryLater):
+        job = _finish(
+            job,
+            status=SyncJob.Status.FAILED,
+            failure=failure,
+            error=f"Press Retry to try again (it was tried {job.attempts} times): {failure}",
+        )
+    else:
+        job = _finish(job, status=SyncJob.Status.FAILED, failure=failure)
+    if waiting_on and _has_reached_qbo(waiting_on):
+        _wake_waiters(waiting_on)  # it finished between our look and our wait
+    return job
+
+
 def _finish(
     job: SyncJob,
     *,
     status: str,
-    error: str,
-    exc: QboError | None = None,
-    waiting_on: SyncJob | None = None,
+    failure: OutboxError,
+    error: str = "",
+    next_attempt_at=None,
 ) -> SyncJob:
     update = {
         "status": status,
-        "last_error": error,
-        "last_error_code": getattr(exc, "code", "") or "",
-        "waiting_on": waiting_on,
+        "last_error": error or str(failure),
+        "last_error_code": failure.code,
+        "waiting_on": getattr(failure, "waiting_on", None),
         "updated_at": timezone.now(),
     }
-    if status == SyncJob.Status.PENDING:
-        update["next_attempt_at"] = timezone.now() + _backoff(job.attempts, exc)
+    if failure.new_request_id:
+        update["request_id"] = new_request_id()
+    if next_attempt_at is not None:
+        update["next_attempt_at"] = next_attempt_at
     SyncJob.objects.filter(pk=job.pk).update(**update)
-    logger.warning("QBO push of %s: %s (%s)", job.label, status, error)
+    logger.warning("QBO push of %s: %s (%s)", job.label, status, update["last_error"])
     job.refresh_from_db()
     return job
 
 
-def _backoff(attempts: int, exc: QboError | None) -> timedelta:
-    retry_after = getattr(exc, "retry_after", None)
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
     seconds = max(retry_after or 0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
     return timedelta(seconds=seconds)
 
 
+# What the user does about a refusal of the record, by QBO fault code; each leads with the act.
 ADVICE = {
-    "6240": "Another QuickBooks record already has this name: rename one of them.",
-    "610": "A referenced QuickBooks record was deleted or made inactive: pick another one.",
-    "2500": "A referenced QuickBooks record does not exist: refresh from QuickBooks and remap.",
-    "6540": "The payment was deposited in QuickBooks: undo the deposit there first.",
-    "6000": "QuickBooks refused the record: fix it as the message says, then retry.",
+    "6240": "Rename one of the two records, then press Retry: another QuickBooks record "
+    "already has this name.",
+    "610": "Choose another record, or make it active again in QuickBooks, then press Retry: a "
+    "record this one refers to was deleted or made inactive there.",
+    "2500": "Choose another record, or make it active again in QuickBooks, then press Retry: a "
+    "record this one refers to is missing or inactive there.",
+    "6540": "In QuickBooks, undo the deposit first, then press Retry: the payment was "
+    "deposited there.",
+    # 6200 and 6210 (a password guards the closing date) per Intuit's error-codes page.
+    "6200": "Reopen the period in QuickBooks (Settings → Account and settings → Advanced → "
+    "Close the books), or give this record a date after the closing date, then press Retry: "
+    "its date falls in a period whose books are closed in QuickBooks.",
 }
-
-
-def _readable(exc: QboError) -> str:
-    advice = ADVICE.get(str(exc.code or ""), "")
-    if isinstance(exc, QboMalformedResponseError):
-        advice = (
-            "QuickBooks' answer was cut off or unreadable; it is sent again automatically with "
-            "the same request id, so nothing is doubled."
-        )
-    elif _worth_retrying(exc):
-        advice = "QuickBooks is busy or unreachable; this is retried automatically."
-    return f"{exc}. {advice}".strip()
+ADVICE["6210"] = ADVICE["6200"]
+FIX_AND_RETRY = "Fix the record as QuickBooks says, then press Retry."
+# Refusals of the whole connection: every push pauses until the user reconnects.
+CONNECTION_ADVICE = {
+    "120": "Reconnect to QuickBooks signed in as an admin user of the company: the user who "
+    "connected is no longer an admin there, or was removed. Pushes wait until then.",
+    "3100": "Reconnect to QuickBooks signed in as an admin user of the company: QuickBooks "
+    "refused this app access to it. Pushes wait until then.",
+    "6190": "Renew the QuickBooks subscription (in QuickBooks: Settings → Account and settings "
+    "→ Billing & subscription), then reconnect to QuickBooks: QuickBooks takes no new data "
+    "while the subscription has ended or has a billing problem. Pushes wait until then.",
+}

@@ -220,3 +220,25 @@ def test_retry_after_as_an_http_date_is_read_as_seconds():
 @given(status=st.integers(min_value=100, max_value=599), body=st.binary(max_size=300))
 def test_any_body_gives_a_qbo_error_and_never_an_exception(status, body):
     assert isinstance(parse_fault(status, body, None, {}), QboError)
+
+
+def test_a_120_authorization_failure_is_not_taken_for_an_expired_token():
+    """QBO sends fault 120 with HTTP 401; the cure is a reconnect by an admin, not a refresh."""
+    body = {
+        "Fault": {
+            "Error": [
+                {
+                    "Message": "Authorization Failure",
+                    "Detail": "AuthorizationFailure: -11014-You do not have access to use "
+                    "QuickBooks Online Plus.",
+                    "code": "120",
+                }
+            ],
+            "type": "AuthorizationFault",
+        }
+    }
+
+    error = parse_fault(401, json.dumps(body), "application/json", {})
+
+    assert type(error) is QboAuthorizationError
+    assert (error.code, error.status, error.fault_type) == ("120", 401, "AuthorizationFault")

@@ -8,11 +8,13 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from integrations.models import QboConnection, SyncJob
+from integrations.models import QboAccount, QboConnection, SyncJob
 from integrations.outbox.jobs import sync_jobs_retry
 from integrations.outbox.runner import sync_job_run, sync_jobs_drain
 from integrations.qbo.client import QboClient, select
 from integrations.services.connection import ConnectionTokenProvider, qbo_config
+from integrations.services.mirror import company_mirror_refresh
+from integrations.tasks import default_items_ensure_task
 from products.services import priced_document_recalculate
 from sales.models import Customer, Invoice
 from tests import factories
@@ -205,3 +207,51 @@ def test_an_error_in_distru_itself_fails_visibly_saying_to_retry(
     job = SyncJob.objects.get()
     assert (job.status, job.last_error_code) == (SyncJob.Status.FAILED, "internal")
     assert job.last_error.startswith("Press Retry") and "KeyError('BillAddr')" in job.last_error
+
+
+def test_a_document_saved_while_the_default_items_are_being_made_waits_and_then_goes(
+    chart, django_capture_on_commit_callbacks
+):
+    """Key accounts just chosen: "Distru Sales" is still being made when the invoice is saved."""
+    invoice = save_invoice(django_capture_on_commit_callbacks)
+
+    job = invoice_job()
+    assert (job.status, job.last_error_code) == (SyncJob.Status.PENDING, "default-item")
+    assert job.last_error.startswith(
+        "Nothing to do here; it is retried automatically: Waiting for the item “Distru Sales”"
+    )
+    assert SyncJob.objects.get(qbo_entity="Customer").status == SyncJob.Status.SUCCEEDED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        default_items_ensure_task()  # what saving the key accounts queued
+
+    invoice.refresh_from_db()
+    assert invoice_job().status == SyncJob.Status.SUCCEEDED
+    [pushed] = in_qbo(chart, invoice.number)
+    sales = chart.query("SELECT * FROM Item WHERE Name = 'Distru Sales'")["Item"][0]
+    assert pushed["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"] == sales["Id"]
+
+
+def test_without_key_accounts_a_document_says_which_to_choose_and_goes_once_chosen(
+    qbo_connected, qbo_sandbox, admin_client, django_capture_on_commit_callbacks
+):
+    company_mirror_refresh()
+    invoice = save_invoice(django_capture_on_commit_callbacks)
+
+    job = invoice_job()
+    assert (job.status, job.last_error_code) == (SyncJob.Status.FAILED, "default-item")
+    assert job.last_error.startswith("Choose the Default Income account under Key accounts")
+
+    accounts = QboAccount.objects.filter(active=True)
+    choices = {
+        "default_income_account": accounts.get(name="Sales of Product Income").pk,
+        "default_expense_account": accounts.get(name="Cost of Goods Sold").pk,
+        "sales_deposit_account": accounts.get(name="Checking").pk,
+        "purchase_deposit_account": accounts.get(name="Checking").pk,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("integrations:key_accounts"), choices)
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice_job().status == SyncJob.Status.SUCCEEDED and invoice.qbo_id

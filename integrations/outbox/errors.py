@@ -25,7 +25,8 @@ class OutboxError(Exception):
         self.code = code  # QBO's fault code, or one of ours (e.g. DEFAULT_ITEM_WAIT)
         # QBO answered the write with a fault and keeps that answer for its requestid: sent
         # again under the same id, it would get the same fault back even once the cause is
-        # fixed. Only a definite answer sets this; after a timeout or a 5xx the id is kept.
+        # fixed. Only QBO's own answer sets this; after a timeout, a 5xx or a throttle the
+        # id is kept, since an earlier attempt may have gone through.
         self.new_request_id = new_request_id
 
 

@@ -89,23 +89,27 @@ def _qbo_failure(exc: QboError) -> OutboxError:
             f"id, so nothing is doubled. {said}",
             code=code,
         )
-    # No answer, or QBO failed on its side (a 120 once came as a 500, minimul/qbo_api#96):
-    # the write may have happened, so the same requestid goes again.
-    ambiguous = isinstance(exc, QboTransportError) or (exc.status or 0) >= 500
-    # A 401 that outlived the client's one refresh, while the connection stands (a dead one
-    # raises QboNotConnectedError instead), is a race with another worker's refresh or an
-    # expiry in between: a later attempt with the newest token goes through.
-    if ambiguous or isinstance(exc, QboThrottledError | QboAuthenticationError):
+    # QBO's own answer to the write, which it keeps for the requestid: a fault with HTTP 400
+    # (or inside a 200). Anything else keeps the id: no answer or a 5xx (the write may have
+    # happened), and the gateway's 401/403/429, which never reach QBO's store and may follow
+    # an earlier attempt of the same request that did.
+    new_request_id = exc.status in (200, 400)
+    # No answer or QBO failing on its side (a 120 once came as a 500, minimul/qbo_api#96);
+    # a throttle; or a 401 that outlived the client's one refresh while the connection stands
+    # (a dead one raises QboNotConnectedError instead): a race with another worker's refresh
+    # or an expiry in between, which a later attempt with the newest token gets past.
+    if (
+        isinstance(exc, QboTransportError | QboThrottledError | QboAuthenticationError)
+        or (exc.status or 0) >= 500
+    ):
         return RetryLater(
-            f"QuickBooks is busy or unreachable. {said}",
-            code=code,
-            new_request_id=not ambiguous,
-            retry_after=exc.retry_after,
+            f"QuickBooks is busy or unreachable. {said}", code=code, retry_after=exc.retry_after
         )
     if code in CONNECTION_ADVICE or isinstance(exc, QboAuthorizationError):
         advice = CONNECTION_ADVICE.get(code, CONNECTION_ADVICE["3100"])
-        return ConnectionPaused(f"{advice} {said}", code=code, new_request_id=True)
-    return UserMustAct(f"{ADVICE.get(code, FIX_AND_RETRY)} {said}", code=code, new_request_id=True)
+        return ConnectionPaused(f"{advice} {said}", code=code, new_request_id=new_request_id)
+    advice = ADVICE.get(code, FIX_AND_RETRY)
+    return UserMustAct(f"{advice} {said}", code=code, new_request_id=new_request_id)
 
 
 def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) -> int:

@@ -1,6 +1,6 @@
 """The outbox's one error contract: every failure needs the user (and says what to do) or waits.
 
-Faults come from the sandbox over HTTP, injected with fail-next in QBO's own wording.
+Faults come from the sandbox over HTTP: its own rules, or fail-next in QBO's own wording.
 """
 
 from dataclasses import replace
@@ -21,13 +21,6 @@ from tests import factories
 from tests.integrations.test_connect_flow import connect
 
 pytestmark = pytest.mark.django_db
-DUPLICATE_DOC_NUMBER = {
-    "status": 400,
-    "code": "6140",
-    "message": "Duplicate Document Number Error",
-    "detail": "Duplicate Document Number Error : You must specify a different number. "
-    "This number has already been used. DocNumber=INV-1001 is assigned to TxnType=Invoice",
-}
 
 
 def save_invoice(capture, *, run: bool = True, **fields) -> Invoice:
@@ -38,6 +31,12 @@ def save_invoice(capture, *, run: bool = True, **fields) -> Invoice:
         priced_document_recalculate(document=invoice)
     invoice.refresh_from_db()
     return invoice
+
+
+def client_with(*, max_retries: int) -> QboClient:
+    """A client that gives up after `max_retries`, so one job run sees the failure."""
+    config = replace(qbo_config(), max_retries=max_retries)
+    return QboClient(config, QboConnection.objects.get().realm_id, ConnectionTokenProvider())
 
 
 def queue_customers(capture, count: int) -> list[Customer]:
@@ -62,7 +61,6 @@ def test_a_retry_after_a_fixed_duplicate_doc_number_has_a_new_requestid_and_land
             "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}  # fmt: skip
     other = {"CustomerRef": {"value": "1"}, "DocNumber": "INV-1001", "Line": [line]}
     other = synced.api("POST", "invoice", json=other).json()["Invoice"]
-    synced.fail_next(entity="Invoice", operation="create", **DUPLICATE_DOC_NUMBER)
 
     invoice = save_invoice(django_capture_on_commit_callbacks, number="INV-1001")
 
@@ -90,10 +88,7 @@ def test_an_ambiguous_failure_keeps_its_requestid_so_the_retry_finds_the_first_w
 ):
     """No answer (the write may have happened): the job tries again with the same requestid."""
     invoice = save_invoice(django_capture_on_commit_callbacks, run=False)
-    connection = QboConnection.objects.get()
-    once = QboClient(
-        replace(qbo_config(), max_retries=0), connection.realm_id, ConnectionTokenProvider()
-    )
+    once = client_with(max_retries=0)
     synced.fail_next(entity="Invoice", operation="create", drop_after_commit=True)
 
     job = sync_job_run(job_id=invoice_job().pk, client=once)
@@ -104,6 +99,24 @@ def test_an_ambiguous_failure_keeps_its_requestid_so_the_retry_finds_the_first_w
     invoice.refresh_from_db()
     creates = synced.api_requests(entity="Invoice", operation="create")
     assert len(creates) == 2 and len({r["requestid"] for r in creates}) == 1
+    assert [row["Id"] for row in in_qbo(synced, invoice.number)] == [invoice.qbo_id]
+
+
+def test_a_throttle_after_an_unanswered_attempt_keeps_the_requestid_so_nothing_is_doubled(
+    synced, django_capture_on_commit_callbacks
+):
+    """The 429 is the gateway's and says nothing of the first attempt, which went through."""
+    invoice = save_invoice(django_capture_on_commit_callbacks, run=False)
+    twice = client_with(max_retries=1)
+    synced.fail_next(entity="Invoice", operation="create", drop_after_commit=True)
+    synced.fail_next(entity="Invoice", operation="create", status=429)
+
+    job = sync_job_run(job_id=invoice_job().pk, client=twice)
+
+    assert (job.status, job.last_error_code) == (SyncJob.Status.PENDING, "3001")
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=job.updated_at)
+    assert sync_job_run(job_id=job.pk, client=twice).status == SyncJob.Status.SUCCEEDED
+    invoice.refresh_from_db()
     assert [row["Id"] for row in in_qbo(synced, invoice.number)] == [invoice.qbo_id]
 
 
@@ -141,10 +154,7 @@ def test_a_120_sent_as_a_server_error_is_retried_later_not_paused(
 ):
     """minimul/qbo_api#96: "AuthorizationFailure: Unknown Error during Authentication, 500"."""
     queue_customers(django_capture_on_commit_callbacks, 1)
-    connection = QboConnection.objects.get()
-    once = QboClient(
-        replace(qbo_config(), max_retries=0), connection.realm_id, ConnectionTokenProvider()
-    )
+    once = client_with(max_retries=0)
     synced.fail_next(entity="Customer", status=500, code="120")
 
     job = sync_job_run(job_id=SyncJob.objects.get().pk, client=once)

@@ -171,6 +171,11 @@ class QboConnection(models.Model):
         max_length=20, choices=Environment.choices, default=Environment.LOCAL
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DISCONNECTED)
+    status_reason = models.TextField(
+        blank=True,
+        help_text="Why QuickBooks refused the connection, and what to do before reconnecting "
+        "(empty when the sign-in simply expired).",
+    )
     access_token = EncryptedTextField(blank=True, editable=False)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token = EncryptedTextField(blank=True, editable=False)

@@ -128,6 +128,16 @@ def sync_jobs_retry(*, job_ids: list[int] | None = None) -> int:
     jobs = SyncJob.objects.filter(status=SyncJob.Status.FAILED)
     if job_ids is not None:
         jobs = jobs.filter(pk__in=job_ids)
+    return _due_now(jobs)
+
+
+def sync_jobs_wake(*, code: str) -> int:
+    """What held up the jobs that failed or wait with `code` is done: they are due now."""
+    waiting = [SyncJob.Status.PENDING, SyncJob.Status.FAILED]
+    return _due_now(SyncJob.objects.filter(last_error_code=code, status__in=waiting))
+
+
+def _due_now(jobs: models.QuerySet) -> int:
     ids = list(jobs.values_list("pk", flat=True))
     SyncJob.objects.filter(pk__in=ids).update(
         status=SyncJob.Status.PENDING,

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 
 from integrations.models import QboConnection
+from integrations.outbox.errors import PushRefused as PushRefused  # the apps raise it from here
 
 # Dependency order: names first, then documents, then what pays or credits them.
 PRIORITY_NAME, PRIORITY_DOCUMENT, PRIORITY_PAYMENT = 0, 1, 2
@@ -20,10 +21,6 @@ class PushContext:
     """What payload builders may consult: the connection's key accounts and class tracking."""
 
     connection: QboConnection
-
-
-class PushRefused(Exception):
-    """The record cannot be sent as it is; the message tells the user what to fix."""
 
 
 class QboSyncAdapter:

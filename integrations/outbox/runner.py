@@ -17,6 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
+from integrations.outbox.errors import (
+    ConnectionPaused,
+    DependencyNotSynced,
+    OutboxError,
+    RetryLater,
+    UserMustAct,
+)
 from integrations.outbox.jobs import job_for, new_request_id, sync_job_enqueue, sync_job_record
 from integrations.outbox.registry import (
     PRIORITY_PAYMENT,
@@ -28,18 +35,21 @@ from integrations.outbox.registry import (
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
     QboAuthenticationError,
+    QboAuthorizationError,
     QboDepositedError,
     QboDuplicateNameError,
     QboError,
+    QboInvalidReferenceError,
     QboMalformedResponseError,
     QboNotFoundError,
     QboServerError,
     QboStaleObjectError,
+    QboThrottledError,
     QboTransportError,
     QboValidationError,
     without_nul,
 )
-from integrations.services.connection import QboNotConnectedError, qbo_client
+from integrations.services.connection import connection_pause, qbo_client
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +63,6 @@ BACKOFF_CAP_SECONDS = 3600
 LINKED_TXN_ENTITIES = {"BillPaymentCheck": "BillPayment"}
 
 
-class DependencyNotSynced(Exception):
-    """A record this one references could not be pushed first."""
-
-    def __init__(self, message: str, *, dependency_job: SyncJob | None = None) -> None:
-        super().__init__(message)
-        self.dependency_job = dependency_job
-
-
 def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
     """Claim a due job, push it outside any transaction, and record what QBO answered."""
     job = _claim(job_id)
@@ -69,36 +71,59 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
     try:
         client = client or qbo_client()
         outcome = _push(job, client)
-    except QboNotConnectedError as exc:
-        return _finish(job, status=SyncJob.Status.PAUSED, error=str(exc), exc=exc)
-    except PushRefused as exc:
-        return _finish(job, status=SyncJob.Status.FAILED, error=str(exc), exc=exc)
-    except DependencyNotSynced as exc:
-        status = SyncJob.Status.PENDING
-        if job.attempts >= MAX_RETRIABLE_ATTEMPTS:
-            status = SyncJob.Status.FAILED
-        job = _finish(job, status=status, error=str(exc), exc=exc, waiting_on=exc.dependency_job)
-        if exc.dependency_job and _has_reached_qbo(exc.dependency_job):
-            _wake_waiters(exc.dependency_job)  # it finished between our look and our wait
-        return job
-    except QboError as exc:
-        if _worth_retrying(exc) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
-            return _finish(job, status=SyncJob.Status.PENDING, error=_readable(exc), exc=exc)
-        return _finish(job, status=SyncJob.Status.FAILED, error=_readable(exc), exc=exc)
-    except Exception as exc:
-        # A bug must not strand the job as "running": it fails, visibly, and can be retried.
-        logger.exception("Unexpected error pushing %s", job.label)
-        return _finish(
-            job, status=SyncJob.Status.FAILED, error=f"Unexpected error: {exc!r}", exc=exc
-        )
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded; none strands the job
+        if _deleted_before_created(job):
+            return _abandon_create(job, exc)
+        return _fail(job, push_failure(exc, label=job.label))
     return _succeed(job, outcome)
 
 
-def _worth_retrying(exc: QboError) -> bool:
-    # A 401 that outlived the client's one refresh, while the connection stands (a dead one
-    # raises QboNotConnectedError instead), is a race with another worker's refresh or an
-    # expiry in between: a later attempt with the newest token goes through.
-    return exc.retriable or isinstance(exc, QboAuthenticationError)
+def push_failure(exc: Exception, *, label: str) -> OutboxError:
+    """The error contract for any failure of a push: the user must act, or it is retried."""
+    if isinstance(exc, OutboxError):
+        return exc
+    if isinstance(exc, QboError):
+        return _qbo_failure(exc)
+    # A bug here, not anything about the record or QBO: it fails visibly and can be retried.
+    logger.error("Unexpected error pushing %s", label, exc_info=exc)
+    return UserMustAct(
+        "Press Retry to send it again; if it fails the same way, report this error to "
+        f"support. An error in Distru stopped the push: {exc!r}",
+        code="internal",
+    )
+
+
+def _qbo_failure(exc: QboError) -> OutboxError:
+    """What QBO's answer means for the job; the one place QBO's error kinds are sorted."""
+    code = str(exc.code or "")
+    said = f"QuickBooks said: {exc}"
+    if isinstance(exc, QboMalformedResponseError):
+        return RetryLater(
+            "QuickBooks' answer was cut off or unreadable; the retry carries the same request "
+            f"id, so nothing is doubled. {said}",
+            code=code,
+        )
+    # QBO's own answer to the write, which it keeps for the requestid: a fault with HTTP 400
+    # (or inside a 200). Anything else keeps the id: no answer or a 5xx (the write may have
+    # happened), and the gateway's 401/403/429, which never reach QBO's store and may follow
+    # an earlier attempt of the same request that did.
+    new_request_id = exc.status in (200, 400)
+    # No answer or QBO failing on its side (a 120 once came as a 500, minimul/qbo_api#96);
+    # a throttle; or a 401 that outlived the client's one refresh while the connection stands
+    # (a dead one raises QboNotConnectedError instead): a race with another worker's refresh
+    # or an expiry in between, which a later attempt with the newest token gets past.
+    if (
+        isinstance(exc, QboTransportError | QboThrottledError | QboAuthenticationError)
+        or (exc.status or 0) >= 500
+    ):
+        return RetryLater(
+            f"QuickBooks is busy or unreachable. {said}", code=code, retry_after=exc.retry_after
+        )
+    if code in CONNECTION_ADVICE or isinstance(exc, QboAuthorizationError):
+        advice = CONNECTION_ADVICE.get(code, CONNECTION_ADVICE["3100"])
+        return ConnectionPaused(f"{advice} {said}", code=code, new_request_id=new_request_id)
+    advice = ADVICE.get(code, FIX_AND_RETRY)
+    return UserMustAct(f"{advice} {said}", code=code, new_request_id=new_request_id)
 
 
 def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) -> int:
@@ -186,9 +211,10 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if renamed is None:
             raise
         return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
-    except QboNotFoundError:
-        # An item on a line was inactivated in QBO since the last item sync. Take in QBO's
-        # changes now (that unmaps it, so the line falls back to the default) and send once more.
+    except (QboNotFoundError, QboInvalidReferenceError):
+        # An item on a line was inactivated in QBO since the last item sync (QBO says 610 or
+        # 2500). Take in QBO's changes now (that unmaps it, so the line falls back to the
+        # default) and send once more.
         from integrations.services.items import item_sync_run  # items → signals → outbox
 
         item_sync_run()
@@ -312,12 +338,15 @@ def _delete_linked_first(job: SyncJob, payments: list[tuple[str, str]]) -> None:
         elif linked_job.status != SyncJob.Status.SUCCEEDED:
             raise DependencyNotSynced(
                 f"Waiting for {linked_job.label} to be deleted in QuickBooks first.",
-                dependency_job=linked_job,
+                waiting_on=linked_job,
             )
     if blockers:
+        # QBO keeps its refusal of the delete for the job's requestid: the retry, once the
+        # payments are gone, must be a new request or it gets the same refusal back.
         raise PushRefused(
             f"Delete the payments applied to {job.label} first, then press Retry: QuickBooks "
-            f"will not delete or void it while they are applied. {'; '.join(blockers)}."
+            f"will not delete or void it while they are applied. {'; '.join(blockers)}.",
+            new_request_id=True,
         )
 
 
@@ -339,7 +368,7 @@ def _push_dependency(record: models.Model) -> None:
     if not record.qbo_id:
         reason = job.last_error or "it is still being pushed"
         raise DependencyNotSynced(
-            f"Waiting for {record} to reach QuickBooks: {reason}", dependency_job=job
+            f"Waiting for {record} to reach QuickBooks: {reason}", waiting_on=job
         )
 
 
@@ -400,40 +429,56 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     return job
 
 
+def _fail(job: SyncJob, failure: OutboxError) -> SyncJob:
+    """Record a failure by the contract: back off and retry, pause, or fail for the user."""
+    waiting_on = getattr(failure, "waiting_on", None)
+    if isinstance(failure, RetryLater) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
+        job = _finish(
+            job,
+            status=SyncJob.Status.PENDING,
+            failure=failure,
+            error=f"Nothing to do here; it is retried automatically: {failure}",
+            next_attempt_at=timezone.now() + _backoff(job.attempts, failure.retry_after),
+        )
+    elif isinstance(failure, ConnectionPaused):
+        connection_pause(reason=str(failure))
+        job = _finish(job, status=SyncJob.Status.PAUSED, failure=failure)
+    elif isinstance(failure, RetryLater):
+        job = _finish(
+            job,
+            status=SyncJob.Status.FAILED,
+            failure=failure,
+            error=f"Press Retry to try again (it was tried {job.attempts} times): {failure}",
+        )
+    else:
+        job = _finish(job, status=SyncJob.Status.FAILED, failure=failure)
+    if waiting_on and _has_reached_qbo(waiting_on):
+        _wake_waiters(waiting_on)  # it finished between our look and our wait
+    return job
+
+
 def _finish(
     job: SyncJob,
     *,
     status: str,
-    error: str,
-    exc: Exception | None = None,
-    waiting_on: SyncJob | None = None,
-) -> SyncJob | None:
-    if _deleted_before_created(job):
-        if not _may_have_written(exc):
-            SyncJob.objects.filter(pk=job.pk).delete()  # nothing reached QBO: nothing to undo
-            return None
-        status = SyncJob.Status.FAILED
-        error = (
-            f"Look for {job.label} in QuickBooks and delete it there if it is there, then "
-            "press Retry to clear this: it was deleted here while QuickBooks was creating it, "
-            f"and QuickBooks never said whether it did ({error})"
-        )
+    failure: OutboxError,
+    error: str = "",
+    next_attempt_at=None,
+) -> SyncJob:
     update = {
         "status": status,
         # Errors quote what QBO sent; a NUL in it would leave the job "running" on PostgreSQL.
-        "last_error": without_nul(error),
-        "last_error_code": getattr(exc, "code", "") or "",
-        "waiting_on": waiting_on,
+        "last_error": without_nul(error or str(failure)),
+        "last_error_code": failure.code,
+        "waiting_on": getattr(failure, "waiting_on", None),
         "updated_at": timezone.now(),
     }
-    if status == SyncJob.Status.PENDING:
-        update["next_attempt_at"] = timezone.now() + _backoff(job.attempts, exc)
-    if isinstance(exc, PushRefused):
-        # The user resolves it, and the next attempt is a new request: QBO must not answer it
-        # with what it answered this one (a requestid's answer is replayed, faults included).
+    if failure.new_request_id:
         update["request_id"] = new_request_id()
+    if next_attempt_at is not None:
+        update["next_attempt_at"] = next_attempt_at
     SyncJob.objects.filter(pk=job.pk).update(**update)
-    logger.warning("QBO push of %s: %s (%s)", job.label, status, error)
+    logger.warning("QBO push of %s: %s (%s)", job.label, status, update["last_error"])
     job.refresh_from_db()
     return job
 
@@ -445,43 +490,67 @@ def _deleted_before_created(job: SyncJob) -> bool:
     )
 
 
-def _may_have_written(exc: Exception | None) -> bool:
+def _abandon_create(job: SyncJob, exc: Exception) -> SyncJob | None:
+    """A create that failed for a record deleted meanwhile: drop the job, or ask the user to
+    look in QBO when QBO may have made it without saying so."""
+    if not _may_have_written(exc):
+        SyncJob.objects.filter(pk=job.pk).delete()  # nothing reached QBO: nothing to undo
+        return None
+    failure = push_failure(exc, label=job.label)
+    return _finish(
+        job,
+        status=SyncJob.Status.FAILED,
+        failure=UserMustAct(
+            f"Look for {job.label} in QuickBooks and delete it there if it is there, then press "
+            "Retry to clear this: it was deleted here while QuickBooks was creating it, and "
+            f"QuickBooks never said whether it did ({failure})",
+            code=failure.code,
+        ),
+    )
+
+
+def _may_have_written(exc: Exception) -> bool:
     """Whether QBO may have done what was sent, though its answer never arrived."""
     if isinstance(exc, QboError):
         return isinstance(exc, QboTransportError | QboServerError | QboMalformedResponseError)
-    return not isinstance(exc, PushRefused | DependencyNotSynced | QboNotConnectedError)
+    return not isinstance(exc, OutboxError)
 
 
-def _backoff(attempts: int, exc: Exception | None) -> timedelta:
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
     seconds = random.uniform(ceiling / 2, ceiling)  # noqa: S311
-    retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None and math.isfinite(retry_after):
         # QBO's wait is honoured up to the cap: no answer may park a job out of reach.
         seconds = max(seconds, min(retry_after, BACKOFF_CAP_SECONDS))
     return timedelta(seconds=seconds)
 
 
+# What the user does about a refusal of the record, by QBO fault code; each leads with the act.
 ADVICE = {
-    "6240": "Another QuickBooks record already has this name: rename one of them.",
-    "610": "A referenced QuickBooks record was deleted or made inactive: pick another one.",
-    "2500": "A referenced QuickBooks record does not exist: refresh from QuickBooks and remap.",
-    "6540": "The payment was deposited in QuickBooks: undo the deposit there first.",
-    "6140": (
-        "Give this record a number no other QuickBooks transaction uses (or renumber the one "
-        "the message names in QuickBooks), then retry: QuickBooks refuses a number twice."
-    ),
-    "6000": "QuickBooks refused the record: fix it as the message says, then retry.",
+    "6240": "Rename one of the two records, then press Retry: another QuickBooks record "
+    "already has this name.",
+    "610": "Choose another record, or make it active again in QuickBooks, then press Retry: a "
+    "record this one refers to was deleted or made inactive there.",
+    "2500": "Choose another record, or make it active again in QuickBooks, then press Retry: a "
+    "record this one refers to is missing or inactive there.",
+    "6140": "Give this record a number no other QuickBooks transaction uses (or renumber the one "
+    "the message names in QuickBooks), then press Retry: QuickBooks refuses a number twice.",
+    "6540": "In QuickBooks, undo the deposit first, then press Retry: the payment was "
+    "deposited there.",
+    # 6200 and 6210 (a password guards the closing date) per Intuit's error-codes page.
+    "6200": "Reopen the period in QuickBooks (Settings → Account and settings → Advanced → "
+    "Close the books), or give this record a date after the closing date, then press Retry: "
+    "its date falls in a period whose books are closed in QuickBooks.",
 }
-
-
-def _readable(exc: QboError) -> str:
-    advice = ADVICE.get(str(exc.code or ""), "")
-    if isinstance(exc, QboMalformedResponseError):
-        advice = (
-            "QuickBooks' answer was cut off or unreadable; it is sent again automatically with "
-            "the same request id, so nothing is doubled."
-        )
-    elif _worth_retrying(exc):
-        advice = "QuickBooks is busy or unreachable; this is retried automatically."
-    return f"{exc}. {advice}".strip()
+ADVICE["6210"] = ADVICE["6200"]
+FIX_AND_RETRY = "Fix the record as QuickBooks says, then press Retry."
+# Refusals of the whole connection: every push pauses until the user reconnects.
+CONNECTION_ADVICE = {
+    "120": "Reconnect to QuickBooks signed in as an admin user of the company: the user who "
+    "connected is no longer an admin there, or was removed. Pushes wait until then.",
+    "3100": "Reconnect to QuickBooks signed in as an admin user of the company: QuickBooks "
+    "refused this app access to it. Pushes wait until then.",
+    "6190": "Renew the QuickBooks subscription (in QuickBooks: Settings → Account and settings "
+    "→ Billing & subscription), then reconnect to QuickBooks: QuickBooks takes no new data "
+    "while the subscription has ended or has a billing problem. Pushes wait until then.",
+}

@@ -188,7 +188,8 @@ class QboAuthenticationError(QboError):
 
 
 class QboAuthorizationError(QboError):
-    """HTTP 403 / fault 3100: the token is valid but may not touch this company."""
+    """HTTP 403 / fault 3100: the token is valid but may not touch this company; or fault 120
+    (HTTP 401): the user who connected is no longer an admin of the company."""
 
 
 class QboThrottledError(QboError):
@@ -254,6 +255,9 @@ _BY_CODE: dict[str, type[QboError]] = {
     "6540": QboDepositedError,
     "3200": QboAuthenticationError,
     "3100": QboAuthorizationError,
+    # Sent with HTTP 401, so the status alone would call it an expired token (Intuit's
+    # error-codes page and its blog "Top QuickBooks Online API errors", 2017).
+    "120": QboAuthorizationError,
     # Intuit has sent 3001 with HTTP 403 as well as 429 (see the XML fixtures).
     "3001": QboThrottledError,
 }

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from integrations.sandbox.wsgi import Request, Response, SandboxApp
 
 RULE_MATCHES = ("method", "path", "entity", "operation")
-RULE_ACTIONS = ("status", "delay_ms", "drop_after_commit")
+RULE_ACTIONS = ("status", "fault", "delay_ms", "drop_after_commit")
 
 
 class ControlError(Exception):
@@ -62,6 +62,8 @@ def _fail_next(app: SandboxApp, body: dict) -> dict:
     unknown = set(body) - {*RULE_MATCHES, *RULE_ACTIONS, "times", "code", "message", "detail"}
     if unknown:
         raise ControlError(f"unknown rule fields: {', '.join(sorted(unknown))}")
+    if body.get("fault") and body["fault"] not in faults.NAMED:
+        raise ControlError(f"fault must be one of {', '.join(faults.NAMED)}")
     rule = {**body, "times": int(body.get("times", 1))}
     with app.backend.lock:
         app.backend.fail_rules.append(rule)
@@ -204,11 +206,15 @@ def _matches(rule: dict, request: Request, entity: str | None, operation: str) -
     return all(rule.get(key) is None or test(rule[key], got) for key, got, test in checks)
 
 
-def rule_fault(rule: dict) -> faults.QboFault:
-    """The fault an injected `status` stands for, shaped as QBO shapes that status."""
+def rule_fault(rule: dict) -> faults.QboFault | None:
+    """The fault a rule injects (a named one, or what its `status` stands for), if any."""
+    if rule.get("fault"):
+        return faults.NAMED[rule["fault"]]()
+    if not rule.get("status"):
+        return None
     status = int(rule["status"])
     if status == 401:
-        return faults.QboFault("3200", "AuthenticationFailed", "Token expired", status=401)
+        return faults.authentication_failed("Token expired")
     if status == 403:
         return faults.authorization_failed()
     if status == 429:

@@ -106,8 +106,19 @@ def _due_date(obj: dict, txn_date: date) -> str:
         ) from None
 
 
-def ref(company: Company, value: object, entity: str, element: str, *, need: bool = False):
-    """Resolve a reference: 2500 if it names nothing, 610 if inactive; fills in its `name`."""
+def ref(
+    company: Company,
+    value: object,
+    entity: str,
+    element: str,
+    *,
+    need: bool = False,
+    inactive: Callable[[], faults.QboFault] | None = None,
+):
+    """Resolve a reference: 2500 if it names nothing; if inactive, `inactive()` or else 610.
+
+    Fills in the reference's `name`.
+    """
     if value in (None, {}, ""):
         if need:
             raise faults.required(element)
@@ -119,7 +130,7 @@ def ref(company: Company, value: object, entity: str, element: str, *, need: boo
     if target is None:
         raise faults.invalid_reference(entity, ref_id, element)
     if target.get("Active") is False:
-        raise faults.not_found(element)
+        raise inactive() if inactive else faults.not_found(element)
     return {"value": ref_id, "name": target.get("FullyQualifiedName") or _label(target)}
 
 
@@ -423,9 +434,13 @@ def _line_amount(detail: dict, line: dict) -> float:
 
 
 def _item_detail(company: Company, detail: dict, line: dict) -> float:
-    item = ref(company, detail.get("ItemRef"), "Item", "ItemRef", need=True)
+    # QBO answers 2500, not 610, for an inactive item on a line (README, "Faults").
+    item = ref(
+        company, detail.get("ItemRef"), "Item", "ItemRef", need=True,
+        inactive=faults.inactive_reference,
+    )  # fmt: skip
     if company.get("Item", item["value"]).get("Type") == "Category":
-        raise faults.business("A category can't be used on a transaction line", "ItemRef")
+        raise faults.category_on_a_line()
     detail["ItemRef"] = item
     _class_ref(company, detail, per_line=True)
     return _line_amount(detail, line)

@@ -67,6 +67,27 @@ def invalid_reference(entity: str, value: str, element: str) -> QboFault:
     )
 
 
+def inactive_reference() -> QboFault:
+    """Fault 2500 for a reference to an inactive object, as recorded in
+    intuit/QuickBooks-V3-PHP-SDK#110 (element empty); QBO answers 610 for the same in places."""
+    return QboFault(
+        "2500",
+        "Invalid Reference Id",
+        INACTIVE_DETAIL.replace("Object Not Found", "Invalid Reference Id", 1),
+        element="",
+    )
+
+
+def category_on_a_line() -> QboFault:
+    """Fault 2500: a Category item on a transaction line (consolibyte/quickbooks-php#178)."""
+    return QboFault(
+        "2500",
+        "Invalid Reference Id",
+        "Invalid Reference Id : Categories cannot be used in transactions.",
+        element="",
+    )
+
+
 def required(element: str) -> QboFault:
     """Fault 2020: a required field is missing."""
     return QboFault(
@@ -161,32 +182,102 @@ def system_failure(detail: str = "An unexpected error occurred.") -> QboFault:
     )
 
 
+def authentication_failed(detail: str) -> QboFault:
+    """Fault 3200 (HTTP 401), from Intuit's gateway: the access token was refused."""
+    return QboFault(
+        "3200",
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        detail,
+        status=401,
+        fault_type="AUTHENTICATION",
+    )
+
+
 def authorization_failed() -> QboFault:
-    """Fault 3100 (HTTP 403): the token is valid but not for this company."""
+    """Fault 3100 (HTTP 403), from Intuit's gateway: the token may not touch this company.
+
+    Spelled "AuthorizationFailed", detail null, type SERVICE, as recorded in
+    intuit/oauth-jsclient#2 and mcohen01/node-quickbooks#154.
+    """
     return QboFault(
         "3100",
-        "message=AuthorizationFailure; errorCode=003100; statusCode=403",
+        "message=AuthorizationFailed; errorCode=003100; statusCode=403",
         "",
         status=403,
+        fault_type="SERVICE",
+    )
+
+
+def authorization_failure() -> QboFault:
+    """Fault 120 (HTTP 401): the user who connected is no longer an admin of the company.
+
+    Wording from Intuit's "Fix common errors" page; HTTP 401 from Intuit's blog "Top QuickBooks
+    Online API errors" (2017); fault type from Intuit's error-codes page.
+    """
+    return QboFault(
+        "120",
+        "Authorization Failure",
+        "AuthorizationFailure: -11014-You do not have access to use QuickBooks Online Plus.",
+        status=401,
         fault_type="AuthorizationFault",
     )
 
 
-def authentication_body(detail: str, epoch_ms: int) -> dict:
-    """The lowercase-key body of an HTTP 401, exactly as QBO's gateway sends it."""
+def subscription_ended() -> QboFault:
+    """Fault 6190: the company's subscription ended, was cancelled or has a billing problem.
+
+    Wording as recorded in intuit/QuickBooks-V3-PHP-SDK#211 (HTTP 400, Intuit's answer there).
+    """
+    return QboFault(
+        "6190",
+        "Invalid Company Status",
+        "Subscription period has ended or cancelled or there was a billing problem : You can't "
+        "add data to QuickBooks Online Plus because your trial or subscription period ended, "
+        "you cancelled your subscription, or there was a billing problem. To update your "
+        "subscription, click the gear icon and view your account information.",
+        element="",
+    )
+
+
+def books_closed() -> QboFault:
+    """Fault 6210: the document is dated in a period closed in QuickBooks (books closed).
+
+    Code and message from Intuit's "Fix common errors" page; the detail as integrations quote
+    it (AutoEntry, LeanLaw, Synder help pages).
+    """
+    return QboFault(
+        "6210",
+        "Account Period Closed",
+        "The account period has closed and the account books cannot be updated through the "
+        "QBO Services API. Please use the QBO website to make these changes.",
+        element="",
+    )
+
+
+# Faults the control plane can inject by name (`fail-next` with `"fault": name`).
+NAMED = {
+    "inactive_reference": inactive_reference,
+    "authorization_failure": authorization_failure,
+    "subscription_ended": subscription_ended,
+    "books_closed": books_closed,
+}
+
+
+def gateway_body(fault: QboFault, epoch_ms: int) -> dict:
+    """The lowercase-key body Intuit's gateway answers 401 and 403 with."""
     return {
         "warnings": None,
         "intuitObject": None,
         "fault": {
             "error": [
                 {
-                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                    "detail": detail,
-                    "code": "3200",
+                    "message": fault.message,
+                    "detail": fault.detail or None,
+                    "code": fault.code,
                     "element": None,
                 }
             ],
-            "type": "AUTHENTICATION",
+            "type": fault.fault_type,
         },
         "report": None,
         "queryResponse": None,

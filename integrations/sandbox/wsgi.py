@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/v3/company/"
 SCOPE = "com.intuit.quickbooks.accounting"
 JSON_TYPE = "application/json;charset=utf-8"
+GATEWAY_CODES = {"3200", "3100"}  # answered by Intuit's gateway, before QBO sees the request
 DROP_KEY = "sandbox.drop"  # the server closes the socket unanswered when the app sets this
 _FROM = re.compile(r"\bfrom\s+(\w+)", re.I)
 _STATUS_TEXT = {
@@ -180,11 +181,14 @@ class SandboxApp:
     # ---- responses ----
 
     def fault(self, fault: faults.QboFault) -> Response:
-        """A fault as QBO renders it: 401 lowercase, 429 XML, the rest `{"Fault": ...}`."""
-        if fault.status == 401:
-            body = faults.authentication_body(fault.detail, int(self.backend.epoch() * 1000))
-            challenge = 'Bearer realm="Intuit", error="invalid_token"'
-            return json_response(401, body, [("WWW-Authenticate", challenge)])
+        """A fault as QBO renders it: the gateway's 401/403 lowercase, 429 XML, the rest
+        `{"Fault": ...}` (a 120 is a 401 from QBO itself, so it takes that last shape)."""
+        if fault.code in GATEWAY_CODES:
+            body = faults.gateway_body(fault, int(self.backend.epoch() * 1000))
+            headers = []
+            if fault.status == 401:
+                headers.append(("WWW-Authenticate", 'Bearer realm="Intuit", error="invalid_token"'))
+            return json_response(fault.status, body, headers)
         if fault.status == 429:
             return Response(429, faults.throttle_xml(self.backend.time()), "application/xml")
         body: dict = {"Fault": fault.fault()}
@@ -220,8 +224,11 @@ class SandboxApp:
                 self.backend.oauth.expire_access(realm_id)
         try:
             self.authenticate(request, realm_id)
-            if rule and rule.get("status"):
-                raise control.rule_fault(rule)
+            injected = control.rule_fault(rule) if rule else None
+            if injected and injected.status != 400:
+                # The gateway's 401/403/429 and QBO failing on its side (5xx) come before, or
+                # instead of, an answer to the write: nothing is kept for its requestid.
+                raise injected
             if chance == random_faults.THROTTLE:
                 raise faults.QboFault("3001", "ThrottleExceeded", "", status=429)
             if chance == random_faults.SERVER_ERROR:
@@ -234,7 +241,7 @@ class SandboxApp:
             try:
                 if config.latency_ms:
                     time.sleep(config.latency_ms / 1000)
-                response = self.serve_api(request, realm_id, segments)
+                response = self.serve_api(request, realm_id, segments, injected)
             finally:
                 if limited:
                     self.limiter.leave(realm_id)
@@ -248,20 +255,29 @@ class SandboxApp:
         """A valid, unexpired bearer token for this realm, or 401/403 as QBO answers them."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise faults.QboFault("3200", "AuthenticationFailed", "Token invalid", status=401)
+            raise faults.authentication_failed("Token invalid")
         with self.backend.lock:
             token_realm, why = self.backend.oauth.check_access(token.strip())
             known = self.backend.company(realm_id) is not None
         if token_realm is None:
-            raise faults.QboFault("3200", "AuthenticationFailed", why, status=401)
+            raise faults.authentication_failed(why)
         if token_realm != realm_id or not known:
             raise faults.authorization_failed()
 
-    def serve_api(self, request: Request, realm_id: str, segments: list[str]) -> Response:
-        """Serve an authenticated API call."""
+    def serve_api(
+        self,
+        request: Request,
+        realm_id: str,
+        segments: list[str],
+        injected: faults.QboFault | None = None,
+    ) -> Response:
+        """Serve an authenticated API call; an `injected` fault answers it instead."""
         backend = self.backend
         head = segments[0].lower() if segments else ""
         method = request.method
+        is_write = method == "POST" and len(segments) == 1 and (head == "batch" or head in BY_PATH)
+        if injected and not is_write:
+            raise injected
         if head == "query" and len(segments) == 1 and method in {"GET", "POST"}:
             text = request.query.get("query") or (
                 request.body.decode("utf-8", "replace") if method == "POST" else ""
@@ -275,27 +291,35 @@ class SandboxApp:
                     request.query.get("changedSince", ""),
                 )
             )
-        if head == "batch" and len(segments) == 1 and method == "POST":
-            return self.write(request, realm_id, lambda: backend.batch(realm_id, request.json()))
+        if head == "batch" and is_write:
+            return self.write(
+                request, realm_id, lambda: backend.batch(realm_id, request.json()), injected
+            )
         if head == "preferences" and len(segments) == 1 and method == "GET":
             return self.timed(backend.single(realm_id, "Preferences"))
         if head in BY_PATH and len(segments) == 2 and method == "GET":
             return self.timed(backend.read(realm_id, head, segments[1]))
-        if head in BY_PATH and len(segments) == 1 and method == "POST":
+        if head in BY_PATH and is_write:
             operation = request.query.get("operation")
             include = request.query.get("include", "")
             return self.write(
                 request,
                 realm_id,
                 lambda: backend.write(realm_id, head, request.json(), operation, include),
+                injected,
             )
         raise faults.unsupported(request.path)
 
-    def write(self, request: Request, realm_id: str, action) -> Response:
-        """Run a write once per requestid: a repeat gets the first (stored) answer."""
+    def write(
+        self, request: Request, realm_id: str, action, injected: faults.QboFault | None = None
+    ) -> Response:
+        """Run a write once per requestid: a repeat gets the first (stored) answer, a fault
+        included, as QBO replays it; an `injected` fault stands in for the write's answer."""
 
         def attempt() -> tuple[int, dict]:
             try:
+                if injected:
+                    raise injected
                 return 200, {**action(), "time": self.backend.time()}
             except faults.QboFault as fault:
                 if fault.status >= 500:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
+from integrations.outbox.errors import ConnectionPaused
 from integrations.qbo import oauth
 from integrations.qbo.client import QboClient
 from integrations.qbo.config import QboConfig
@@ -25,7 +26,7 @@ OAUTH_STATE_MAX_AGE = timedelta(minutes=10)
 COMPANY_NAME_CHARS = QboConnection._meta.get_field("company_name").max_length
 
 
-class QboNotConnectedError(Exception):
+class QboNotConnectedError(ConnectionPaused):
     """There is no usable connection: the user must connect or reconnect to QuickBooks."""
 
 
@@ -145,6 +146,7 @@ def connection_connect(*, code: str, realm_id: str) -> QboConnection:
             connection.company_name = company_name
             connection.environment = settings.QBO_ENVIRONMENT
             connection.status = QboConnection.Status.CONNECTED
+            connection.status_reason = ""
             connection.connected_at = now
             _store_tokens(connection, tokens, now)
             connection.save()
@@ -260,6 +262,7 @@ def connection_mark_expired() -> None:
     )
     QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(
         status=QboConnection.Status.EXPIRED,
+        status_reason="",
         access_token="",
         refresh_token="",
         access_token_expires_at=None,
@@ -267,6 +270,23 @@ def connection_mark_expired() -> None:
         updated_at=timezone.now(),
     )
     logger.warning("The QuickBooks connection expired: the user must reconnect")
+
+
+@transaction.atomic
+def connection_pause(*, reason: str) -> None:
+    """QuickBooks refuses the connection itself: every push waits, paused, for a reconnect.
+
+    The tokens are kept (they still work, and Disconnect revokes them); `reason` says on the
+    QuickBooks page what to do before reconnecting.
+    """
+    paused = QboConnection.objects.filter(
+        id=QboConnection.SINGLETON_ID, status=QboConnection.Status.CONNECTED
+    ).update(status=QboConnection.Status.EXPIRED, status_reason=reason, updated_at=timezone.now())
+    if paused:
+        SyncJob.objects.filter(status=SyncJob.Status.PENDING).update(
+            status=SyncJob.Status.PAUSED, updated_at=timezone.now()
+        )
+        logger.warning("QuickBooks refused the connection; pushes are paused: %s", reason)
 
 
 def connection_disconnect() -> QboConnection:
@@ -277,6 +297,7 @@ def connection_disconnect() -> QboConnection:
         # The local wipe happens even if Intuit is down.
         _revoke_quietly(qbo_config(), token, "disconnected")
     connection.status = QboConnection.Status.DISCONNECTED
+    connection.status_reason = ""
     connection.access_token = ""
     connection.refresh_token = ""
     connection.access_token_expires_at = None

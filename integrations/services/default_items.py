@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboConnection, QboItem
+from integrations.outbox.errors import RetryLater, UserMustAct
+from integrations.outbox.jobs import sync_jobs_wake
 from integrations.qbo.client import QboClient, select
 from integrations.qbo.errors import QboError
 from integrations.services.mirror import IMPORTED_ITEM_TYPES, items_mirror
@@ -15,6 +17,8 @@ from integrations.services.mirror import IMPORTED_ITEM_TYPES, items_mirror
 logger = logging.getLogger(__name__)
 
 INACTIVE_SUFFIX = " (deleted)"  # QBO appends it to the name of an item it makes inactive
+# The outbox code of a push held up by a default item; making the item wakes those pushes.
+DEFAULT_ITEM_WAIT = "default-item"
 
 
 @dataclass(frozen=True)
@@ -44,20 +48,34 @@ DEFAULT_ITEMS = (
 )
 
 
-class DefaultItemMissingError(Exception):
-    """A default item is not here yet: its key account has not been chosen, or QBO refused it."""
+class DefaultItemMissingError(UserMustAct):
+    """A default item cannot be made: its key account is not chosen, or QBO holds the name."""
+
+
+class DefaultItemNotReadyError(RetryLater):
+    """A default item is being made in QBO (its key account was just chosen): wait for it."""
 
 
 def default_item_get(*, name: str) -> QboItem:
     """The default item called `name`, as mirrored here."""
     item = QboItem.objects.filter(name__iexact=name).first()
-    if item is None:
-        default = next(d for d in DEFAULT_ITEMS if d.name == name)
+    if item is not None:
+        return item
+    default = next(d for d in DEFAULT_ITEMS if d.name == name)
+    chosen = QboConnection.objects.filter(**{f"{default.account_slot}__isnull": False}).exists()
+    if not chosen:
         raise DefaultItemMissingError(
-            f"The item “{name}” is not in QuickBooks yet. Choose the {default.account_label} "
-            "account under Key accounts, then sync the items."
+            f"Choose the {default.account_label} account under Key accounts (Settings → "
+            f"Integrations → QuickBooks Online): the item “{name}”, which unmapped products "
+            "use, is made on it. What waits for it is then sent by itself.",
+            code=DEFAULT_ITEM_WAIT,
         )
-    return item
+    raise DefaultItemNotReadyError(
+        f"Waiting for the item “{name}” to be made in QuickBooks on the "
+        f"{default.account_label} account; this goes as soon as it is there (if it takes "
+        "long, the QuickBooks page's sync log says why).",
+        code=DEFAULT_ITEM_WAIT,
+    )
 
 
 def default_items_ensure(*, client: QboClient) -> list[dict]:
@@ -103,11 +121,12 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
         key = str(raw.get("Name", "")).lower().removesuffix(INACTIVE_SUFFIX)
         if key not in in_qbo or raw.get("Active", True):
             in_qbo[key] = raw
+    accounts = _account_refs(connection)
     mirrored = []
     for default, account in due:
         try:
             found = in_qbo.get(default.name.lower())
-            raw, done = _default_item_put(client, default, account, found)
+            raw, done = _default_item_put(client, default, account, accounts, found)
         except (QboError, DefaultItemMissingError) as exc:
             logger.warning("Could not ensure the default item %s: %s", default.name, exc)
             notes.append(_note(f"“{default.name}” could not be set up: {exc}", problem=True))
@@ -115,17 +134,29 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
         mirrored.append(raw)
         notes.append(_note(f"“{default.name}” {done}.", problem=False))
     items_mirror(rows=mirrored)
+    if mirrored:
+        sync_jobs_wake(code=DEFAULT_ITEM_WAIT)
     return notes
 
 
+def _account_refs(connection: QboConnection) -> dict:
+    """Both key accounts, for every default item: QBO wants an expense account on an item a
+    bill uses and an income account on one an invoice uses (README, "Dependencies")."""
+    refs = {}
+    for default in DEFAULT_ITEMS:
+        account = getattr(connection, default.account_slot)
+        if account is not None and account.qbo_id:
+            refs[default.account_ref] = {"value": account.qbo_id}
+    return refs
+
+
 def _default_item_put(
-    client: QboClient, default: DefaultItem, account: QboAccount, raw: dict | None
+    client: QboClient, default: DefaultItem, account: QboAccount, refs: dict, raw: dict | None
 ) -> tuple[dict, str]:
     """Create, reactivate or re-point one default item; the QBO object and what was done."""
-    ref = {default.account_ref: {"value": account.qbo_id}}
     on = f"on {account.name}"
     if raw is None:
-        body = {"Name": default.name, "Type": QboItem.Type.NON_INVENTORY, **ref}
+        body = {"Name": default.name, "Type": QboItem.Type.NON_INVENTORY, **refs}
         return client.create("Item", body, request_id=uuid.uuid4().hex), f"was created {on}"
     if raw.get("Type") not in IMPORTED_ITEM_TYPES:
         raise DefaultItemMissingError(
@@ -135,7 +166,7 @@ def _default_item_put(
     if active and (raw.get(default.account_ref) or {}).get("value") == account.qbo_id:
         return raw, "was linked"
     body = {"Id": raw["Id"], "SyncToken": raw["SyncToken"], "Name": default.name, "Active": True}
-    body.update(ref)
+    body.update(refs)
     done = f"was {'moved' if active else 'reactivated'} {on}"
     return client.update("Item", body, request_id=uuid.uuid4().hex), done
 

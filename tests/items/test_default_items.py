@@ -153,3 +153,16 @@ def test_a_default_in_qbo_but_not_yet_imported_is_linked(chart):
 
     assert "“Distru Purchases” was linked." in [note["text"] for note in notes]
     assert mirrored("Distru Purchases").qbo_id == existing["Id"]
+
+
+def test_each_default_item_is_made_with_both_key_accounts(chart):
+    """A bill line needs the item's expense account, an invoice line its income account."""
+    item_sync_run(full=True)
+
+    income, cogs = _account_id("Sales of Product Income"), _account_id("Cost of Goods Sold")
+    for name in ("Distru Sales", "Distru Purchases"):
+        made = qbo_item(chart, name)
+        assert made["IncomeAccountRef"]["value"] == income
+        assert made["ExpenseAccountRef"]["value"] == cogs
+        assert mirrored(name).income_account.qbo_id == income
+        assert mirrored(name).expense_account.qbo_id == cogs

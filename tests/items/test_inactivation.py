@@ -6,7 +6,7 @@ import pytest
 
 from integrations.models import QboItem, SyncRun
 from integrations.qbo.client import QboClient
-from integrations.services.default_items import DefaultItemMissingError
+from integrations.services.default_items import DefaultItemMissingError, DefaultItemNotReadyError
 from integrations.services.items import item_for_bill_line, item_for_invoice_line, item_sync_run
 from products.models import Product
 from tests.factories import ProductFactory, QboItemFactory
@@ -82,12 +82,21 @@ def test_an_unmapped_product_falls_back_to_the_default_items(synced, products):
     assert item_for_invoice_line(sales).qbo_id == qbo_item(synced, "Distru Sales")["Id"]
 
 
-def test_without_the_default_items_the_fallback_says_what_to_do(chart):
+def test_without_the_key_accounts_the_fallback_says_which_to_choose(qbo_connected):
     product = ProductFactory()
 
-    with pytest.raises(DefaultItemMissingError, match="Default Income"):
+    with pytest.raises(DefaultItemMissingError, match="^Choose the Default Income account"):
         item_for_invoice_line(product)
-    with pytest.raises(DefaultItemMissingError, match="Default Expense"):
+    with pytest.raises(DefaultItemMissingError, match="^Choose the Default Expense account"):
+        item_for_bill_line(product)
+
+
+def test_with_the_key_accounts_chosen_the_fallback_waits_for_the_items_being_made(chart):
+    product = ProductFactory()
+
+    with pytest.raises(DefaultItemNotReadyError, match="^Waiting for the item “Distru Sales”"):
+        item_for_invoice_line(product)
+    with pytest.raises(DefaultItemNotReadyError, match="“Distru Purchases”"):
         item_for_bill_line(product)
 
 

@@ -71,7 +71,7 @@ def test_a_balance_only_qbo_knows_comes_back_as_qbos_refusal_with_advice(synced,
 
     assert (job.status, job.last_error_code) == (SyncJob.Status.FAILED, "6000")
     assert "This customer has an open balance of 25.00" in job.last_error
-    assert "fix it as the message says, then retry" in job.last_error
+    assert job.last_error.startswith("Fix the record as QuickBooks says, then press Retry.")
     assert remote(synced, "Customer", customer.qbo_id)["Active"] is True
     customer.refresh_from_db()
     assert customer.active is False

@@ -249,3 +249,25 @@ def test_a_nul_anywhere_in_a_fault_is_dropped():
         "tid",
     )
     assert "\x00" not in str(error) + repr(error.errors)
+
+
+def test_a_120_authorization_failure_is_not_taken_for_an_expired_token():
+    """QBO sends fault 120 with HTTP 401; the cure is a reconnect by an admin, not a refresh."""
+    body = {
+        "Fault": {
+            "Error": [
+                {
+                    "Message": "Authorization Failure",
+                    "Detail": "AuthorizationFailure: -11014-You do not have access to use "
+                    "QuickBooks Online Plus.",
+                    "code": "120",
+                }
+            ],
+            "type": "AuthorizationFault",
+        }
+    }
+
+    error = parse_fault(401, json.dumps(body), "application/json", {})
+
+    assert type(error) is QboAuthorizationError
+    assert (error.code, error.status, error.fault_type) == ("120", 401, "AuthorizationFault")

@@ -150,12 +150,15 @@ def test_control_plane_expires_and_revokes_tokens(qbo_sandbox):
 
 
 def test_no_token_is_401_and_another_company_is_403(qbo_sandbox):
-    """No bearer token gets 401; a token for another realm gets 403 AuthorizationFault 3100."""
+    """No bearer token gets 401; a token for another realm gets the gateway's 403, 3100."""
     bare = qbo_sandbox.http.get(qbo_sandbox.api_url() + "/item/1")
     assert bare.status_code == 401
     assert bare.json()["fault"]["type"] == "AUTHENTICATION"
     qbo_sandbox.control("seed", realm_id="123145", company_name="Other Co (Sandbox)")
     other = qbo_sandbox.api("GET", "item/1", token=qbo_sandbox.token("123145"))
     assert other.status_code == 403
-    fault = other.json()["Fault"]
-    assert (fault["type"], fault["Error"][0]["code"]) == ("AuthorizationFault", "3100")
+    fault = other.json()["fault"]  # the gateway's lowercase shape (intuit/oauth-jsclient#2)
+    assert (fault["type"], fault["error"][0]["code"]) == ("SERVICE", "3100")
+    assert fault["error"][0]["message"] == (
+        "message=AuthorizationFailed; errorCode=003100; statusCode=403"
+    )

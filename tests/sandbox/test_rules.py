@@ -60,10 +60,34 @@ def test_references_must_exist_and_be_active(qbo_sandbox):
     assert fault_code(qbo_sandbox.api("POST", "item", json=missing)) == "2500"
     inactive = {"Name": "B", "Type": "Service", "IncomeAccountRef": {"value": "17"}}
     assert fault_code(qbo_sandbox.api("POST", "item", json=inactive)) == "610"
+
+
+def _invoice_of(item_id: str) -> dict:
     line = {"Amount": 5, "DetailType": "SalesItemLineDetail",
-            "SalesItemLineDetail": {"ItemRef": {"value": "5"}}}  # fmt: skip
-    invoice = {"CustomerRef": {"value": "1"}, "Line": [line]}
-    assert fault_code(qbo_sandbox.api("POST", "invoice", json=invoice)) == "610"
+            "SalesItemLineDetail": {"ItemRef": {"value": item_id}}}  # fmt: skip
+    return {"CustomerRef": {"value": "1"}, "Line": [line]}
+
+
+def test_an_inactive_item_on_a_line_is_2500_invalid_reference_not_610(qbo_sandbox):
+    """Item 5 is inactive: QBO answers 2500 with its "made inactive" detail (PHP SDK #110)."""
+    response = qbo_sandbox.api("POST", "invoice", json=_invoice_of("5"))
+    error = response.json()["Fault"]["Error"][0]
+    assert (response.status_code, error["code"], error["Message"]) == (
+        400,
+        "2500",
+        "Invalid Reference Id",
+    )
+    assert error["Detail"].startswith(
+        "Invalid Reference Id : Something you're trying to use has been made inactive."
+    )
+
+
+def test_a_category_on_a_line_is_2500(qbo_sandbox):
+    """Categories cannot be used in transactions: 2500 (consolibyte/quickbooks-php#178)."""
+    [category] = qbo_sandbox.query("SELECT * FROM Item WHERE Type = 'Category'")["Item"][:1]
+    response = qbo_sandbox.api("POST", "invoice", json=_invoice_of(category["Id"]))
+    assert fault_code(response) == "2500"
+    assert "Categories cannot be used in transactions" in response.text
 
 
 def test_inventory_items_need_an_asset_account_quantity_and_start_date(qbo_sandbox, create):

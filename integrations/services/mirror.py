@@ -97,6 +97,7 @@ def items_mirror(*, rows: list[dict]) -> int:
     accounts = _pks(QboAccount, rows, ("IncomeAccountRef", "ExpenseAccountRef"))
     classes = _pks(QboClass, rows, ("ClassRef",))
     fields = list(_by_qbo_id(_item_fields(raw, accounts, classes) for raw in rows).values())
+    _set_apart_repeated_names(fields)
     _link_unpushed_by_name(fields)
     _free_stale_names(fields)
     return mirror_upsert(QboItem, fields, create_defaults={"origin": QboItem.Origin.QBO})
@@ -161,6 +162,22 @@ def _shown(value: object, limit: int = 60) -> str:
 def _by_qbo_id(rows: Iterable[dict]) -> dict[str, dict]:
     """One row per QBO id, the last one winning (a page can repeat an object)."""
     return {row["qbo_id"]: row for row in rows}
+
+
+def _set_apart_repeated_names(rows: list[dict]) -> None:
+    """Give the second of two items a page names alike (regardless of case) a name of its own.
+
+    QBO says item names are unique but not whether case counts (see the sandbox README), and
+    the mirror's name is unique regardless of case: two such items would fail every sync for
+    good. The later one is mirrored under its name and QBO id, which stays unique here.
+    """
+    seen = set()
+    for row in rows:
+        if row["name"].lower() in seen:
+            suffix = f" (QuickBooks item {row['qbo_id']})"
+            logger.warning("QBO item %s repeats the name %r of another", row["qbo_id"], row["name"])
+            row["name"] = row["name"][: NAME_CHARS - len(suffix)] + suffix
+        seen.add(row["name"].lower())
 
 
 def _link_unpushed_by_name(rows: list[dict]) -> None:

@@ -93,3 +93,19 @@ def test_the_command_fails_clearly_when_not_connected(db):
 
     with pytest.raises(CommandError, match="not connected"):
         call_command("qbo_sync_items")
+
+
+def test_two_items_named_alike_but_for_case_are_both_mirrored_and_the_sync_goes_on(db):
+    """QBO may hold "Flower Bulk" and "flower bulk"; the mirror's name is unique regardless of
+    case, so the second is set apart by its QBO id instead of failing every sync for good."""
+    from integrations.services.mirror import items_mirror
+
+    rows = [
+        {"Id": "501", "Name": "Flower Bulk", "Type": "NonInventory", "SyncToken": "0"},
+        {"Id": "502", "Name": "flower bulk", "Type": "NonInventory", "SyncToken": "0"},
+    ]
+
+    assert items_mirror(rows=rows) == 2
+
+    names = dict(QboItem.objects.values_list("qbo_id", "name"))
+    assert names == {"501": "Flower Bulk", "502": "flower bulk (QuickBooks item 502)"}

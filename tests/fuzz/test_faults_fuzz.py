@@ -125,11 +125,17 @@ def test_a_json_fault_in_either_key_case_keeps_its_code_message_and_detail(
     assert code in str(error)
 
 
+def xml_can_hold(text: str) -> bool:
+    """Whether an XML 1.0 document can carry `text` (its Char production, less controls):
+    QBO's XML faults are XML, so U+FFFE in one is a broken body, not a message to keep."""
+    return all(ord(c) >= 0x20 and c not in "\ufffe\uffff" for c in text)
+
+
 @fuzz_settings(100)
 @given(
     code=codes,
-    message=tokenless.filter(lambda t: all(ord(c) >= 0x20 for c in t)),
-    detail=tokenless.filter(lambda t: all(ord(c) >= 0x20 for c in t)),
+    message=tokenless.filter(xml_can_hold),
+    detail=tokenless.filter(xml_can_hold),
     namespaced=st.booleans(),
     content_type=CONTENT_TYPES,
 )

@@ -162,3 +162,17 @@ def test_refresh_while_not_connected_asks_to_reconnect_and_queues_nothing(admin_
 
     assert "Reconnect to QuickBooks first, then refresh the accounts." in page
     assert not Task.objects.exists() and not SyncRun.objects.exists()
+
+
+def test_while_the_chart_comes_in_no_account_type_is_said_to_be_missing(admin_client, chart):
+    """Right after connecting the accounts are still arriving: the page says they are coming,
+    not that QuickBooks lacks them (which only the finished import can tell)."""
+    QboAccount.objects.all().delete()
+    SyncRun.objects.create(kind=SyncRun.Kind.CONNECT)
+
+    page = admin_client.get(reverse(URL)).content.decode()
+
+    assert "The choices fill in as the accounts arrive from QuickBooks" in page
+    assert "QuickBooks has no active" not in page
+    SyncRun.objects.update(status=SyncRun.Status.SUCCEEDED)
+    assert "QuickBooks has no active" in admin_client.get(reverse(URL)).content.decode()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from integrations.sandbox.entities import SPECS
 from tests.sandbox.conftest import fault_code
 
 
@@ -213,6 +214,23 @@ def test_cdc_returns_at_most_1000_per_entity(qbo_sandbox):
     response = _cdc(qbo_sandbox, "Item", qbo_sandbox.backend.now() - timedelta(days=4))
     answer = response.json()["CDCResponse"][0]["QueryResponse"][0]
     assert len(answer["Item"]) == answer["maxResults"] == 1000
+
+
+def test_cdc_returns_at_most_1000_objects_across_the_entities_asked(qbo_sandbox):
+    """The cap is on the whole answer (Intuit's CDC guide), the oldest changes first: 700
+    items and 700 classes changed come back as 1000 objects, each entity under the cap."""
+    qbo_sandbox.reset(items=700)
+    with qbo_sandbox.backend.lock:
+        for n in range(700):
+            qbo_sandbox.company.create(SPECS["Class"], {"Name": f"Class {n:03d}"})
+
+    response = _cdc(qbo_sandbox, "Item,Class", qbo_sandbox.backend.now() - timedelta(days=4))
+
+    items, classes = response.json()["CDCResponse"][0]["QueryResponse"]
+    assert len(items["Item"]) + len(classes["Class"]) == 1000
+    assert len(items["Item"]) >= 700 and classes["maxResults"] == len(classes["Class"]) < 300
+    newest_item = max(item["MetaData"]["LastUpdatedTime"] for item in items["Item"])
+    assert all(c["MetaData"]["LastUpdatedTime"] >= newest_item for c in classes["Class"])
 
 
 # ---- batch --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from .config import QboConfig
 from .errors import (
+    QboCdcTruncatedError,
     QboError,
     QboMalformedResponseError,
     QboTransportError,
@@ -35,6 +36,9 @@ from .ratelimit import NullRateLimiter, RateLimiter
 logger = logging.getLogger("integrations.qbo")
 
 MAX_PAGE_SIZE = 1000
+# One CDC answer holds at most this many objects, every entity asked for together (Intuit's
+# "Change data capture operation" guide); an answer that reaches it may have left some out.
+CDC_MAX_OBJECTS = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
 # QBO voids these by a sparse update with include=void, and refuses operation=void for them
@@ -262,7 +266,12 @@ class QboClient:
         return total
 
     def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
-        """Objects of `entities` changed since a moment (at most 30 days back, 1000 each)."""
+        """Objects of `entities` changed since a moment (at most 30 days back), by entity.
+
+        An answer holding CDC_MAX_OBJECTS objects, all entities together, raises
+        QboCdcTruncatedError: QBO may have left changes out, and the caller must not take
+        the answer for all that changed.
+        """
         if changed_since.tzinfo is None:
             raise ValueError("changed_since must be timezone-aware")
         names = {_segment(entity): entity for entity in entities}
@@ -287,6 +296,8 @@ class QboClient:
                             f"Expected only objects in the CDC rows of {clip(key, 40)!r}"
                         )
                     changes.setdefault(names.get(key.lower(), key), []).extend(rows)
+        if sum(len(rows) for rows in changes.values()) >= CDC_MAX_OBJECTS:
+            raise QboCdcTruncatedError({entity: len(rows) for entity, rows in changes.items()})
         return changes
 
     def batch(

@@ -204,6 +204,7 @@ _QBO_URLS = {
         "revoke": f"{QBO_SANDBOX_URL}/v2/oauth2/tokens/revoke",
         "api": QBO_SANDBOX_URL,
         "app": f"{QBO_SANDBOX_URL}/app",
+        "discovery": f"{QBO_SANDBOX_URL}/.well-known/openid_sandbox_configuration",
     },
     "sandbox": {
         "authorize": "https://appcenter.intuit.com/connect/oauth2",
@@ -211,6 +212,7 @@ _QBO_URLS = {
         "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
         "api": "https://sandbox-quickbooks.api.intuit.com",
         "app": "https://app.sandbox.qbo.intuit.com/app",
+        "discovery": "https://developer.api.intuit.com/.well-known/openid_sandbox_configuration/",
     },
     "production": {
         "authorize": "https://appcenter.intuit.com/connect/oauth2",
@@ -218,6 +220,7 @@ _QBO_URLS = {
         "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
         "api": "https://quickbooks.api.intuit.com",
         "app": "https://app.qbo.intuit.com/app",
+        "discovery": "https://developer.api.intuit.com/.well-known/openid_configuration",
     },
 }[QBO_ENVIRONMENT]
 QBO_AUTHORIZE_URL = env.str("QBO_AUTHORIZE_URL", default=_QBO_URLS["authorize"])
@@ -225,6 +228,8 @@ QBO_TOKEN_URL = env.str("QBO_TOKEN_URL", default=_QBO_URLS["token"])
 QBO_REVOKE_URL = env.str("QBO_REVOKE_URL", default=_QBO_URLS["revoke"])
 QBO_API_BASE_URL = env.str("QBO_API_BASE_URL", default=_QBO_URLS["api"])
 QBO_APP_BASE_URL = env.str("QBO_APP_BASE_URL", default=_QBO_URLS["app"])
+# Read only by `manage.py qbo_discovery_check`, which compares the three OAuth URLs above with it.
+QBO_DISCOVERY_URL = env.str("QBO_DISCOVERY_URL", default=_QBO_URLS["discovery"])
 # In `local`, the defaults are the bundled sandbox's own, so `make run` connects with no .env.
 _local = QBO_ENVIRONMENT == "local"
 QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="distru-local-client" if _local else "")

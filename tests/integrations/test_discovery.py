@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from integrations.management.commands import qbo_discovery_check
+from integrations.services.connection import connection_disconnect, connection_refresh_tokens
+from tests.integrations.test_connect_flow import connect
 
 
 def test_the_urls_in_settings_are_those_the_sandbox_lists(qbo_sandbox, settings, capsys):
@@ -69,3 +71,16 @@ def test_no_answer_in_time_is_a_clear_error(settings, silent_port, monkeypatch):
         call_command("qbo_discovery_check")
 
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.django_db
+def test_connect_refresh_and_disconnect_read_no_discovery_document(admin_client, qbo_sandbox):
+    """The token and revoke URLs carry the client secret and refresh tokens: they come from
+    settings, never from a document fetched on the way."""
+    connect(admin_client)
+    connection_refresh_tokens(force=True)
+    connection_disconnect()
+
+    paths = [entry["path"] for entry in qbo_sandbox.state()["requests"]]
+    assert "/oauth2/v1/tokens/bearer" in paths and "/v2/oauth2/tokens/revoke" in paths
+    assert not [path for path in paths if path.startswith("/.well-known")]

@@ -34,9 +34,9 @@ def transaction_entities() -> list[str]:
 def transactions_cdc_check() -> SyncRun:
     """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
 
-    An answer at QBO's cap may have left changes out, so the watermark never moves on one:
-    each type is then asked for on its own, and a type at the cap by itself is read again
-    document by document.
+    An answer at QBO's cap may have left changes out, so it is never taken for complete: each
+    type is then asked for on its own, and a type at the cap by itself is read again document
+    by document. The watermark moves only past what was read.
     """
     connection = QboConnection.objects.get()
     now = timezone.now()

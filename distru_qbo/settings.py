@@ -207,6 +207,7 @@ _QBO_URLS = {
         "revoke": f"{QBO_SANDBOX_URL}/v2/oauth2/tokens/revoke",
         "api": QBO_SANDBOX_URL,
         "app": f"{QBO_SANDBOX_URL}/app",
+        "discovery": f"{QBO_SANDBOX_URL}/.well-known/openid_sandbox_configuration",
     },
     "sandbox": {
         "authorize": "https://appcenter.intuit.com/connect/oauth2",
@@ -214,6 +215,7 @@ _QBO_URLS = {
         "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
         "api": "https://sandbox-quickbooks.api.intuit.com",
         "app": "https://app.sandbox.qbo.intuit.com/app",
+        "discovery": "https://developer.api.intuit.com/.well-known/openid_sandbox_configuration/",
     },
     "production": {
         "authorize": "https://appcenter.intuit.com/connect/oauth2",
@@ -221,6 +223,7 @@ _QBO_URLS = {
         "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
         "api": "https://quickbooks.api.intuit.com",
         "app": "https://app.qbo.intuit.com/app",
+        "discovery": "https://developer.api.intuit.com/.well-known/openid_configuration",
     },
 }[QBO_ENVIRONMENT]
 QBO_AUTHORIZE_URL = env.str("QBO_AUTHORIZE_URL", default=_QBO_URLS["authorize"])
@@ -228,6 +231,8 @@ QBO_TOKEN_URL = env.str("QBO_TOKEN_URL", default=_QBO_URLS["token"])
 QBO_REVOKE_URL = env.str("QBO_REVOKE_URL", default=_QBO_URLS["revoke"])
 QBO_API_BASE_URL = env.str("QBO_API_BASE_URL", default=_QBO_URLS["api"])
 QBO_APP_BASE_URL = env.str("QBO_APP_BASE_URL", default=_QBO_URLS["app"])
+# Read only by `manage.py qbo_discovery_check`, which compares the three OAuth URLs above with it.
+QBO_DISCOVERY_URL = env.str("QBO_DISCOVERY_URL", default=_QBO_URLS["discovery"])
 # In `local`, the defaults are the bundled sandbox's own, so `make run` connects with no .env.
 QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="distru-local-client" if _local else "")
 QBO_CLIENT_SECRET = env.str(
@@ -243,8 +248,9 @@ QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)
 # bounds each read, and a page or a task is waiting. QBO itself gives up on a request at 120 s.
 QBO_REQUEST_DEADLINE = env.float("QBO_REQUEST_DEADLINE", default=60.0)
 # The largest answer read from QBO. The biggest ones asked for are a 1000-row page (about 1 MB
-# of items or accounts) and the hourly CDC of the six pushed transaction types, at most 1000
-# objects each: 6000 documents at 5 KB (the recorded invoice is 1.4 KB) is 30 MB.
+# of items or accounts) and a CDC answer, at most 1000 objects in all (Intuit's CDC guide): the
+# recorded invoice is 1.4 KB, and a line adds about 0.25 KB, so 1000 invoices of 100 lines
+# each come to about 27 MB.
 QBO_MAX_RESPONSE_BYTES = env.int("QBO_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
 # The client-side limit (500/min, 10 at a time per company, shared by every worker process).
 QBO_RATE_LIMIT = env.bool("QBO_RATE_LIMIT", default=True)

@@ -11,7 +11,6 @@ from integrations.outbox.registry import (
     PushRefused,
     QboSyncAdapter,
 )
-from integrations.qbo.client import select
 from integrations.services.items import item_for_invoice_line
 from sales.selectors import customer_open_balance
 from sales.services import tax_item_ensure
@@ -66,7 +65,7 @@ class PartyAdapter(QboSyncAdapter):
 
     def find_existing(self, record, *, client) -> dict | None:
         # Linking to a same-named record already in QBO avoids a duplicate in the books.
-        matches = client.query(select(self.entity, {"DisplayName": self.display_name(record)}))
+        matches = client.find(self.entity, {"DisplayName": self.display_name(record)})
         return matches[0] if matches else None
 
     def renamed_after_clash(self, record, body: dict) -> dict | None:

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from .config import QboConfig
 from .errors import (
+    QboCdcTruncatedError,
     QboError,
     QboMalformedResponseError,
     QboResponseTooLargeError,
@@ -38,6 +39,9 @@ from .transport import Deadline, ResponseTooLarge
 logger = logging.getLogger("integrations.qbo")
 
 MAX_PAGE_SIZE = 1000
+# One CDC answer holds at most this many objects, every entity asked for together (Intuit's
+# "Change data capture operation" guide); an answer that reaches it may have left some out.
+CDC_MAX_OBJECTS = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
 # QBO voids these by a sparse update with include=void, and refuses operation=void for them
@@ -46,6 +50,10 @@ VOIDED_BY_SPARSE_UPDATE = frozenset({"Payment", "BillPayment", "SalesReceipt"})
 _ENTITY = re.compile(r"[A-Z][A-Za-z]*")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*")
 _PAGING = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
+# QBO's query lexer reads Latin-1 only: a character above U+00FF (’, –, ł, 中…) anywhere in a
+# query is fault 4000 "Lexical error" (integrations/sandbox/README.md, "Queries, CDC and
+# discovery"). Such text is never sent; QboClient.find asks with LIKE instead.
+_UNLEXABLE = re.compile(r"[^\x00-\xff]+")
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -79,7 +87,18 @@ def quote(value: str | bool | int | Decimal | date | datetime) -> str:
     if not isinstance(value, str | int | Decimal | date):
         # None or a container would turn into the text 'None' or "['a']": a query for nothing.
         raise ValueError(f"A QBO query cannot compare with a {type(value).__name__}")
-    text = value.isoformat() if isinstance(value, date) else str(value)
+    text = _checked_text(value.isoformat() if isinstance(value, date) else str(value))
+    if unlexable := _UNLEXABLE.search(text):
+        char = unlexable.group()[0]
+        raise ValueError(
+            f"A QBO query value cannot hold {char} (U+{ord(char):04X}): QuickBooks' query "
+            "language reads Latin-1 characters only; look the record up with QboClient.find"
+        )
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _checked_text(text: str) -> str:
+    """`text`, unless no query can carry it however it is written."""
     if "\x00" in text:
         raise ValueError("A QBO query value cannot contain a NUL character")
     try:
@@ -88,11 +107,18 @@ def quote(value: str | bool | int | Decimal | date | datetime) -> str:
         raise ValueError(
             f"A QBO query value must be valid Unicode text: {clip(ascii(text), 80)}"
         ) from None
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return text
 
 
 def select(entity: str, where: Mapping[str, Any] | None = None, *, count: bool = False) -> str:
     """A SELECT statement; `where` is ANDed equality, or IN for a list (QBO has no OR)."""
+    return _select(entity, where, count=count)
+
+
+def _select(
+    entity: str, where: Mapping[str, Any] | None, *, count: bool = False, widen: bool = False
+) -> str:
+    """`select`; with `widen`, text QBO cannot lex is matched by LIKE (see QboClient.find)."""
     conditions = []
     for field, value in (where or {}).items():
         if not _FIELD.fullmatch(field):
@@ -101,6 +127,8 @@ def select(entity: str, where: Mapping[str, Any] | None = None, *, count: bool =
             if not value:
                 raise ValueError(f"{field} IN () matches nothing, and QBO cannot parse it")
             conditions.append(f"{field} IN ({', '.join(quote(v) for v in value)})")
+        elif widen and _widened(value):
+            conditions.append(f"{field} LIKE {quote(_UNLEXABLE.sub('%', _checked_text(value)))}")
         else:
             conditions.append(f"{field} = {quote(value)}")
     columns = "COUNT(*)" if count else "*"
@@ -204,6 +232,26 @@ class QboClient:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
         if _PAGING.search(select_statement):
             raise ValueError("query_pages adds STARTPOSITION and MAXRESULTS itself")
+        return self._pages(select_statement, page_size)
+
+    def find(self, entity: str, where: Mapping[str, Any]) -> list[dict]:
+        """Every row whose fields equal `where` (a list: any of its values), on every page.
+
+        Text QBO's query lexer refuses (a character above U+00FF, such as ’ or –) is asked
+        for with LIKE, a % standing for each run of such characters, and the rows are then
+        matched exactly here, ignoring case as QBO's = does. Values of a list must be
+        writable in a query.
+        """
+        statement = _select(entity, where, widen=True)
+        rows = [row for page in self._pages(statement, MAX_PAGE_SIZE) for row in page]
+        widened = {field: value for field, value in where.items() if _widened(value)}
+        return [
+            row
+            for row in rows
+            if all(_same_text(_field_value(row, f), value) for f, value in widened.items())
+        ]
+
+    def _pages(self, select_statement: str, page_size: int) -> Iterator[list[dict]]:
         start = 1
         while True:
             rows = self.query(f"{select_statement} STARTPOSITION {start} MAXRESULTS {page_size}")
@@ -221,7 +269,12 @@ class QboClient:
         return total
 
     def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
-        """Objects of `entities` changed since a moment (at most 30 days back, 1000 each)."""
+        """Objects of `entities` changed since a moment (at most 30 days back), by entity.
+
+        An answer holding CDC_MAX_OBJECTS objects, all entities together, raises
+        QboCdcTruncatedError: QBO may have left changes out, and the caller must not take
+        the answer for all that changed.
+        """
         if changed_since.tzinfo is None:
             raise ValueError("changed_since must be timezone-aware")
         names = {_segment(entity): entity for entity in entities}
@@ -246,6 +299,8 @@ class QboClient:
                             f"Expected only objects in the CDC rows of {clip(key, 40)!r}"
                         )
                     changes.setdefault(names.get(key.lower(), key), []).extend(rows)
+        if sum(len(rows) for rows in changes.values()) >= CDC_MAX_OBJECTS:
+            raise QboCdcTruncatedError({entity: len(rows) for entity, rows in changes.items()})
         return changes
 
     def batch(
@@ -427,6 +482,22 @@ class QboClient:
             self.realm_id,
             f" error={type(failure).__name__} code={failure.code}" if failure else "",
         )
+
+
+def _widened(value: Any) -> bool:
+    """Whether `value` is text QBO's query lexer refuses, so `find` asks for it with LIKE."""
+    return isinstance(value, str) and _UNLEXABLE.search(value) is not None
+
+
+def _field_value(row: Mapping[str, Any], field: str) -> Any:
+    value: Any = row
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _same_text(value: Any, wanted: str) -> bool:
+    return isinstance(value, str) and value.lower() == wanted.lower()
 
 
 def _checked_entity(entity: str) -> str:

@@ -225,6 +225,18 @@ class QboMalformedResponseError(QboError):
     retriable = True
 
 
+class QboCdcTruncatedError(QboError):
+    """A CDC answer holding QBO's cap of objects: changes may be missing from it."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        listed = ", ".join(f"{entity} {count}" for entity, count in counts.items() if count)
+        super().__init__(
+            f"QuickBooks sent {sum(counts.values())} changes ({listed}), the most it sends in "
+            "one answer, so some may be missing"
+        )
+        self.counts = dict(counts)
+
+
 class OAuthError(QboError):
     """The token endpoint refused a request; `error` is the OAuth error code."""
 

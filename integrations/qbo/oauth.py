@@ -15,10 +15,12 @@ from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from .config import QboConfig
+from .config import QboConfig, is_loopback_http
 from .errors import (
     OAuthError,
     OAuthInvalidGrantError,
+    QboMalformedResponseError,
+    QboTransportError,
     clip,
     describe_body,
     header,
@@ -28,6 +30,16 @@ from .errors import (
 from .transport import BoundedAdapter, Deadline, ResponseTooLarge
 
 SCOPE = "com.intuit.quickbooks.accounting"
+# Where Intuit's discovery document lists each endpoint of QboConfig (Intuit's "Authorization
+# discovery documents" page; its Java SDK's DiscoveryAPIResponse, its Python client's
+# get_discovery_doc).
+DISCOVERY_KEYS = {
+    "authorize_url": "authorization_endpoint",
+    "token_url": "token_endpoint",
+    "revoke_url": "revocation_endpoint",
+}
+# Intuit's discovery documents are about 1 KB; anything near this is not one.
+DISCOVERY_MAX_BYTES = 64 * 1024
 # Lifetimes past this are not Intuit's (a refresh token lives at most 5 years).
 _MAX_LIFETIME_SECONDS = 10 * 366 * 24 * 3600
 _ERROR_CHARS = 100
@@ -133,6 +145,45 @@ def revoke_token(config: QboConfig, token: str) -> None:
         _log_call("revoke", response, started)
     if response.status_code >= 400:
         raise _error_from_response(response)
+
+
+def discovered_endpoints(url: str, *, timeout: float) -> dict[str, str]:
+    """The OAuth endpoints Intuit's discovery document at `url` lists, by QboConfig field.
+
+    Read only by `manage.py qbo_discovery_check`: the product's URLs are settings (README).
+    """
+    if not (url.startswith("https://") or is_loopback_http(url)):
+        raise ValueError(f"A discovery document is read over https (or http to loopback): {url}")
+    session = requests.Session()
+    session.mount("https://", BoundedAdapter(max_bytes=DISCOVERY_MAX_BYTES))
+    session.mount("http://", BoundedAdapter(max_bytes=DISCOVERY_MAX_BYTES))
+    try:
+        response = session.get(
+            url,
+            headers={"Accept": "application/json"},
+            timeout=Deadline.after(timeout, read_timeout=timeout),
+        )
+    except requests.RequestException as exc:  # ResponseTooLarge and DeadlineExceeded included
+        raise QboTransportError(f"No answer from {url}: {type(exc).__name__}") from None
+    try:
+        document = response.json() if response.ok else {}
+    except (ValueError, RecursionError):
+        document = {}
+    if not isinstance(document, dict):
+        document = {}
+    listed = {field: document.get(key) for field, key in DISCOVERY_KEYS.items()}
+    missing = [DISCOVERY_KEYS[field] for field, value in listed.items() if not _is_url(value)]
+    if missing:
+        raise QboMalformedResponseError(
+            f"{url} (HTTP {response.status_code}) is not a discovery document: it lists no "
+            f"{', '.join(missing)}",
+            status=response.status_code,
+        )
+    return listed
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
 def _basic_auth(config: QboConfig) -> HTTPBasicAuth:

@@ -530,7 +530,7 @@ class Backend:
         }
 
     def cdc(self, realm_id: str, entities: str, changed_since: str) -> dict:
-        """GET /cdc: what changed since a time, at most 30 days back and 1000 per entity."""
+        """GET /cdc: what changed since a time, at most 30 days back and 1000 in all."""
         names = [e.strip() for e in entities.split(",") if e.strip()]
         if not names:
             raise faults.required("entities")
@@ -548,22 +548,31 @@ class Backend:
         for name in names:
             if name.lower() not in QUERYABLE:
                 raise faults.query_validation_error(f"invalid context declaration: {name}")
-            specs.append(SPECS[QUERYABLE[name.lower()]])
+            if (spec := SPECS[QUERYABLE[name.lower()]]) not in specs:
+                specs.append(spec)
         with self.lock:
             company = self._company(realm_id)
             pools = [
                 (s, [*company.objects[s.name].values(), *company.deleted[s.name].values()])
                 for s in specs
             ]
-        answers = []
-        for spec, pool in pools:
-            changed = [
-                (when, obj)
+        changed = sorted(
+            (
+                (when, spec.name, obj)
+                for spec, pool in pools
                 for obj in pool
                 if (when := datetime.fromisoformat(obj["MetaData"]["LastUpdatedTime"])) >= since
-            ]
-            changed.sort(key=lambda pair: pair[0])
-            rows = [obj for _, obj in changed[:CDC_CAP]]
+            ),
+            key=lambda change: change[0],
+        )
+        # The cap is on the whole answer, not on each entity; which changes QBO keeps is not
+        # documented: the oldest are kept here (README, "Queries, CDC and discovery").
+        kept: dict[str, list[dict]] = {spec.name: [] for spec, _ in pools}
+        for _, entity, obj in changed[:CDC_CAP]:
+            kept[entity].append(obj)
+        answers = []
+        for spec, _ in pools:
+            rows = kept[spec.name]
             answers.append(
                 {spec.name: rows, "startPosition": 1, "maxResults": len(rows)} if rows else {}
             )

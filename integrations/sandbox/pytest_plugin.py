@@ -18,7 +18,13 @@ from integrations.sandbox.backend import (
     Config,
 )
 from integrations.sandbox.server import SandboxServer, start_in_thread
-from integrations.sandbox.wsgi import SandboxApp
+from integrations.sandbox.wsgi import (
+    AUTHORIZE_PATH,
+    DISCOVERY_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    SandboxApp,
+)
 
 MINOR_VERSION = "75"
 
@@ -153,9 +159,10 @@ def qbo_sandbox(qbo_sandbox_server: Sandbox, request) -> Sandbox:
     settings.QBO_ENVIRONMENT = "local"
     settings.QBO_SANDBOX_URL = sandbox.base_url
     settings.QBO_API_BASE_URL = sandbox.base_url
-    settings.QBO_AUTHORIZE_URL = sandbox.url("/connect/oauth2")
-    settings.QBO_TOKEN_URL = sandbox.url("/oauth2/v1/tokens/bearer")
-    settings.QBO_REVOKE_URL = sandbox.url("/v2/oauth2/tokens/revoke")
+    settings.QBO_AUTHORIZE_URL = sandbox.url(AUTHORIZE_PATH)
+    settings.QBO_TOKEN_URL = sandbox.url(TOKEN_PATH)
+    settings.QBO_REVOKE_URL = sandbox.url(REVOKE_PATH)
+    settings.QBO_DISCOVERY_URL = sandbox.url(DISCOVERY_PATH)
     settings.QBO_APP_BASE_URL = sandbox.url("/app")
     settings.QBO_CLIENT_ID = sandbox.client_id
     settings.QBO_CLIENT_SECRET = sandbox.client_secret

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
+from wsgiref.util import application_uri
 
 from integrations.sandbox import control, faults, random_faults
 from integrations.sandbox.auth import OAuthError, client_matches
@@ -22,6 +23,13 @@ from integrations.sandbox.entities import BY_PATH, QUERYABLE
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/v3/company/"
+AUTHORIZE_PATH = "/connect/oauth2"
+TOKEN_PATH = "/oauth2/v1/tokens/bearer"  # noqa: S105 - a URL path, not a secret
+REVOKE_PATH = "/v2/oauth2/tokens/revoke"
+# The paths of Intuit's discovery documents for its sandbox and production environments;
+# Intuit's SDKs ask with and without a trailing slash (README, "Queries, CDC and discovery").
+DISCOVERY_PATH = "/.well-known/openid_sandbox_configuration"
+DISCOVERY_PATHS = {DISCOVERY_PATH, "/.well-known/openid_configuration"}
 SCOPE = "com.intuit.quickbooks.accounting"
 JSON_TYPE = "application/json;charset=utf-8"
 GATEWAY_CODES = {"3200", "3100"}  # answered by Intuit's gateway, before QBO sees the request
@@ -56,6 +64,7 @@ class Request:
     body: bytes
     headers: dict[str, str]
     query_string: str = ""
+    root: str = ""  # scheme://host:port the request was sent to
 
     def json(self) -> object:
         """The body as JSON; a QBO-shaped 400 when it is not."""
@@ -168,12 +177,14 @@ class SandboxApp:
             requestid=request.query.get("requestid"),
             time=self.backend.time(),
         )
-        if path == "/connect/oauth2":
+        if path == AUTHORIZE_PATH:
             return self.authorize(request)
-        if path == "/oauth2/v1/tokens/bearer":
+        if path == TOKEN_PATH:
             return self.token(request)
-        if path == "/v2/oauth2/tokens/revoke":
+        if path == REVOKE_PATH:
             return self.revoke(request)
+        if path.rstrip("/") in DISCOVERY_PATHS:
+            return self.discovery(request)
         if path.startswith(API_PREFIX):
             return self.api(request, entry)
         return json_response(404, {"error": "not_found", "path": path})
@@ -331,6 +342,28 @@ class SandboxApp:
 
     # ---- OAuth ----
 
+    def discovery(self, request: Request) -> Response:
+        """GET the discovery document: the OAuth endpoints this sandbox serves, and no others.
+
+        Intuit's also lists userinfo_endpoint, jwks_uri and the ID token's claims; the sandbox
+        issues no ID token (there is no openid scope), so it has none of them.
+        """
+        if request.method != "GET":
+            return json_response(405, {"error": "invalid_request"})
+        root = request.root
+        return json_response(
+            200,
+            {
+                "issuer": root,
+                "authorization_endpoint": root + AUTHORIZE_PATH,
+                "token_endpoint": root + TOKEN_PATH,
+                "revocation_endpoint": root + REVOKE_PATH,
+                "response_types_supported": ["code"],
+                "scopes_supported": [SCOPE],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            },
+        )
+
     def _client(self, request: Request) -> bool:
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "basic":
@@ -445,7 +478,7 @@ class SandboxApp:
         body = (
             f"<p>Distru wants to connect to <strong>{html.escape(companies[0].name)}</strong> "
             "to read and write its accounting data.</p>"
-            f'<form method=post action="/connect/oauth2">{hidden}'
+            f'<form method=post action="{AUTHORIZE_PATH}">{hidden}'
             f"<p><label>Company <select name=realm_id>{options}</select></label></p>"
             "<button name=decision value=connect>Connect</button> "
             "<button name=decision value=cancel>Cancel</button></form>"
@@ -517,4 +550,5 @@ def _request(environ) -> Request:
         body,
         headers,
         query_string,
+        application_uri(environ).rstrip("/"),
     )

@@ -10,7 +10,7 @@ from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM
 from integrations.models import QboAccount, QboConnection, QboItem
 from integrations.outbox.errors import RetryLater, UserMustAct
 from integrations.outbox.jobs import sync_jobs_wake
-from integrations.qbo.client import QboClient, select
+from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError
 from integrations.services.mirror import IMPORTED_ITEM_TYPES, items_mirror
 
@@ -117,7 +117,7 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
     # One read finds both, inactive ones too (QBO renames those), so each is found, not doubled.
     names = [name for d, _ in due for name in (d.name, d.name + INACTIVE_SUFFIX)]
     in_qbo: dict[str, dict] = {}
-    for raw in client.query(select("Item", {"Name": names, "Active": [True, False]})):
+    for raw in client.find("Item", {"Name": names, "Active": [True, False]}):
         key = str(raw.get("Name", "")).lower().removesuffix(INACTIVE_SUFFIX)
         if key not in in_qbo or raw.get("Active", True):
             in_qbo[key] = raw

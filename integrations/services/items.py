@@ -19,7 +19,7 @@ from integrations.models import (
 )
 from integrations.outbox.signals import outbox_suppressed
 from integrations.qbo.client import QboClient, select
-from integrations.qbo.errors import without_nul
+from integrations.qbo.errors import QboCdcTruncatedError, without_nul
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_item_get, default_items_ensure
 from integrations.services.mirror import (
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 SYNCABLE_ITEMS = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)})
 SYNCABLE_ITEM_COUNT = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)}, count=True)
 CDC_ENTITIES = ["Item", "Account", "Class"]
-CDC_CAP = 1000  # objects per entity in one CDC answer; a full answer may have left some out
 # QBO's CDC looks back 30 days at most; the hour spares a QBO clock running ahead of ours.
 CDC_MAX_WINDOW = timedelta(days=30) - timedelta(hours=1)
 # Each CDC call reaches back before the watermark, so a change that QBO stamped a little
@@ -135,13 +134,10 @@ def _items_cdc(*, client: QboClient, since: datetime) -> tuple[SyncRun, bool]:
     """One CDC call for items, accounts and classes; False when a capped answer needs more."""
     started = timezone.now()
     with sync_run(SyncRun.Kind.ITEMS_CDC) as run:
-        changes = client.cdc(CDC_ENTITIES, since)
-        capped = [entity for entity in CDC_ENTITIES if len(changes.get(entity, ())) >= CDC_CAP]
-        if capped:
-            run.message = (
-                f"QuickBooks sent the most changes it sends at once ({CDC_CAP}) "
-                f"for {', '.join(capped)}"
-            )
+        try:
+            changes = client.cdc(CDC_ENTITIES, since)
+        except QboCdcTruncatedError as capped:
+            run.message = capped.message  # the watermark stays: the reconcile moves it
             return run, False
         accounts = _changed(QboAccount, _identified(run, "Account", changes.get("Account", [])))
         if accounts:

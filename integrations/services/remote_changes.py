@@ -9,7 +9,8 @@ from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
-from integrations.qbo.errors import clip
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboCdcTruncatedError, clip
 from integrations.services.connection import qbo_client
 from integrations.services.mirror import object_problem
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
@@ -18,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=5)
 CDC_LOOKBACK_LIMIT = timedelta(days=30) - timedelta(minutes=5)
-CDC_CAP = 1000
 SYNC_TOKEN_CHARS = SyncJob._meta.get_field("sync_token").max_length
+READ_CHUNK = 500  # documents per query when a type is read again by Id, as the item sweep does
 
 
 def transaction_entities() -> list[str]:
@@ -35,6 +36,10 @@ def transaction_entities() -> list[str]:
 def transactions_cdc_check() -> SyncRun:
     """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
 
+    An answer at QBO's cap may have left changes out, so it is never taken for complete: each
+    type is then asked for on its own, and a type at the cap by itself is read again document
+    by document. The watermark moves only past what was read.
+
     A row that cannot be read is skipped and named in the run's log, and the watermark still
     moves on: QBO would send the same broken row again, so holding the watermark back would
     not recover it, only stall every later check until the 30-day window dropped it anyway.
@@ -46,18 +51,54 @@ def transactions_cdc_check() -> SyncRun:
     since = max(since, now - CDC_LOOKBACK_LIMIT)
     client = qbo_client()
     with sync_run(SyncRun.Kind.TRANSACTIONS_CDC) as run:
-        changes = client.cdc(transaction_entities(), since)
+        entities = transaction_entities()
+        try:
+            changes = client.cdc(entities, since)
+        except QboCdcTruncatedError as capped:
+            sync_run_note(run, event="capped", text=f"{capped.message}: asking type by type.")
+            changes = {entity: _entity_changes(run, client, entity, since) for entity in entities}
         for entity, objects in changes.items():
-            if len(objects) >= CDC_CAP:
-                sync_run_note(
-                    run,
-                    event="capped",
-                    always=True,
-                    text=f"More than {CDC_CAP} {entity} changes: some edits may not be flagged.",
-                )
             _flag(run, entity, objects)
         QboConnection.objects.filter(pk=connection.pk).update(transactions_cdc_watermark=now)
     return run
+
+
+def _entity_changes(run: SyncRun, client: QboClient, entity: str, since: datetime) -> list[dict]:
+    """One type's CDC changes; at the cap by itself, every document of it pushed from here."""
+    try:
+        return client.cdc([entity], since).get(entity, [])
+    except QboCdcTruncatedError as capped:
+        sync_run_note(
+            run,
+            event="reconcile",
+            always=True,
+            text=f"{capped.message}: every {entity} sent from here is read again instead.",
+        )
+        return _pushed_documents(client, entity)
+
+
+def _pushed_documents(client: QboClient, entity: str) -> list[dict]:
+    """Every document of `entity` pushed from here, as QBO holds it; one QBO no longer has
+    comes back as CDC reports a deleted one (a query never returns deleted transactions)."""
+    ids = list(
+        SyncJob.objects.filter(qbo_entity=entity)
+        .exclude(qbo_id="")
+        .values_list("qbo_id", flat=True)
+        .distinct()
+    )
+    checked_at = timezone.now().isoformat()
+    documents = []
+    for start in range(0, len(ids), READ_CHUNK):
+        chunk = ids[start : start + READ_CHUNK]
+        found = client.find(entity, {"Id": chunk})
+        held = {str(row.get("Id")) for row in found}
+        gone = [
+            {"Id": qbo_id, "status": "Deleted", "MetaData": {"LastUpdatedTime": checked_at}}
+            for qbo_id in chunk
+            if qbo_id not in held
+        ]
+        documents += found + gone
+    return documents
 
 
 def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:

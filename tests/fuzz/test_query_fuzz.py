@@ -1,4 +1,9 @@
-"""The query builder: any value QBO can compare with parses back to exactly itself; others raise."""
+"""The query builder: any value QBO can compare with parses back to exactly itself; others raise.
+
+QBO's query lexer reads Latin-1 only, so text with a character above U+00FF (’, –, 中) cannot
+be written in a query: `select` refuses it, and `QboClient.find` asks for it with LIKE and
+matches the rows exactly itself.
+"""
 
 import itertools
 import uuid
@@ -10,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from integrations.qbo.client import QboClient, quote, select
+from integrations.qbo.client import QboClient, _select, quote, select
 from integrations.qbo.config import QboConfig
 from integrations.qbo.errors import QboError
 from integrations.sandbox import faults
@@ -26,7 +31,8 @@ FIELDS = {"DisplayName", "Name", "Id", "Active", "Type", "MetaData"}
 any_text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=[]))
 nasty_text = st.lists(
     st.sampled_from(["'", "\\", "\\'", "''", "&", "%", "_", '"', ":", " ", "\n", "\t", "\r", "é",
-                     "\u202e", "\u2028", "😀", "\x7f", "\x1b", "AND", "OR", ")", "(", "\\\\'"])
+                     "\u202e", "\u2028", "😀", "\x7f", "\x1b", "AND", "OR", ")", "(", "\\\\'",
+                     "’", "–", "ł", "\xff", "\u0100", "MAXRESULTS"])
     | any_text,
     max_size=8,
 ).map("".join)  # fmt: skip
@@ -37,7 +43,12 @@ def parsed(statement: str) -> sandbox_query.Query:
 
 
 def expressible(text: str) -> bool:
-    """What QBO's query language can carry: text without NUL that is valid Unicode."""
+    """What QBO's query language can carry: Latin-1 text without NUL."""
+    return "\x00" not in text and all(ord(char) <= 0xFF for char in text)
+
+
+def findable(text: str) -> bool:
+    """What QboClient.find can look up: text without NUL that is valid Unicode."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -53,6 +64,8 @@ def expressible(text: str) -> bool:
 @example(name="\\'")
 @example(name="\ud800")
 @example(name="nul\x00")
+@example(name="Kimberly O’Neil")
+@example(name="Boot – Wolverine")
 def test_a_name_parses_back_to_exactly_itself_or_is_refused_clearly(name):
     if not expressible(name):
         with pytest.raises(ValueError, match="QBO query"):
@@ -63,6 +76,26 @@ def test_a_name_parses_back_to_exactly_itself_or_is_refused_clearly(name):
 
     [condition] = query.where
     assert (condition.path, condition.op, condition.value) == (("DisplayName",), "=", name)
+
+
+@fuzz_settings(300)
+@given(name=nasty_text | any_text)
+@example(name="Kimberly O’Neil")
+@example(name="’–")
+@example(name="100% ’ Kush")
+def test_a_name_qbo_cannot_lex_is_asked_for_with_like_and_still_matches(name):
+    """find's statement always parses, and its condition matches the name it looks for."""
+    if not findable(name):
+        with pytest.raises(ValueError, match="QBO query"):
+            _select("Customer", {"DisplayName": name}, widen=True)
+        return
+
+    [condition] = parsed(_select("Customer", {"DisplayName": name}, widen=True)).where
+
+    if expressible(name):
+        assert (condition.op, condition.value) == ("=", name)
+    else:
+        assert condition.op == "LIKE" and condition.value.match(name)
 
 
 @fuzz_settings(150)
@@ -143,7 +176,7 @@ def test_the_recorded_queries_are_what_the_builder_writes(sample, entity, name):
 
 # QBO refuses a colon, a tab or a line break in a name (2040): those never reach a query.
 live_names = nasty_text.filter(
-    lambda n: expressible(n) and not NAME_REFUSED & set(n) and len(n.strip()) <= 60
+    lambda n: findable(n) and not NAME_REFUSED & set(n) and len(n.strip()) <= 60
 )
 _serial = itertools.count()
 
@@ -174,8 +207,19 @@ def sandbox_client(qbo_sandbox):
     return QboClient(config, qbo_sandbox.realm_id, _SandboxTokens(qbo_sandbox))
 
 
+def look_alikes(name: str) -> set[str]:
+    """`name` with each character QBO cannot lex swapped for a dash, and for another one."""
+    dashed = "".join("-" if ord(char) > 0xFF else char for char in name)
+    swapped = "".join(("–" if char == "’" else "’") if ord(char) > 0xFF else char for char in name)
+    return {dashed, swapped} - {name}
+
+
 def create_then_find(client: QboClient, entity: str, name: str) -> bool:
-    """Create `entity` named `name`, then find it by name; False when QBO refused the name."""
+    """Create `entity` named `name`, then find it by name; False when QBO refused the name.
+
+    The name's look-alikes (each character QBO cannot lex swapped for another, or for an
+    ASCII one) are made first: LIKE finds them too, and find must return only the one.
+    """
     field = "DisplayName" if entity == "Customer" else "Name"
     payload = {field: name}
     if entity == "Item":
@@ -187,8 +231,10 @@ def create_then_find(client: QboClient, entity: str, name: str) -> bool:
         # QBO refuses some names (too long once trimmed, …): refused clearly, not a parse error.
         assert error.code and error.code != faults.query_parser_error("").code
         return False
+    for look_alike in look_alikes(name):
+        client.create(entity, {**payload, field: look_alike}, request_id=uuid.uuid4().hex)
 
-    found = client.query(select(entity, {field: created[field]}))
+    found = client.find(entity, {field: created[field]})
 
     assert [row["Id"] for row in found] == [created["Id"]]
     assert created[field] == name.strip()  # QBO trims names, and keeps everything else
@@ -215,6 +261,10 @@ def test_a_weird_name_created_in_the_sandbox_is_found_by_the_query_builder(
         "''",
         "\\",
         "Ünïcødé — ñ 中文",
+        "Kimberly O’Neil",
+        'Boot – Wolverine – Legend 6" Safety Toe',
+        "Włodarski",
+        "Startposition ’ 1 MAXRESULTS 5",
     ],
 )
 def test_recorded_and_nasty_names_round_trip_through_the_sandbox(sandbox_client, entity, name):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
+from integrations.sandbox.entities import SPECS
 from integrations.services.items import item_sync_run
 from integrations.tasks import item_sync_task
 from tests.items.conftest import (
@@ -118,6 +119,25 @@ def test_an_answer_at_the_cap_falls_back_to_a_full_reconcile(synced):
     assert "1000" in cdc_run.message and "Item" in cdc_run.message
     assert run.kind == SyncRun.Kind.ITEMS_FULL and run.status == SyncRun.Status.SUCCEEDED
     assert QboItem.objects.filter(name__startswith="Bulk ").count() == 1000
+
+
+def test_an_answer_of_1000_across_entities_falls_back_to_a_full_reconcile(synced):
+    """QBO's cap of 1000 is on the whole CDC answer: 650 items and 350 classes fill it, each
+    under 1000, and what the answer left out still arrives through the reconcile."""
+    qbo_items_bulk_create(synced, 650)
+    with synced.backend.lock:
+        for n in range(350):
+            synced.company.create(SPECS["Class"], {"Name": f"Bulk class {n:03d}"})
+    synced.control("requests/clear")
+
+    run = item_sync_run()
+
+    cdc_run = SyncRun.objects.filter(kind=SyncRun.Kind.ITEMS_CDC).get()
+    assert cdc_run.message.startswith("QuickBooks sent 1000 changes (Item ")
+    assert api_calls(synced).count("GET cdc") == 1
+    assert run.kind == SyncRun.Kind.ITEMS_FULL and run.status == SyncRun.Status.SUCCEEDED
+    assert QboItem.objects.filter(name__startswith="Bulk ").count() == 650
+    assert QboClass.objects.filter(name__startswith="Bulk class ").count() == 350
 
 
 def test_a_never_imported_mirror_gets_a_full_import(chart):

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from integrations.models import QboConnection, QboItem, SyncRun
 from integrations.services.connection import qbo_client
-from integrations.services.items import item_sync_run, items_import
+from integrations.services.items import SYNCABLE_ITEMS, item_sync_run, items_import
 from tests.factories import QboItemFactory
 from tests.items.conftest import api_calls, qbo_items_bulk_create
 
@@ -45,7 +45,8 @@ def test_pages_of_1000_cost_one_read_each_plus_a_constant(chart):
     item_reads = [call for call in api_calls(chart) if call.startswith("GET query")]
     # The count, three pages (2500 + the sample's active items), the default items' lookup.
     assert len(item_reads) == 1 + 3 + 1
-    assert sum("STARTPOSITION" in call for call in item_reads) == 3
+    pages = [call for call in item_reads if call.startswith(f"GET query {SYNCABLE_ITEMS} START")]
+    assert len(pages) == 3
     assert run.processed == QboItem.objects.count() - 2  # the two defaults came after
 
 

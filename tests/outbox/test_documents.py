@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob
-from purchases.models import PurchaseOrder
+from purchases.models import PurchaseOrder, Vendor
 from sales.models import Customer
 from tests import factories
 from tests.outbox.conftest import remote
@@ -44,6 +44,25 @@ def test_a_customer_already_in_qbo_is_linked_not_duplicated(synced, push):
     assert not synced.api_requests(entity="Customer", operation="create")
     matches = synced.query("SELECT * FROM Customer WHERE DisplayName = 'Mary\\'s Dispensary'")
     assert len(matches["Customer"]) == 1
+
+
+@pytest.mark.parametrize(("model", "entity"), [(Customer, "Customer"), (Vendor, "Vendor")])
+def test_a_name_qbo_cannot_query_still_finds_its_record_in_qbo(synced, push, model, entity):
+    """’ and – are a lexical error in a query: the lookup asks with LIKE and matches exactly."""
+    name = "Kimberly O’Neil – Dispensary"
+    for look_alike in ("Kimberly O'Neil - Dispensary", name, "Kimberly O–Neil ’ Dispensary"):
+        synced.api("POST", entity.lower(), json={"DisplayName": look_alike}).raise_for_status()
+    [theirs] = [row for row in synced.query(f"SELECT * FROM {entity}")[entity]  # noqa: S608
+                if row["DisplayName"] == name]  # fmt: skip
+    synced.control("requests/clear")
+
+    with push():
+        record = model.objects.create(name=name)
+
+    record.refresh_from_db()
+    assert record.qbo_id == theirs["Id"]
+    assert not synced.api_requests(entity=entity, operation="create")
+    assert all(call["status"] == 200 for call in synced.api_requests(operation="query"))
 
 
 def test_a_name_with_stray_spaces_still_finds_its_customer_in_qbo(synced, push):

@@ -1,17 +1,21 @@
 """One-way sync: edits and deletes made in QBO are flagged, and nothing here changes."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
+from urllib import parse
 
 import pytest
 from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob, SyncRun
-from integrations.services.remote_changes import transactions_cdc_check
+from integrations.sandbox.entities import SPECS
+from integrations.services.remote_changes import transaction_entities, transactions_cdc_check
 from tests import factories
 from tests.outbox.test_documents import make_invoice, remote
 
 pytestmark = pytest.mark.django_db
+MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -114,3 +118,65 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
     ) in events
     assert any(event == "unreadable_time" and "2026-13-45" in text for event, text in events)
     assert QboConnection.objects.get().transactions_cdc_watermark >= before
+
+
+def qbo_documents_bulk_create(sandbox, entity: str, count: int) -> None:
+    """Documents made in QBO a minute ago, none of them from here (a busy day in QuickBooks)."""
+    line = {"Amount": 1, "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}  # fmt: skip
+    body = {"CustomerRef": {"value": "1"}, "Line": [line]}
+    with sandbox.backend.lock:
+        for _ in range(count):
+            sandbox.company.create(SPECS[entity], body, at=sandbox.backend.now() - MINUTE)
+
+
+def qbo_invoice_edit(sandbox, invoice) -> None:
+    current = remote(sandbox, "Invoice", invoice.qbo_id)
+    body = {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
+            "TxnDate": "2026-11-20"}  # fmt: skip
+    sandbox.api("POST", "invoice", json=body).raise_for_status()
+
+
+def test_an_answer_of_1000_across_types_is_asked_for_type_by_type(synced, pushed_invoice):
+    """QBO's cap of 1000 is on the whole CDC answer: 600 invoices and 400 credit memos fill
+    it, and the edit made after them, left out, is still flagged."""
+    qbo_documents_bulk_create(synced, "Invoice", 600)
+    qbo_documents_bulk_create(synced, "CreditMemo", 400)
+    qbo_invoice_edit(synced, pushed_invoice)
+    synced.control("requests/clear")
+
+    run = transactions_cdc_check()
+
+    assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == (
+        "Edited in QuickBooks (TxnDate differ)"
+    )
+    asked = [parse.parse_qs(call["query"])["entities"][0] for call in synced.api_requests()]
+    assert asked == [",".join(transaction_entities()), *transaction_entities()]
+    assert run.details[0]["event"] == "capped"
+    assert timezone.now() - QboConnection.objects.get().transactions_cdc_watermark < MINUTE
+
+
+def test_a_type_at_the_cap_by_itself_is_read_again_document_by_document(
+    synced, pushed_invoice, django_capture_on_commit_callbacks
+):
+    """1000 invoices changed in QBO: every invoice pushed from here is read by Id, so an edit
+    and a delete the CDC answer left out are both flagged, and the watermark moves on."""
+    tax = pushed_invoice.tax_lines.get().tax
+    deleted = make_invoice(lambda: django_capture_on_commit_callbacks(execute=True), tax)
+    qbo_documents_bulk_create(synced, "Invoice", 1000)
+    qbo_invoice_edit(synced, pushed_invoice)
+    current = remote(synced, "Invoice", deleted.qbo_id)
+    body = {"Id": current["Id"], "SyncToken": current["SyncToken"]}
+    synced.api("POST", "invoice", params={"operation": "delete"}, json=body).raise_for_status()
+
+    run = transactions_cdc_check()
+
+    flagged = dict(
+        SyncJob.objects.filter(qbo_entity="Invoice").values_list("qbo_id", "remote_change")
+    )
+    assert flagged == {
+        pushed_invoice.qbo_id: "Edited in QuickBooks (TxnDate differ)",
+        deleted.qbo_id: "Deleted in QuickBooks",
+    }
+    assert [note["event"] for note in run.details][:2] == ["capped", "reconcile"]
+    assert timezone.now() - QboConnection.objects.get().transactions_cdc_watermark < MINUTE

@@ -162,3 +162,51 @@ def test_no_token_is_401_and_another_company_is_403(qbo_sandbox):
     assert fault["error"][0]["message"] == (
         "message=AuthorizationFailed; errorCode=003100; statusCode=403"
     )
+
+
+# ---- discovery ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/openid_sandbox_configuration",
+        "/.well-known/openid_sandbox_configuration/",
+        "/.well-known/openid_configuration",
+    ],
+)
+def test_the_discovery_document_lists_the_oauth_endpoints_the_sandbox_serves(qbo_sandbox, path):
+    """Intuit's discovery paths (its SDKs ask with and without the slash); only what the
+    sandbox serves is listed: no userinfo or jwks_uri, since it issues no ID token."""
+    response = qbo_sandbox.http.get(qbo_sandbox.url(path))
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "issuer": qbo_sandbox.base_url,
+        "authorization_endpoint": qbo_sandbox.url("/connect/oauth2"),
+        "token_endpoint": qbo_sandbox.url("/oauth2/v1/tokens/bearer"),
+        "revocation_endpoint": qbo_sandbox.url("/v2/oauth2/tokens/revoke"),
+        "response_types_supported": ["code"],
+        "scopes_supported": [SCOPE],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+    }
+
+
+def test_a_client_that_reads_only_the_discovery_document_connects_and_revokes(qbo_sandbox):
+    http, client = qbo_sandbox.http, (qbo_sandbox.client_id, qbo_sandbox.client_secret)
+    found = http.get(qbo_sandbox.url("/.well-known/openid_sandbox_configuration")).json()
+    params = {"client_id": qbo_sandbox.client_id, "response_type": "code", "scope": SCOPE,
+              "redirect_uri": REDIRECT, "state": "xyz", "decision": "connect"}  # fmt: skip
+
+    consent = http.post(found["authorization_endpoint"], data=params, allow_redirects=False)
+    code = _redirect_params(consent)["code"]
+    grant = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    tokens = http.post(found["token_endpoint"], data=grant, auth=client).json()
+    revoked = http.post(found["revocation_endpoint"], json={"token": tokens["refresh_token"]},
+                        auth=client)  # fmt: skip
+    again = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+
+    assert revoked.status_code == 200
+    assert http.post(found["token_endpoint"], data=again, auth=client).json() == {
+        "error": "invalid_grant"
+    }

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from integrations.sandbox.entities import SPECS
 from tests.sandbox.conftest import fault_code
 
 
@@ -109,6 +110,59 @@ def test_unsupported_queries_are_qbo_400s(qbo_sandbox, text, code):
     assert (response.status_code, fault_code(response)) == (400, code)
 
 
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        # Real QBO's answers: quickbooks-ruby#309 (whole), QuickBooks-V3-PHP-SDK#397 (to "(8211)").
+        ("SELECT * FROM ITEM WHERE NAME LIKE '%Fleur’t'",
+         r'Lexical error at line 1, column 43.  Encountered: "\u2019" (8217), after : "\'%Fleur"'),
+        ("select * from Item WHERE Name='Boot – Wolverine'",
+         r'Lexical error at line 1, column 37.  Encountered: "\u2013" (8211), after : "\'Boot "'),
+        (r"SELECT * FROM Customer WHERE DisplayName = 'O\'Brien 😀'",
+         r'column 54.  Encountered: "\ud83d" (55357), after : "\'O\\\'Brien "'),
+        ("SELECT * FROM Customer WHERE DisplayName = 'A' AND Name – 'B'",
+         r'column 57.  Encountered: "\u2013" (8211), after : ""'),
+    ],
+)  # fmt: skip
+def test_a_character_above_latin_1_is_a_lexical_error(qbo_sandbox, text, detail):
+    """QBO's JavaCC lexer reads Latin-1 only: ’, –, an emoji is 4000 "Lexical error"."""
+    response = qbo_sandbox.api("GET", "query", params={"query": text})
+
+    [error] = response.json()["Fault"]["Error"]
+    assert (response.status_code, error["code"], error["Message"]) == (
+        400, "4000", "Error parsing query"
+    )  # fmt: skip
+    assert error["Detail"].startswith("QueryParserError: Invalid content. Lexical error at line 1")
+    assert error["Detail"].endswith(detail)
+
+
+def test_latin_1_text_is_read(qbo_sandbox, create):
+    """é, ñ, ü and the rest of Latin-1 are read (the .NET SDK's UTF-8-as-Latin-1 workaround
+    relies on it)."""
+    create("Customer", {"DisplayName": "Crème brûlée ñandú"})
+
+    found = qbo_sandbox.query("SELECT * FROM Customer WHERE DisplayName = 'Crème brûlée ñandú'")
+
+    assert _names(found, "Customer") == ["Crème brûlée ñandú"]
+
+
+def test_a_select_list_mixing_star_with_fields_answers_whole_objects(qbo_sandbox):
+    """`SELECT *, Sku FROM Item` (python-quickbooks' Item.all) is every field; named fields
+    alone are a sparse projection."""
+    star = qbo_sandbox.query("SELECT *, Sku FROM Item WHERE Sku = 'BD-35'")["Item"]
+    named = qbo_sandbox.query("SELECT Name, Sku FROM Item WHERE Sku = 'BD-35'")["Item"]
+
+    assert star == qbo_sandbox.query("SELECT * FROM Item WHERE Sku = 'BD-35'")["Item"]
+    assert star[0]["Sku"] == "BD-35" and "IncomeAccountRef" in star[0]
+    assert named[0]["sparse"] is True and "IncomeAccountRef" not in named[0]
+
+
+def test_a_star_select_list_still_names_real_fields(qbo_sandbox):
+    """A field after `*` is checked like any other: an unknown one is 4001."""
+    response = qbo_sandbox.api("GET", "query", params={"query": "SELECT *, Colour FROM Item"})
+    assert (response.status_code, fault_code(response)) == (400, "4001")
+
+
 def test_a_page_of_1000_items_is_answered_in_under_50_ms(qbo_sandbox):
     """With 10,000 items, the sandbox answers a 1000-row page in under 50 ms."""
     qbo_sandbox.reset(items=10000)
@@ -160,6 +214,23 @@ def test_cdc_returns_at_most_1000_per_entity(qbo_sandbox):
     response = _cdc(qbo_sandbox, "Item", qbo_sandbox.backend.now() - timedelta(days=4))
     answer = response.json()["CDCResponse"][0]["QueryResponse"][0]
     assert len(answer["Item"]) == answer["maxResults"] == 1000
+
+
+def test_cdc_returns_at_most_1000_objects_across_the_entities_asked(qbo_sandbox):
+    """The cap is on the whole answer (Intuit's CDC guide), the oldest changes first: 700
+    items and 700 classes changed come back as 1000 objects, each entity under the cap."""
+    qbo_sandbox.reset(items=700)
+    with qbo_sandbox.backend.lock:
+        for n in range(700):
+            qbo_sandbox.company.create(SPECS["Class"], {"Name": f"Class {n:03d}"})
+
+    response = _cdc(qbo_sandbox, "Item,Class", qbo_sandbox.backend.now() - timedelta(days=4))
+
+    items, classes = response.json()["CDCResponse"][0]["QueryResponse"]
+    assert len(items["Item"]) + len(classes["Class"]) == 1000
+    assert len(items["Item"]) >= 700 and classes["maxResults"] == len(classes["Class"]) < 300
+    newest_item = max(item["MetaData"]["LastUpdatedTime"] for item in items["Item"])
+    assert all(c["MetaData"]["LastUpdatedTime"] >= newest_item for c in classes["Class"])
 
 
 # ---- batch --------------------------------------------------------------------------------

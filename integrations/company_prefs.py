@@ -73,48 +73,52 @@ class CompanySetting:
 
 def company_settings(connection: QboConnection) -> list[CompanySetting]:
     """The country, sales tax and numbering of the company, in plain words."""
+    return [_country(connection), _sales_tax(connection), _numbers(connection)]
+
+
+NO_DOCUMENTS = "Distru sends no documents to this company, so this does not apply."
+
+
+def _country(connection: QboConnection) -> CompanySetting:
+    if not outside_us(connection):
+        return CompanySetting("Country", country_name(connection), "Supported.")
+    return CompanySetting(
+        "Country",
+        country_name(connection),
+        "Not supported for documents: QuickBooks there needs a GST/HST or VAT code on every "
+        "line. Customers, vendors and items sync; invoices, payments, returns and bills are "
+        "not sent, and each says so on the QuickBooks status.",
+        supported=False,
+    )
+
+
+def _sales_tax(connection: QboConnection) -> CompanySetting:
+    on = "On" if connection.sales_tax_enabled else "Off"
     if outside_us(connection):
-        country_effect = (
-            "Not supported for documents: QuickBooks there needs a GST/HST or VAT code on every "
-            "line. Customers, vendors and items sync; invoices, payments, returns and bills are "
-            "not sent, and each says so on the QuickBooks status."
+        return CompanySetting("Sales tax", on, NO_DOCUMENTS)
+    if not adds_sales_tax(connection):
+        return CompanySetting(
+            "Sales tax", on, "QuickBooks adds no tax; Distru's own taxes are lines of their own."
         )
-    else:
-        country_effect = "Supported."
-    if outside_us(connection):
-        tax_value, tax_effect = (
-            "On" if connection.sales_tax_enabled else "Off",
-            "Distru sends no documents to this company, so QuickBooks' taxes do not apply.",
-        )
-    elif adds_sales_tax(connection):
-        tax_value = (
-            "Automated sales tax: QuickBooks calculates it"
-            if connection.automated_sales_tax
-            else "On"
-        )
-        tax_effect = (
-            "Distru marks every line non-taxable and sends a sales tax of 0, so QuickBooks adds "
-            "none: Distru's own taxes, such as Excise Tax, are lines of their own, and "
-            "QuickBooks' totals equal Distru's."
-        )
-    else:
-        tax_value = "Off"
-        tax_effect = "QuickBooks adds no tax; Distru's own taxes are lines of their own."
+    return CompanySetting(
+        "Sales tax",
+        "Automated sales tax: QuickBooks calculates it" if connection.automated_sales_tax else on,
+        "Distru marks every line non-taxable and sends a sales tax of 0, so QuickBooks adds "
+        "none: Distru's own taxes, such as Excise Tax, are lines of their own, and QuickBooks' "
+        "totals equal Distru's.",
+    )
+
+
+def _numbers(connection: QboConnection) -> CompanySetting:
+    label = "Custom transaction numbers"
     if connection.custom_txn_numbers:
-        numbers_value = "On"
-        numbers_effect = "Invoices and returns keep their Distru numbers in QuickBooks."
+        value, effect = "On", "Invoices and returns keep their Distru numbers in QuickBooks."
     else:
-        numbers_value = "Off: QuickBooks numbers invoices and credit memos itself"
-        numbers_effect = (
+        value = "Off: QuickBooks numbers invoices and credit memos itself"
+        effect = (
             "Turn on Custom transaction numbers in QuickBooks (Account and settings → Sales → "
             "Sales form content) to keep Distru's numbers. Until then Distru sends none, as "
             "Intuit advises, so the numbers in QuickBooks differ from Distru's. The change is "
             "read within the hour, or at once with Refresh accounts from QuickBooks."
         )
-    return [
-        CompanySetting(
-            "Country", country_name(connection), country_effect, not outside_us(connection)
-        ),
-        CompanySetting("Sales tax", tax_value, tax_effect),
-        CompanySetting("Custom transaction numbers", numbers_value, numbers_effect),
-    ]
+    return CompanySetting(label, value, NO_DOCUMENTS if outside_us(connection) else effect)

@@ -19,7 +19,7 @@ US_NO_TAX = [
 CANADA = [
     "This QuickBooks company is in Canada: Distru sends it customers, vendors and items, but "
     "no invoices, payments, returns or bills.",
-    "Enter those documents in QuickBooks yourself, or connect a US company.",
+    "Enter those documents in QuickBooks yourself, or connect a US company",
     "Not supported for documents",
 ]
 

@@ -81,19 +81,18 @@ class Database:
 class Stack:
     """Start with `start()`, stop with `stop()`; `url` is the web server's root.
 
-    `seed` names the sandbox's company (integrations/sandbox/seed.py); a stack of another
-    seed has a database of its own, so it may run beside the session's.
+    `seed` names the sandbox's company (integrations/sandbox/seed.py, the sample one if not
+    given); a stack given a seed has a database of its own, so it may run beside the session's.
     """
 
-    def __init__(self, seed: str = "sample"):
+    def __init__(self, seed: str | None = None):
         self._tmp = tempfile.TemporaryDirectory(prefix="distru-e2e-")
         self.workdir = Path(self._tmp.name)
-        suffix = "" if seed == "sample" else "_" + seed.replace("-", "_")
-        self.database = Database(self.workdir, suffix)
+        self.database = Database(self.workdir, f"_{seed.replace('-', '_')}" if seed else "")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.backend = Backend(Config(limits=False))
-        self.backend.reset(seed=seed)
+        self.backend.reset(seed=seed or "sample")
         self.server = start_in_thread(SandboxApp(self.backend))
         self.sandbox = Sandbox(self.server, self.backend)
         self.processes: dict[str, subprocess.Popen] = {}

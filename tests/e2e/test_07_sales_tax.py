@@ -110,9 +110,7 @@ def test_an_invoice_with_excise_and_its_payment_end_equal_in_quickbooks(
         )
         shots("invoice-not-sent")
         quickbooks_status(page)
-        expect(page.locator("#outside-us")).to_contain_text(
-            "This QuickBooks company is in Canada"
-        )
+        expect(page.locator("#outside-us")).to_contain_text("This QuickBooks company is in Canada")
         shots("quickbooks-page-says-why")
         assert stack.find("Invoice") == []
         assert not stack.sandbox.api_requests(method="POST", entity="Invoice")

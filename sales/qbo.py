@@ -13,6 +13,7 @@ from integrations.outbox.registry import (
     QboSyncAdapter,
 )
 from integrations.qbo.client import select
+from integrations.services.connection import connection_get
 from integrations.services.items import item_for_invoice_line
 from sales.selectors import customer_open_balance
 from sales.services import tax_item_ensure
@@ -147,9 +148,9 @@ class SalesFormAdapter(QboSyncAdapter):
 
     priority = PRIORITY_DOCUMENT
 
-    def fingerprint(self, record, *, context: PushContext) -> dict:
-        values = super().fingerprint(record, context=context)
-        if not doc_number(context.connection, record.number):
+    def fingerprint(self, record) -> dict:
+        values = super().fingerprint(record)
+        if not doc_number(connection_get(), record.number):
             values.pop("DocNumber")  # QBO's own number, never ours
         return values
 

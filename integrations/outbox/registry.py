@@ -57,7 +57,7 @@ class QboSyncAdapter:
     # SyncToken counts as an edit.
     fingerprint_fields: dict[str, str] = {}
 
-    def fingerprint(self, record: models.Model, *, context: PushContext) -> dict[str, Any]:
+    def fingerprint(self, record: models.Model) -> dict[str, Any]:
         """The values of `fingerprint_fields` as QBO writes them."""
         values = {}
         for qbo_field, attribute in self.fingerprint_fields.items():

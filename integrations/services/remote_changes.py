@@ -8,12 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
-from integrations.outbox.registry import (
-    PRIORITY_NAME,
-    PushContext,
-    sync_adapter_for,
-    synced_models,
-)
+from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
 from integrations.services.connection import qbo_client
 from integrations.services.mirror import company_preferences_import
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
@@ -43,8 +38,6 @@ def transactions_cdc_check() -> SyncRun:
     since = max(since, now - CDC_LOOKBACK_LIMIT)
     client = qbo_client()
     with sync_run(SyncRun.Kind.TRANSACTIONS_CDC) as run:
-        # How documents are sent follows preferences CDC does not report (sales tax, numbers).
-        connection = company_preferences_import(client=client)
         changes = client.cdc(transaction_entities(), since)
         for entity, objects in changes.items():
             if len(objects) >= CDC_CAP:
@@ -54,12 +47,15 @@ def transactions_cdc_check() -> SyncRun:
                     always=True,
                     text=f"More than {CDC_CAP} {entity} changes: some edits may not be flagged.",
                 )
-            _flag(run, entity, objects, PushContext(connection=connection))
+            _flag(run, entity, objects)
         QboConnection.objects.filter(pk=connection.pk).update(transactions_cdc_watermark=now)
+        # Then the preferences the next pushes follow (sales tax, numbers): CDC reports none,
+        # and the documents just compared were sent under the ones read before.
+        company_preferences_import(client=client)
     return run
 
 
-def _flag(run: SyncRun, entity: str, objects: list[dict], context: PushContext) -> None:
+def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
     by_id = {str(obj["Id"]): obj for obj in objects if obj.get("Id") is not None}
     jobs = SyncJob.objects.filter(qbo_entity=entity, qbo_id__in=by_id).select_related(
         "content_type"
@@ -77,10 +73,9 @@ def _flag(run: SyncRun, entity: str, objects: list[dict], context: PushContext) 
         record = model._default_manager.filter(pk=job.object_id).first()
         if record is None:
             continue
-        fingerprint = sync_adapter_for(model).fingerprint(record, context=context)
-        drift = _drift(fingerprint, remote)
+        drift = _drift(sync_adapter_for(model).fingerprint(record), remote)
         if drift is None:
-            drift = [] if fingerprint else ["SyncToken"]
+            drift = [] if sync_adapter_for(model).fingerprint(record) else ["SyncToken"]
         if drift:
             _mark(run, job, f"Edited in QuickBooks ({', '.join(drift)} differ)", remote)
         else:

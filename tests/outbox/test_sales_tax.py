@@ -156,4 +156,4 @@ def test_the_hourly_check_reads_the_preferences_again(qbo_seed, synced):
     connection = QboConnection.objects.get()
     assert connection.custom_txn_numbers and not connection.sales_tax_enabled
     reads = [r["entity"] or r["operation"] for r in synced.api_requests(method="GET")]
-    assert reads == ["Preferences", "cdc"]  # the country is read at connect, not hourly
+    assert reads == ["cdc", "Preferences"]  # the country is read at connect, not hourly

@@ -223,6 +223,24 @@ class QboConnection(models.Model):
     class_tracking_per_line = models.BooleanField(
         default=False, help_text="QBO Preferences: a class on each transaction line."
     )
+    # What sales tax and numbering pushes use (integrations/company_prefs.py); read with the
+    # class tracking. Until they are read, pushes go as they always did: as to a US company
+    # without sales tax that keeps the numbers it is sent.
+    country = models.CharField(
+        max_length=8, blank=True, help_text="QBO CompanyInfo.Country, such as US or CA."
+    )
+    sales_tax_enabled = models.BooleanField(
+        default=False, help_text="QBO Preferences: sales tax is turned on (TaxPrefs.UsingSalesTax)."
+    )
+    automated_sales_tax = models.BooleanField(
+        default=False,
+        help_text="QBO Preferences: QBO calculates sales tax itself (TaxPrefs.PartnerTaxEnabled).",
+    )
+    custom_txn_numbers = models.BooleanField(
+        default=True,
+        help_text="QBO Preferences: sales forms keep the numbers they are sent "
+        "(SalesFormsPrefs.CustomTxnNumbers); off, QBO numbers them itself.",
+    )
 
     # Sync watermarks: the QBO-side times up to which changes have been taken in.
     items_full_synced_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
+from integrations.company_prefs import company_settings, outside_us
 from integrations.forms import KeyAccountsForm, OutboxRetryForm
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
@@ -68,6 +69,8 @@ def quickbooks_detail(request):
             runs=runs,
             running=running,
             conflicts=key_account_conflicts(connection),
+            company_settings=company_settings(connection),
+            outside_us=outside_us(connection),
             key_accounts=[(slot, getattr(connection, slot.field)) for slot in KEY_ACCOUNT_SLOTS],
             mirror_counts={
                 "accounts": QboAccount.objects.count(),

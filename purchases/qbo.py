@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from integrations.company_prefs import documents_check
 from integrations.item_adapter import ref
 from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
@@ -26,6 +27,7 @@ class VendorAdapter(PartyAdapter):
 
 def item_expense_lines(lines, *, context: PushContext) -> list[dict]:
     """ItemBasedExpenseLineDetail lines on the Purchase item or the Distru Purchases default."""
+    documents_check(context.connection)
     body = []
     for line in lines:
         item = item_for_bill_line(line.product)

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from integrations.company_prefs import doc_number, documents_check, sales_tax_fields
 from integrations.item_adapter import class_tracking_on, ref
 from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
@@ -11,6 +12,7 @@ from integrations.outbox.registry import (
     PushRefused,
     QboSyncAdapter,
 )
+from integrations.services.connection import connection_get
 from integrations.services.items import item_for_invoice_line
 from sales.selectors import customer_open_balance
 from sales.services import tax_item_ensure
@@ -88,6 +90,7 @@ def sales_item_lines(lines, *, context: PushContext) -> tuple[list[dict], object
     Returns the lines and the first class seen, for a header ClassRef under per-document
     class tracking.
     """
+    documents_check(context.connection)
     per_line = context.connection.class_tracking_per_line
     body, header_class = [], None
     for line in lines:
@@ -108,23 +111,51 @@ def sales_item_lines(lines, *, context: PushContext) -> tuple[list[dict], object
     return body, header_class
 
 
-def sales_document_body(document, lines, *, context: PushContext, date) -> dict:
-    """The header and item lines shared by invoices and credit memos."""
+def tax_item_lines(tax_lines) -> list[dict]:
+    """Each tax (Excise Tax) as a line on the tax's own service item, for its amount."""
+    return [
+        {
+            "DetailType": "SalesItemLineDetail",
+            "Amount": money(tax_line.amount),
+            "Description": f"{tax_line.tax.name} ({tax_line.rate.normalize()}%)",
+            "SalesItemLineDetail": {
+                "ItemRef": ref(tax_item_ensure(tax=tax_line.tax)),
+                "Qty": 1,
+                "UnitPrice": money(tax_line.amount),
+            },
+        }
+        for tax_line in tax_lines
+    ]
+
+
+def sales_document_body(document, lines, *, context: PushContext, date, tax_lines=()) -> dict:
+    """The header and lines shared by invoices and credit memos, taxed as QBO must see them."""
     line_body, header_class = sales_item_lines(lines, context=context)
     body = {
         "CustomerRef": ref(document.customer),
-        "DocNumber": document.number,
+        **doc_number(context.connection, document.number),
         "TxnDate": date.isoformat(),
-        "Line": line_body,
+        "Line": [*line_body, *tax_item_lines(tax_lines)],
     }
     if header_class and context.connection.class_tracking_per_txn:
         body["ClassRef"] = ref(header_class)
-    return body
+    return sales_tax_fields(body, context.connection)
 
 
-class InvoiceAdapter(QboSyncAdapter):
-    entity = "Invoice"
+class SalesFormAdapter(QboSyncAdapter):
+    """Invoices and credit memos, which QBO numbers itself when custom numbers are off."""
+
     priority = PRIORITY_DOCUMENT
+
+    def fingerprint(self, record) -> dict:
+        values = super().fingerprint(record)
+        if not doc_number(connection_get(), record.number):
+            values.pop("DocNumber")  # QBO's own number, never ours
+        return values
+
+
+class InvoiceAdapter(SalesFormAdapter):
+    entity = "Invoice"
     voidable = True
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
@@ -135,22 +166,13 @@ class InvoiceAdapter(QboSyncAdapter):
         return [record.customer, *items, *taxes]
 
     def payload(self, record, *, context) -> dict:
-        lines = record.lines.select_related("product__sales_qbo_item__qbo_class")
-        body = sales_document_body(record, lines, context=context, date=record.invoice_date)
-        for tax_line in record.tax_lines.select_related("tax"):
-            item = tax_item_ensure(tax=tax_line.tax)
-            body["Line"].append(
-                {
-                    "DetailType": "SalesItemLineDetail",
-                    "Amount": money(tax_line.amount),
-                    "Description": f"{tax_line.tax.name} ({tax_line.rate.normalize()}%)",
-                    "SalesItemLineDetail": {
-                        "ItemRef": ref(item),
-                        "Qty": 1,
-                        "UnitPrice": money(tax_line.amount),
-                    },
-                }
-            )
+        body = sales_document_body(
+            record,
+            record.lines.select_related("product__sales_qbo_item__qbo_class"),
+            context=context,
+            date=record.invoice_date,
+            tax_lines=record.tax_lines.select_related("tax"),
+        )
         if record.due_date:
             body["DueDate"] = record.due_date.isoformat()
         if record.notes:
@@ -196,9 +218,8 @@ class InvoicePaymentAdapter(QboSyncAdapter):
         return body
 
 
-class SalesReturnAdapter(QboSyncAdapter):
+class SalesReturnAdapter(SalesFormAdapter):
     entity = "CreditMemo"
-    priority = PRIORITY_DOCUMENT
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 

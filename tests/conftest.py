@@ -7,6 +7,14 @@ pytest_plugins = ["integrations.sandbox.pytest_plugin"]
 
 
 @pytest.fixture
+def qbo_seed(request, qbo_sandbox):
+    """The sandbox company made from another seed (parametrize with indirect=["qbo_seed"]);
+    ask for it before qbo_connected, chart or synced."""
+    qbo_sandbox.reset(seed=request.param)
+    return request.param
+
+
+@pytest.fixture
 def qbo_connected(qbo_sandbox, db):
     """A live connection to the sandbox's sample company, with tokens minted without OAuth."""
     from integrations.models import QboConnection

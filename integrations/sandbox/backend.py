@@ -40,6 +40,7 @@ CDC_WINDOW = timedelta(days=30)
 CDC_CAP = 1000
 BATCH_MAX = 30
 REQUEST_LOG_SIZE = 10000
+CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar"}
 # `?include=allowduplicatedocnum` lets a write reuse a DocNumber (Intuit's entity pages).
 ALLOW_DUPLICATE_DOC_NUMBER = "allowduplicatedocnum"
 NAME_GROUPS = {
@@ -116,6 +117,24 @@ class Company:
         """The next number of a company-wide sequence (an entity's DocNumbers, address ids)."""
         self.sequences[sequence] = self.sequences.get(sequence, start - 1) + 1
         return str(self.sequences[sequence])
+
+    def preferences(self, group: str) -> dict:
+        """One group of the company's Preferences, such as "TaxPrefs" (empty if it has none)."""
+        group_prefs = (self.get("Preferences", "1") or {}).get(group)
+        return group_prefs if isinstance(group_prefs, dict) else {}
+
+    def country(self) -> str:
+        """CompanyInfo.Country: "US", "CA", "GB"..."""
+        return str((self.get("CompanyInfo", "1") or {}).get("Country") or "US").upper()
+
+    def uses_sales_tax(self) -> bool:
+        """Preferences.TaxPrefs.UsingSalesTax: without it QBO ignores all tax on sales forms."""
+        return self.preferences("TaxPrefs").get("UsingSalesTax") is True
+
+    def home_currency(self) -> dict:
+        """The CurrencyRef of the company's home currency."""
+        code = self.preferences("CurrencyPrefs").get("HomeCurrency", {}).get("value") or "USD"
+        return {"value": code, "name": CURRENCY_NAMES.get(code, code)}
 
     def custom_fields(self) -> list[dict]:
         """The sales-form custom fields that Preferences turn on."""
@@ -256,6 +275,8 @@ class Company:
             for line in obj["Line"]:
                 line["Amount"] = 0
             obj["Balance"] = 0
+            if "TxnTaxDetail" in obj:
+                obj["TxnTaxDetail"] = {"TotalTax": 0}
         self._store(spec, _bumped(obj, self.now()), old)
         return self.get(spec.name, old["Id"])
 
@@ -424,17 +445,17 @@ class Backend:
         seed: str = "sample",
         items: int = 0,
         realm_id: str = DEFAULT_REALM_ID,
-        name: str = DEFAULT_COMPANY_NAME,
+        name: str | None = None,
     ) -> Company:
-        """(Re)create one company: the sample company or an empty one, plus `items` items."""
-        from integrations.sandbox import seed as seeds
+        """(Re)create one company from a seed (`SEEDS`: its country and tax setup), plus items."""
+        from integrations.sandbox.seed import SEEDS, populate
 
-        if seed not in {"sample", "empty"}:
-            raise ValueError("seed must be 'sample' or 'empty'")
+        if seed not in SEEDS:
+            raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
         with self.lock:
-            company = Company(realm_id, name, self.now)
+            company = Company(realm_id, name or SEEDS[seed].name, self.now)
             self.companies[realm_id] = company
-            seeds.populate(company, sample=seed == "sample", items=items)
+            populate(company, SEEDS[seed], items=items)
             return company
 
     def company(self, realm_id: str) -> Company | None:
@@ -480,6 +501,8 @@ class Backend:
         operation: str | None,
         include: frozenset = frozenset(),
     ) -> dict:
+        if spec.read_only:  # QBO's tax setup makes these; the API only reads them
+            raise faults.unsupported(f"/v3/company/{realm_id}/{spec.path}")
         try:
             payload = contract.load().conform(spec.name, payload)
         except contract.SchemaViolation as violation:

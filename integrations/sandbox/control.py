@@ -7,7 +7,7 @@ from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING
 
 from integrations.sandbox import faults, random_faults
-from integrations.sandbox.backend import DEFAULT_COMPANY_NAME, DEFAULT_REALM_ID
+from integrations.sandbox.backend import DEFAULT_REALM_ID
 
 if TYPE_CHECKING:
     from integrations.sandbox.backend import Backend
@@ -51,7 +51,7 @@ def _seed(app: SandboxApp, body: dict) -> dict:
         seed=body.get("seed", "sample"),
         items=int(body.get("items", 0)),
         realm_id=str(body.get("realm_id", DEFAULT_REALM_ID)),
-        name=body.get("company_name", DEFAULT_COMPANY_NAME),
+        name=body.get("company_name"),
     )
     return {"ok": True, "realm_id": company.realm_id, "counts": app.backend.counts()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from integrations.sandbox import contract, faults
@@ -12,7 +13,6 @@ from integrations.sandbox import contract, faults
 if TYPE_CHECKING:
     from integrations.sandbox.backend import Company
 
-USD = {"value": "USD", "name": "United States Dollar"}
 DELETED_SUFFIX = " (deleted)"
 # Characters no QBO name may hold: ':' joins a sub-customer, sub-item or sub-account to its
 # parent; Intuit's Customer and Vendor pages forbid tabs and newlines as well.
@@ -56,6 +56,7 @@ class Spec:
     void_by: str | None = None
     party: str | None = None  # CustomerRef/VendorRef on transactions
     pays: str | None = None  # the document type a payment entity links to
+    read_only: bool = False  # made by QBO itself (tax codes and rates): the API only reads it
 
     @property
     def path(self) -> str:
@@ -264,7 +265,7 @@ def prepare_account(company: Company, obj: dict, old: dict | None, obj_id: str) 
     obj.setdefault("AccountSubType", sub_type)
     obj.setdefault("CurrentBalance", 0)
     obj.setdefault("CurrentBalanceWithSubAccounts", obj["CurrentBalance"])
-    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("CurrencyRef", company.home_currency())
     return obj
 
 
@@ -340,7 +341,7 @@ def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str)
     obj.setdefault("BillWithParent", False)
     obj.setdefault("Balance", 0)
     obj.setdefault("BalanceWithJobs", obj["Balance"])
-    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("CurrencyRef", company.home_currency())
     obj.setdefault("PreferredDeliveryMethod", "Print")
     obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
     obj.setdefault("Active", True)
@@ -358,7 +359,7 @@ def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -
             "Another customer, vendor or employee is already using this name.")  # fmt: skip
     obj.setdefault("Balance", 0)
     obj.setdefault("Vendor1099", False)
-    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("CurrencyRef", company.home_currency())
     obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
     obj.setdefault("Active", True)
     return obj
@@ -366,6 +367,27 @@ def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -
 
 def prepare_single(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Preferences and CompanyInfo: stored as sent; there is one per company."""
+    return obj
+
+
+def prepare_tax_rate(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """TaxRate: a percentage; made by the seeds only, as QBO's tax setup makes them."""
+    obj["RateValue"] = money(obj.get("RateValue"), "RateValue")
+    obj.setdefault("Active", True)
+    obj.setdefault("SpecialTaxType", "NONE")
+    obj.setdefault("DisplayType", "ReadOnly")
+    return obj
+
+
+def prepare_tax_code(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """TaxCode: the rates it applies to sales (and purchases); made by the seeds only."""
+    for key in ("SalesTaxRateList", "PurchaseTaxRateList"):
+        for detail in obj.setdefault(key, {"TaxRateDetail": []}).get("TaxRateDetail", []):
+            _set_ref(company, detail, "TaxRateRef", "TaxRate", need=True)
+    obj.setdefault("Active", True)
+    obj.setdefault("Hidden", False)
+    obj.setdefault("Taxable", True)
+    obj.setdefault("TaxGroup", True)
     return obj
 
 
@@ -448,14 +470,23 @@ def _item_detail(company: Company, detail: dict, line: dict) -> float:
 
 def _sales_line(company: Company, detail: dict, line: dict) -> float:
     amount = _item_detail(company, detail, line)
-    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    # Automated sales tax taxes a line that does not say NON; without sales tax, QBO marks
+    # every line NON (as every recorded answer of Intuit's sandbox company shows).
+    _line_tax_code(company, detail, default="TAX" if company.uses_sales_tax() else "NON")
+    code = detail["TaxCodeRef"].get("value")
+    if company.country() == "US" and code not in US_LINE_TAX_CODES:
+        raise faults.QboFault(
+            "6100", "Invalid Line TaxCode in the request",
+            f"Valid Line TaxCodes for US should be TAX or NON. Supplied value:{code}",
+            element="TaxCodeRef",
+        )  # fmt: skip
     return amount
 
 
 def _item_expense_line(company: Company, detail: dict, line: dict) -> float:
     amount = _item_detail(company, detail, line)
     detail.setdefault("BillableStatus", "NotBillable")
-    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    _line_tax_code(company, detail, default="NON")
     return amount
 
 
@@ -463,7 +494,7 @@ def _account_expense_line(company: Company, detail: dict, line: dict) -> float:
     _set_ref(company, detail, "AccountRef", "Account", need=True)
     _class_ref(company, detail, per_line=True)
     detail.setdefault("BillableStatus", "NotBillable")
-    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    _line_tax_code(company, detail, default="NON")
     if line.get("Amount") is None:
         raise faults.required("Amount")
     return money(line["Amount"], "Amount")
@@ -480,12 +511,101 @@ EXPENSE_LINES = {
 }
 
 
+# ---- sales tax: sources in README.md, "Sales tax and company country" ---------------------
+
+US_LINE_TAX_CODES = ("TAX", "NON")
+# How QBO names the tax in its 6000 for a line without a tax code, by CompanyInfo.Country.
+TAX_NAMES = {"CA": "GST/HST", "GB": "VAT"}
+_CENT = Decimal("0.01")
+
+
+def _line_tax_code(company: Company, detail: dict, default: str) -> None:
+    """The line's TaxCodeRef: outside the US a tax code the company has, required."""
+    code = detail.get("TaxCodeRef")
+    if company.country() == "US" or not company.uses_sales_tax():
+        if not code:
+            detail["TaxCodeRef"] = {"value": default}
+        return
+    if not code:
+        tax = TAX_NAMES.get(company.country(), "GST/HST/VAT")
+        raise faults.business(f"Make sure all your transactions have a {tax} rate before you save.")
+    detail["TaxCodeRef"] = ref(company, code, "TaxCode", "TaxCodeRef")
+
+
+def _percent_of(amount: float, percent: float) -> float:
+    tax = Decimal(str(amount)) * Decimal(str(percent)) / 100
+    return float(tax.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def _split(total: float, weights: dict[str, float]) -> dict[str, float]:
+    """`total` shared out in proportion to `weights`, the last share taking what rounding left."""
+    keys, whole = list(weights), sum(weights.values())
+    shares = {key: round(total * weights[key] / whole, 2) if whole else 0.0 for key in keys[:-1]}
+    shares[keys[-1]] = round(total - sum(shares.values()), 2)
+    return shares
+
+
+def _sales_tax(company: Company, obj: dict, old: dict | None) -> float:
+    """TxnTaxDetail as QBO's tax engine fills it in; returns its TotalTax.
+
+    In the US the automated sales tax engine taxes the TAX lines at the rates of the code it
+    picks (the sandbox: Preferences.TaxPrefs.TaxGroupCodeRef); elsewhere each line's own tax
+    code applies. A TotalTax sent with the transaction is honoured and prorated over the rates.
+    """
+    sent = obj.get("TxnTaxDetail") or {}
+    if old is not None and sent == old.get("TxnTaxDetail"):
+        sent = {}  # the answer stored last time, sent back as it was: not an override
+    if not company.uses_sales_tax():
+        obj["TxnTaxDetail"] = {"TotalTax": 0}  # ignored and not stored, Intuit says
+        return 0.0
+    us = company.country() == "US"
+    assigned = _ref_value(company.preferences("TaxPrefs").get("TaxGroupCodeRef")) if us else None
+    bases: dict[str, float] = {}
+    for line in obj["Line"]:
+        code = (line.get("SalesItemLineDetail") or {}).get("TaxCodeRef", {}).get("value")
+        if us:
+            code = assigned if code == "TAX" else None
+        for rate_id in _rate_ids(company, code):
+            bases[rate_id] = round(bases.get(rate_id, 0) + line["Amount"], 2)
+    override = sent.get("TotalTax")
+    if override is not None and not bases and assigned:
+        bases = dict.fromkeys(_rate_ids(company, assigned), 0.0)  # AST prorates over its code
+    taxes = {
+        rate_id: _percent_of(base, company.get("TaxRate", rate_id)["RateValue"])
+        for rate_id, base in bases.items()
+    }
+    if override is not None and bases:
+        taxes = _split(money(override, "TotalTax"), taxes if any(taxes.values()) else bases)
+    detail = {"TxnTaxCodeRef": {"value": assigned}} if assigned else {}
+    detail["TotalTax"] = round(sum(taxes.values()), 2)
+    if taxes:
+        detail["TaxLine"] = [
+            {"Amount": tax, "DetailType": "TaxLineDetail", "TaxLineDetail": {
+                "TaxRateRef": {"value": rate_id}, "PercentBased": True,
+                "TaxPercent": company.get("TaxRate", rate_id)["RateValue"],
+                "NetAmountTaxable": bases[rate_id]}}
+            for rate_id, tax in taxes.items()
+        ]  # fmt: skip
+    obj["TxnTaxDetail"] = detail
+    return detail["TotalTax"]
+
+
+def _rate_ids(company: Company, code_id: str | None) -> list[str]:
+    """The sales tax rates a tax code applies."""
+    code = company.get("TaxCode", code_id) if code_id else None
+    details = (code or {}).get("SalesTaxRateList", {}).get("TaxRateDetail", [])
+    return [detail["TaxRateRef"]["value"] for detail in details]
+
+
+# ---- transaction headers and documents ----------------------------------------------------
+
+
 def _txn_header(company: Company, obj: dict, party: str, party_entity: str, need: bool) -> date:
     _set_ref(company, obj, party, party_entity, need=need)
     _class_ref(company, obj, per_line=False)
     txn_date = _day(obj.get("TxnDate"), company.today())
     obj["TxnDate"] = txn_date.isoformat()
-    obj.setdefault("CurrencyRef", USD)
+    obj.setdefault("CurrencyRef", company.home_currency())
     return txn_date
 
 
@@ -568,6 +688,11 @@ def check_doc_number(company: Company, entity: str, obj: dict, old: dict | None)
         raise faults.duplicate_doc_number(number, txn_type, other["Id"])
 
 
+def custom_txn_numbers(company: Company) -> bool:
+    """Preferences.SalesFormsPrefs.CustomTxnNumbers: on, QBO numbers no sales form itself."""
+    return company.preferences("SalesFormsPrefs").get("CustomTxnNumbers") is True
+
+
 def _next_doc_number(company: Company, entity: str) -> str:
     """QBO's next number in the entity's series, skipping numbers users have typed in."""
     rule = DOC_NUMBER_RULES[entity]
@@ -585,19 +710,21 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     custom = company.custom_fields()
     if custom:
         obj.setdefault("CustomField", custom)
-    if not obj.get("DocNumber"):
+    if not obj.get("DocNumber") and old is not None and old.get("DocNumber"):
+        obj["DocNumber"] = old["DocNumber"]  # an update that leaves the number out keeps it
+    elif not obj.get("DocNumber") and not custom_txn_numbers(company):
         obj["DocNumber"] = _next_doc_number(company, entity)
     total = _lines(company, obj, old, SALES_LINES)
+    tax = _sales_tax(company, obj, old)
     obj["Line"].append(
         {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
     )
-    obj.setdefault("TxnTaxDetail", {"TotalTax": 0})
     customer = company.get("Customer", obj["CustomerRef"]["value"]) if "CustomerRef" in obj else {}
     for key in ("BillAddr", "ShipAddr"):
         if key not in obj and key in customer:
             obj[key] = customer[key]
     _addresses(company, obj)
-    obj["TotalAmt"] = total
+    obj["TotalAmt"] = round(total + tax, 2)
     obj.setdefault("ApplyTaxAfterDiscount", False)
     obj.setdefault("PrintStatus", "NeedToPrint")
     obj.setdefault("EmailStatus", "NotSet")
@@ -778,6 +905,8 @@ SPECS: dict[str, Spec] = {
         ),  # fmt: skip
         Spec("Preferences", "single", prepare_single),
         Spec("CompanyInfo", "single", prepare_single),
+        Spec("TaxCode", "list", prepare_tax_code, order=("Name",), read_only=True),
+        Spec("TaxRate", "list", prepare_tax_rate, order=("Name",), read_only=True),
     )
 }
 BY_PATH = {spec.path: spec for spec in SPECS.values()}

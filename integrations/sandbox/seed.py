@@ -1,10 +1,16 @@
-"""The sample company, modelled on Intuit's sample company but for a cannabis distributor."""
+"""The seeded companies, modelled on Intuit's sample company but for a cannabis distributor.
+
+One chart of accounts and one set of sample data; the seeds differ in country, sales tax and
+numbering (README.md, "Sales tax and company country").
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from integrations.sandbox.backend import DEFAULT_COMPANY_NAME
 from integrations.sandbox.entities import SPECS
 
 if TYPE_CHECKING:
@@ -234,11 +240,8 @@ PREFERENCES = {
         "AllowServiceDate": False,
         "AllowShipping": False,
         "DefaultTerms": {"value": "3"},
-        "CustomTxnNumbers": False,
     },
     "VendorAndPurchasesPrefs": {"TrackingByCustomer": False, "BillableExpenseTracking": False},
-    "TaxPrefs": {"UsingSalesTax": False},
-    "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
     # The duplicate-number warnings as Intuit's recorded Preferences have them
     # (ruckus/quickbooks-ruby spec/fixtures/preferences.xml): checks on, bills and journals off.
     "OtherPrefs": {"NameValue": [
@@ -250,31 +253,92 @@ PREFERENCES = {
 }  # fmt: skip
 
 
-def company_info(name: str) -> dict:
+def _company_address(line1: str, city: str, region: str, postal: str, country: str) -> dict:
+    return {"Id": "1", "Line1": line1, "City": city, "Country": country,
+            "CountrySubDivisionCode": region, "PostalCode": postal}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CompanySeed:
+    """One seeded company: who and where it is, its sales tax setup and its numbering."""
+
+    name: str
+    country: str  # CompanyInfo.Country, as QBO spells it ("US", "CA")
+    address: dict
+    using_sales_tax: bool  # Preferences.TaxPrefs.UsingSalesTax
+    automated_sales_tax: bool  # Preferences.TaxPrefs.PartnerTaxEnabled (AST, US only)
+    custom_txn_numbers: bool  # Preferences.SalesFormsPrefs.CustomTxnNumbers
+    home_currency: str = "USD"
+    # (TaxCode name, TaxRate name, rate %): the tax codes QBO's tax setup made.
+    tax_codes: tuple[tuple[str, str, float], ...] = ()
+    sample_data: bool = True  # classes, items, customers and vendors, not only the accounts
+
+
+_SACRAMENTO = _company_address("2100 Harvest Way", "Sacramento", "CA", "95815", "US")
+SEEDS = {
+    # Our distributor: wholesale, so no sales tax; it numbers its documents in Distru.
+    "sample": CompanySeed(DEFAULT_COMPANY_NAME, "US", _SACRAMENTO, using_sales_tax=False,
+                          automated_sales_tax=False, custom_txn_numbers=True),
+    "empty": CompanySeed(DEFAULT_COMPANY_NAME, "US", _SACRAMENTO, using_sales_tax=False,
+                         automated_sales_tax=False, custom_txn_numbers=True, sample_data=False),
+    # A US company made after November 2017, with sales tax set up: QBO's automated sales tax
+    # taxes its sales at 8%, the rate of Intuit's recorded sample estimate (cdc__basic.json).
+    # Numbering is left as a new company has it: QBO numbers the sales forms.
+    "us-ast": CompanySeed("Green Valley Delivery (Sandbox)", "US", _SACRAMENTO,
+                          using_sales_tax=True, automated_sales_tax=True,
+                          custom_txn_numbers=False, tax_codes=(("California", "California", 8),)),
+    # Outside the US: GST/HST codes, one of which every line must carry.
+    "canada": CompanySeed(
+        "Green Valley Distribution Canada (Sandbox)", "CA",
+        _company_address("800 Granville St.", "Vancouver", "BC", "V6Z 1K3", "CA"),
+        using_sales_tax=True, automated_sales_tax=False, custom_txn_numbers=False,
+        home_currency="CAD",
+        tax_codes=(("GST", "GST", 5), ("HST ON", "HST ON", 13), ("Zero-rated", "GST ZR", 0),
+                   ("Exempt", "Exempt", 0)),
+    ),
+}  # fmt: skip
+
+
+def preferences(seed: CompanySeed, tax_code_ids: list[str]) -> dict:
+    """The Preferences object of a seeded company."""
+    tax_prefs = {"UsingSalesTax": seed.using_sales_tax,
+                 "PartnerTaxEnabled": seed.automated_sales_tax}  # fmt: skip
+    if seed.automated_sales_tax and tax_code_ids:
+        # The code the sandbox's AST engine assigns (real AST picks it by address).
+        tax_prefs["TaxGroupCodeRef"] = {"value": tax_code_ids[0]}
+    return {
+        **PREFERENCES,
+        "SalesFormsPrefs": {**PREFERENCES["SalesFormsPrefs"],
+                            "CustomTxnNumbers": seed.custom_txn_numbers},
+        "TaxPrefs": tax_prefs,
+        "CurrencyPrefs": {"MultiCurrencyEnabled": False,
+                          "HomeCurrency": {"value": seed.home_currency}},
+    }  # fmt: skip
+
+
+def company_info(seed: CompanySeed, name: str) -> dict:
     """The CompanyInfo object of a sandbox company."""
-    address = {"Id": "1", "Line1": "2100 Harvest Way", "City": "Sacramento",
-               "CountrySubDivisionCode": "CA", "PostalCode": "95815"}  # fmt: skip
     return {
         "CompanyName": name,
         "LegalName": name.replace(" (Sandbox)", " LLC"),
-        "CompanyAddr": address,
-        "CustomerCommunicationAddr": address,
-        "LegalAddr": address,
+        "CompanyAddr": seed.address,
+        "CustomerCommunicationAddr": seed.address,
+        "LegalAddr": seed.address,
         "PrimaryPhone": {"FreeFormNumber": "(916) 555-0420"},
         "CompanyStartDate": "2023-01-01",
         "FiscalYearStartMonth": "January",
-        "Country": "US",
+        "Country": seed.country,
         "Email": {"Address": "books@greenvalley.example"},
         "SupportedLanguages": "en",
         "NameValue": [{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
     }
 
 
-def populate(company: Company, sample: bool = True, items: int = 0) -> None:
-    """Fill a new company: always its CompanyInfo; the sample data if asked; then N items."""
+def populate(company: Company, seed: CompanySeed, items: int = 0) -> None:
+    """Fill a new company: CompanyInfo, tax codes and Preferences; the sample data; N items."""
     at = company.now() - SEED_AGE
-    company.put_single("CompanyInfo", company_info(company.name), at)
-    company.put_single("Preferences", PREFERENCES, at)
+    company.put_single("CompanyInfo", company_info(seed, company.name), at)
+    company.put_single("Preferences", preferences(seed, _tax_codes(company, seed, at)), at)
     ids: dict[tuple[str, str], str] = {}
 
     def add(entity: str, payload: dict, parent: str | None = None) -> None:
@@ -289,7 +353,7 @@ def populate(company: Company, sample: bool = True, items: int = 0) -> None:
     for name, account_type, sub_type, parent, active in ACCOUNTS:
         add("Account", {"Name": name, "AccountType": account_type,
                         "AccountSubType": sub_type, "Active": active}, parent)  # fmt: skip
-    if not sample:
+    if not seed.sample_data:
         _generated_items(company, items, account("Sales of Product Income"),
                          account("Cost of Goods Sold"), at)  # fmt: skip
         return
@@ -305,6 +369,24 @@ def populate(company: Company, sample: bool = True, items: int = 0) -> None:
         add("Vendor", vendor)
     _generated_items(company, items, account("Sales of Product Income"),
                      account("Cost of Goods Sold"), at)  # fmt: skip
+
+
+def _tax_codes(company: Company, seed: CompanySeed, at) -> list[str]:
+    """Make the seed's tax rates and the codes that apply them; returns the codes' ids."""
+    code_ids = []
+    for code_name, rate_name, percent in seed.tax_codes:
+        rate = company.create(SPECS["TaxRate"], {
+            "Name": rate_name, "Description": rate_name, "RateValue": percent,
+        }, at=at)  # fmt: skip
+        rate_list = {"TaxRateDetail": [{
+            "TaxRateRef": {"value": rate["Id"]}, "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0,
+        }]}  # fmt: skip
+        code = company.create(SPECS["TaxCode"], {
+            "Name": code_name, "Description": code_name, "SalesTaxRateList": rate_list,
+            "PurchaseTaxRateList": rate_list,
+        }, at=at)  # fmt: skip
+        code_ids.append(code["Id"])
+    return code_ids
 
 
 def _generated_items(company: Company, count: int, income: dict, expense: dict, at) -> None:

@@ -33,22 +33,43 @@ _MAX_AMOUNT = Decimal(10) ** (QboItem._meta.get_field("unit_price").max_digits -
 
 
 def company_profile_import(*, client: QboClient) -> QboConnection:
-    """Store the company name and the class-tracking preferences."""
+    """Store the company name and country, then the preferences pushes follow."""
     info = client.company_info()
-    prefs = client.preferences().get("AccountingInfoPrefs", {})
     connection = QboConnection.objects.get()
     connection.company_name = company_name_from(info)
-    connection.class_tracking_per_txn = bool(prefs.get("ClassTrackingPerTxn"))
-    connection.class_tracking_per_line = bool(prefs.get("ClassTrackingPerTxnLine"))
+    connection.country = _text(info, "Country", 8).strip().upper()
+    connection.save(update_fields=["company_name", "country", "updated_at"])
+    return company_preferences_import(client=client)
+
+
+def company_preferences_import(*, client: QboClient) -> QboConnection:
+    """Store the preferences pushes follow: class tracking, sales tax, custom numbers."""
+    prefs = client.preferences()
+    accounting, tax = _prefs(prefs, "AccountingInfoPrefs"), _prefs(prefs, "TaxPrefs")
+    connection = QboConnection.objects.get()
+    connection.class_tracking_per_txn = accounting.get("ClassTrackingPerTxn") is True
+    connection.class_tracking_per_line = accounting.get("ClassTrackingPerTxnLine") is True
+    connection.sales_tax_enabled = tax.get("UsingSalesTax") is True
+    connection.automated_sales_tax = tax.get("PartnerTaxEnabled") is True
+    sales_forms = _prefs(prefs, "SalesFormsPrefs")
+    connection.custom_txn_numbers = sales_forms.get("CustomTxnNumbers") is True
     connection.save(
         update_fields=[
-            "company_name",
             "class_tracking_per_txn",
             "class_tracking_per_line",
+            "sales_tax_enabled",
+            "automated_sales_tax",
+            "custom_txn_numbers",
             "updated_at",
         ]
     )
     return connection
+
+
+def _prefs(prefs: dict, group: str) -> dict:
+    """One group of QBO's Preferences (empty when missing or not an object)."""
+    value = prefs.get(group)
+    return value if isinstance(value, dict) else {}
 
 
 def accounts_import(*, client: QboClient) -> int:

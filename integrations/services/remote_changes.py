@@ -12,7 +12,7 @@ from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboCdcTruncatedError, clip
 from integrations.services.connection import qbo_client
-from integrations.services.mirror import object_problem
+from integrations.services.mirror import company_preferences_import, object_problem
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,9 @@ def transactions_cdc_check() -> SyncRun:
         for entity, objects in changes.items():
             _flag(run, entity, objects)
         QboConnection.objects.filter(pk=connection.pk).update(transactions_cdc_watermark=now)
+        # Then the preferences the next pushes follow (sales tax, numbers): CDC reports none,
+        # and the documents just compared were sent under the ones read before.
+        company_preferences_import(client=client)
     return run
 
 

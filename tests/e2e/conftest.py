@@ -75,11 +75,17 @@ def screenshot_dir(tmp_path_factory) -> tuple[Path, bool]:
     return tmp_path_factory.mktemp("e2e-screenshots"), False
 
 
+def open_context(browser, stack: Stack):
+    """A browser context on `stack`'s web server."""
+    context = browser.new_context(base_url=stack.url, viewport=VIEWPORT)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
+
+
 @pytest.fixture(scope="session")
 def browser_context(browser, stack):
     """One context for the session, so the admin's static files are fetched once."""
-    context = browser.new_context(base_url=stack.url, viewport=VIEWPORT)
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context = open_context(browser, stack)
     yield context
     context.close()
 

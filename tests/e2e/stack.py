@@ -51,12 +51,12 @@ def free_port() -> int:
 class Database:
     """The stack's own database: a SQLite file, or a PostgreSQL database made for the run."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, suffix: str = ""):
         base = os.environ.get("DATABASE_URL", "")
         self.postgres = base.startswith(("postgres://", "postgresql://", "pgsql://"))
         if self.postgres:
             parts = urlsplit(base)
-            self.name = f"test_{parts.path.lstrip('/') or 'postgres'}_e2e"
+            self.name = f"test_{parts.path.lstrip('/') or 'postgres'}_e2e{suffix}"
             self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
             self._admin_url = urlunsplit(parts._replace(path="/postgres"))
         else:
@@ -79,16 +79,20 @@ class Database:
 
 
 class Stack:
-    """Start with `start()`, stop with `stop()`; `url` is the web server's root."""
+    """Start with `start()`, stop with `stop()`; `url` is the web server's root.
 
-    def __init__(self):
+    `seed` names the sandbox's company (integrations/sandbox/seed.py, the sample one if not
+    given); a stack given a seed has a database of its own, so it may run beside the session's.
+    """
+
+    def __init__(self, seed: str | None = None):
         self._tmp = tempfile.TemporaryDirectory(prefix="distru-e2e-")
         self.workdir = Path(self._tmp.name)
-        self.database = Database(self.workdir)
+        self.database = Database(self.workdir, f"_{seed.replace('-', '_')}" if seed else "")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.backend = Backend(Config(limits=False))
-        self.backend.reset()
+        self.backend.reset(seed=seed or "sample")
         self.server = start_in_thread(SandboxApp(self.backend))
         self.sandbox = Sandbox(self.server, self.backend)
         self.processes: dict[str, subprocess.Popen] = {}

@@ -150,7 +150,10 @@ def test_an_answer_of_1000_across_types_is_asked_for_type_by_type(synced, pushed
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == (
         "Edited in QuickBooks (TxnDate differ)"
     )
-    asked = [parse.parse_qs(call["query"])["entities"][0] for call in synced.api_requests()]
+    asked = [
+        parse.parse_qs(call["query"])["entities"][0]
+        for call in synced.api_requests(operation="cdc")
+    ]
     assert asked == [",".join(transaction_entities()), *transaction_entities()]
     assert run.details[0]["event"] == "capped"
     assert timezone.now() - QboConnection.objects.get().transactions_cdc_watermark < MINUTE

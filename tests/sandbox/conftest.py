@@ -68,3 +68,16 @@ def set_other_pref(sandbox, name: str, value: bool) -> None:
             "OtherPrefs": {"NameValue": pairs}}  # fmt: skip
     response = sandbox.api("POST", "preferences", json=body)
     assert response.status_code == 200, response.text
+
+
+def set_preferences(sandbox, **groups: dict) -> None:
+    """Change Preferences with a sparse update: set_preferences(sb, TaxPrefs={...})."""
+    prefs = sandbox.api("GET", "preferences").json()["Preferences"]
+    body = {"Id": "1", "SyncToken": prefs["SyncToken"], "sparse": True, **groups}
+    response = sandbox.api("POST", "preferences", json=body)
+    assert response.status_code == 200, response.text
+
+
+def number_sales_forms_in_qbo(sandbox) -> None:
+    """Turn custom transaction numbers off, as in Intuit's sample company: QBO numbers them."""
+    set_preferences(sandbox, SalesFormsPrefs={"CustomTxnNumbers": False})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.sandbox.conftest import fault_code, set_other_pref
+from tests.sandbox.conftest import fault_code, number_sales_forms_in_qbo, set_other_pref
 
 LINE = {"Amount": 40, "DetailType": "SalesItemLineDetail",
         "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}  # fmt: skip
@@ -88,8 +88,9 @@ def test_an_update_may_keep_its_number_but_not_take_another_ones(qbo_sandbox, cr
     assert (kept["DocNumber"], kept["PrivateNote"]) == ("INV-10", "checked")
 
 
-def test_numbers_qbo_assigns_follow_one_series_and_skip_typed_ones(create):
+def test_numbers_qbo_assigns_follow_one_series_and_skip_typed_ones(qbo_sandbox, create):
     """Auto-numbering is shared by the sales forms and never hands out a taken number."""
+    number_sales_forms_in_qbo(qbo_sandbox)
     assert create("CreditMemo", sale())["DocNumber"] == "1001"
     create("Invoice", sale("1002"))
     assert create("Invoice", sale())["DocNumber"] == "1003"

@@ -15,6 +15,7 @@ from integrations.sandbox.backend import (
     load_state,
 )
 from integrations.sandbox.random_faults import FAULT_KINDS, check_kinds
+from integrations.sandbox.seed import SEEDS
 from integrations.sandbox.server import serve
 
 
@@ -28,7 +29,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--seed", choices=["sample", "empty"], default="sample")
+        parser.add_argument(
+            "--seed",
+            choices=list(SEEDS),
+            default="sample",
+            help="sample: US, no sales tax; us-ast: US with automated sales tax; canada: GST/HST",
+        )
         parser.add_argument("--items", type=int, default=0, help="generated items to add")
         parser.add_argument("--latency-ms", type=int, default=0, help="delay of every API call")
         parser.add_argument(

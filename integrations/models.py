@@ -355,3 +355,31 @@ class SyncJob(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.label} → QBO {self.qbo_entity} ({self.status})"
+
+
+class SyncProblem(models.Model):
+    """A sync problem the people who run the integration were emailed about, while it lasts.
+
+    One row per problem: pushes failing with one fault code, or a connection that needs a
+    reconnect. The row is the memory that they were told: it goes when the problem is over,
+    so the next time it starts they are told again (integrations/services/problems.py).
+    """
+
+    class Kind(models.TextChoices):
+        PUSH_FAILED = "push_failed", "Pushes failing"
+        RECONNECT = "reconnect", "Reconnect needed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(
+        max_length=20, blank=True, help_text="QBO's fault code (or ours) the pushes fail with."
+    )
+    summary = models.TextField(help_text="The first failure, as the email tells it.")
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="syncproblem_one_per_kind_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.code}".strip()

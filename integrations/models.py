@@ -264,6 +264,7 @@ class SyncRun(models.Model):
         ITEMS_FULL = "items_full", "Full item import"
         ITEMS_CDC = "items_cdc", "Hourly item sync"
         TRANSACTIONS_CDC = "transactions_cdc", "Hourly check for edits made in QuickBooks"
+        RECONCILE = "reconcile", "Reconciliation with QuickBooks"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -383,3 +384,26 @@ class SyncProblem(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.code}".strip()
+
+
+class Reconciliation(models.Model):
+    """A period's documents compared here and in QBO, by the run that read QBO's side.
+
+    What was found is kept (per document type, then each document that differs), so the page
+    shows it again without reading QBO again: reads are billed.
+    """
+
+    run = models.OneToOneField(SyncRun, on_delete=models.CASCADE, related_name="reconciliation")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    reads = models.PositiveIntegerField(default=0, help_text="Queries sent to QuickBooks.")
+    # Per document type: {"entity", "label", "here_count", "here_total", "qbo_count", ...}.
+    summary = models.JSONField(default=list, blank=True)
+    # Each document that differs or is on one side only, with links to both sides.
+    differences = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["period_start", "period_end"])]
+
+    def __str__(self):
+        return f"Reconciliation {self.period_start} – {self.period_end}"

@@ -7,6 +7,7 @@ from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
     PRIORITY_NAME,
     PRIORITY_PAYMENT,
+    LedgerFields,
     PushContext,
     PushRefused,
     QboSyncAdapter,
@@ -127,6 +128,7 @@ class InvoiceAdapter(QboSyncAdapter):
     entity = "Invoice"
     priority = PRIORITY_DOCUMENT
     voidable = True
+    ledger = LedgerFields(date="invoice_date", total="total", number="number")
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
 
@@ -163,6 +165,7 @@ class InvoicePaymentAdapter(QboSyncAdapter):
     entity = "Payment"
     priority = PRIORITY_PAYMENT
     voidable = True
+    ledger = LedgerFields(date="paid_on", total="amount")
 
     def label(self, record) -> str:
         return f"Payment {record.amount} on invoice {record.invoice.number}"
@@ -200,6 +203,7 @@ class InvoicePaymentAdapter(QboSyncAdapter):
 class SalesReturnAdapter(QboSyncAdapter):
     entity = "CreditMemo"
     priority = PRIORITY_DOCUMENT
+    ledger = LedgerFields(date="return_date", total="total", number="number")
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 

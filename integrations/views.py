@@ -266,7 +266,7 @@ def reconciliation(request):
 
 def _reconciliation_start(request, form: ReconciliationMonthForm) -> None:
     if conn_services.connection_get().status != QboConnection.Status.CONNECTED:
-        messages.error(request, "Reconnect to QuickBooks first, then compare the month.")
+        messages.error(request, "Connect or reconnect to QuickBooks first, then compare the month.")
         return
     period_start, period_end = form.period()
     reconciliation_queue(period_start=period_start, period_end=period_end)

@@ -151,6 +151,22 @@ LOGGING = {
     },
 }
 
+# Email: notices of sync problems to the people who run the integration. Printed to the
+# console in local use; an SMTP server on this host otherwise, unless EMAIL_URL says.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if _local else "smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Distru <distru@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people reach this app: links in emails are built from it (a worker has no request).
+DISTRU_BASE_URL = env.str("DISTRU_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # django-q2: the ORM broker on the default database, or Redis when REDIS_URL is set.
 # `timeout` stays below `retry` so a slow task is killed before the broker hands it out again,
 # and `max_attempts` bounds how often a task that keeps failing is retried.

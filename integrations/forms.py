@@ -1,3 +1,6 @@
+from calendar import monthrange
+from datetime import date
+
 from django import forms
 
 from integrations.models import QboAccount, SyncJob
@@ -44,3 +47,21 @@ class OutboxRetryForm(forms.Form):
     """*Retry* names one failed push by its job id; *Retry all* names none."""
 
     job = forms.ModelChoiceField(queryset=SyncJob.objects.all(), required=False)
+
+
+class ReconciliationMonthForm(forms.Form):
+    """The month the reconciliation page compares: YYYY-MM, as a browser's month picker sends."""
+
+    month = forms.DateField(
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={
+            "required": "Choose a month to compare.",
+            "invalid": "Choose a month as year and month, such as 2026-10.",
+        },
+    )
+
+    def period(self) -> tuple[date, date]:
+        """The first and the last day of the month chosen."""
+        first = self.cleaned_data["month"]
+        return first, first.replace(day=monthrange(first.year, first.month)[1])

@@ -282,6 +282,7 @@ class SyncRun(models.Model):
         ITEMS_FULL = "items_full", "Full item import"
         ITEMS_CDC = "items_cdc", "Hourly item sync"
         TRANSACTIONS_CDC = "transactions_cdc", "Hourly check for edits made in QuickBooks"
+        RECONCILE = "reconcile", "Reconciliation with QuickBooks"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -373,3 +374,54 @@ class SyncJob(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.label} → QBO {self.qbo_entity} ({self.status})"
+
+
+class SyncProblem(models.Model):
+    """A sync problem the people who run the integration were emailed about, while it lasts.
+
+    One row per problem: pushes failing with one fault code, or a connection that needs a
+    reconnect. The row is the memory that they were told: it goes when the problem is over,
+    so the next time it starts they are told again (integrations/services/problems.py).
+    """
+
+    class Kind(models.TextChoices):
+        PUSH_FAILED = "push_failed", "Pushes failing"
+        RECONNECT = "reconnect", "Reconnect needed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(
+        max_length=20, blank=True, help_text="QBO's fault code (or ours) the pushes fail with."
+    )
+    summary = models.TextField(help_text="The first failure, as the email tells it.")
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="syncproblem_one_per_kind_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.code}".strip()
+
+
+class Reconciliation(models.Model):
+    """A period's documents compared here and in QBO, by the run that read QBO's side.
+
+    What was found is kept (per document type, then each document that differs), so the page
+    shows it again without reading QBO again: reads are billed.
+    """
+
+    run = models.OneToOneField(SyncRun, on_delete=models.CASCADE, related_name="reconciliation")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    reads = models.PositiveIntegerField(default=0, help_text="Queries sent to QuickBooks.")
+    # Per document type: {"entity", "label", "here_count", "here_total", "qbo_count", ...}.
+    summary = models.JSONField(default=list, blank=True)
+    # Each document that differs or is on one side only, with links to both sides.
+    differences = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["period_start", "period_end"])]
+
+    def __str__(self):
+        return f"Reconciliation {self.period_start} – {self.period_end}"

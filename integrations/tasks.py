@@ -8,6 +8,8 @@ from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
 from integrations.services.items import company_import_after_connect, item_sync_run
 from integrations.services.mirror import company_mirror_refresh
+from integrations.services.problems import problem_email_send
+from integrations.services.reconciliation import reconciliation_run
 from integrations.services.remote_changes import transactions_cdc_check
 
 logger = logging.getLogger(__name__)
@@ -59,3 +61,13 @@ def transactions_cdc_check_task() -> int | None:
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None
     return transactions_cdc_check().pk
+
+
+def problem_email_task(problem_id: int) -> int:
+    """Email a new sync problem to the people who run the integration; how many emails went."""
+    return problem_email_send(problem_id=problem_id)
+
+
+def reconciliation_run_task(run_id: int) -> int:
+    """Compare a period's documents here and in QuickBooks, for its page; the run's id."""
+    return reconciliation_run(run_id=run_id).run_id

@@ -12,4 +12,5 @@ urlpatterns = [
     path("quickbooks/disconnect/", views.quickbooks_disconnect, name="disconnect"),
     path("quickbooks/accounts/", views.key_accounts, name="key_accounts"),
     path("quickbooks/outbox/retry/", views.outbox_retry, name="outbox_retry"),
+    path("quickbooks/reconciliation/", views.reconciliation, name="reconciliation"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from integrations.company_prefs import company_settings, outside_us
-from integrations.forms import KeyAccountsForm, OutboxRetryForm
+from integrations.forms import KeyAccountsForm, OutboxRetryForm, ReconciliationMonthForm
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
@@ -24,6 +24,11 @@ from integrations.services.key_accounts import (
     KEY_ACCOUNT_SLOTS,
     key_account_conflicts,
     key_accounts_set,
+)
+from integrations.services.reconciliation import (
+    reconciliation_latest,
+    reconciliation_queue,
+    reconciliation_stalled,
 )
 from integrations.services.runs import sync_run_queue
 
@@ -221,3 +226,59 @@ def key_accounts(request):
             and accounts_run.started_at > timezone.now() - RELOAD_FOR_AT_MOST,
         ),
     )
+
+
+@staff_member_required
+def reconciliation(request):
+    """A month's documents here and in QuickBooks side by side; managers start a comparison."""
+    form = ReconciliationMonthForm(request.POST if request.method == "POST" else request.GET)
+    if request.method == "POST":
+        _require_manage(request)
+        if form.is_valid():
+            _reconciliation_start(request, form)
+        else:
+            messages.error(request, form.errors["month"][0])
+        return redirect(_reconciliation_url(form))
+    if not form.is_valid():
+        if request.GET.get("month"):
+            messages.error(request, form.errors["month"][0])
+        # No month asked for, or one that is not a month: this month.
+        form = ReconciliationMonthForm({"month": f"{timezone.localdate():%Y-%m}"})
+        form.is_valid()
+    period_start, period_end = form.period()
+    latest = reconciliation_latest(period_start=period_start, period_end=period_end)
+    stalled = latest is not None and reconciliation_stalled(latest)
+    return render(
+        request,
+        "integrations/reconciliation.html",
+        _context(
+            request,
+            title="Reconciliation with QuickBooks",
+            form=form,
+            month=f"{period_start:%Y-%m}",
+            period_start=period_start,
+            period_end=period_end,
+            reconciliation=latest,
+            reload_while_running=latest is not None
+            and latest.run.status == SyncRun.Status.RUNNING
+            and not stalled,
+            stalled=stalled,
+        ),
+    )
+
+
+def _reconciliation_start(request, form: ReconciliationMonthForm) -> None:
+    if conn_services.connection_get().status != QboConnection.Status.CONNECTED:
+        messages.error(request, "Connect or reconnect to QuickBooks first, then compare the month.")
+        return
+    period_start, period_end = form.period()
+    reconciliation_queue(period_start=period_start, period_end=period_end)
+    messages.success(
+        request,
+        f"Comparing {period_start:%B %Y} with QuickBooks: this page shows how it goes.",
+    )
+
+
+def _reconciliation_url(form: ReconciliationMonthForm) -> str:
+    url = reverse("integrations:reconciliation")
+    return f"{url}?month={form.cleaned_data['month']:%Y-%m}" if form.is_valid() else url

@@ -7,6 +7,7 @@ from integrations.item_adapter import ref
 from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
     PRIORITY_PAYMENT,
+    LedgerFields,
     PushContext,
     PushRefused,
     QboSyncAdapter,
@@ -70,9 +71,15 @@ class PurchaseOrderAdapter(QboSyncAdapter):
 
     entity = "Bill"
     priority = PRIORITY_DOCUMENT
+    ledger = LedgerFields(
+        date="order_date", total="total", number="number", here="completed purchase orders"
+    )
 
     def wants_push(self, record) -> bool:
         return record.status == PurchaseOrder.Status.COMPLETED
+
+    def in_books(self, records):
+        return records.filter(status=PurchaseOrder.Status.COMPLETED)
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "order_date"}
 
@@ -101,6 +108,7 @@ class PurchasePaymentAdapter(QboSyncAdapter):
     entity = "BillPayment"
     priority = PRIORITY_PAYMENT
     voidable = True
+    ledger = LedgerFields(date="paid_on", total="amount")
 
     def label(self, record) -> str:
         return f"Payment {record.amount} on PO {record.purchase_order.number}"
@@ -145,6 +153,7 @@ class PurchasePaymentAdapter(QboSyncAdapter):
 class PurchaseReturnAdapter(QboSyncAdapter):
     entity = "VendorCredit"
     priority = PRIORITY_DOCUMENT
+    ledger = LedgerFields(date="return_date", total="total", number="number")
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 

@@ -8,6 +8,7 @@ from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
     PRIORITY_NAME,
     PRIORITY_PAYMENT,
+    LedgerFields,
     PushContext,
     PushRefused,
     QboSyncAdapter,
@@ -157,6 +158,7 @@ class SalesFormAdapter(QboSyncAdapter):
 class InvoiceAdapter(SalesFormAdapter):
     entity = "Invoice"
     voidable = True
+    ledger = LedgerFields(date="invoice_date", total="total", number="number")
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
 
@@ -184,6 +186,7 @@ class InvoicePaymentAdapter(QboSyncAdapter):
     entity = "Payment"
     priority = PRIORITY_PAYMENT
     voidable = True
+    ledger = LedgerFields(date="paid_on", total="amount")
 
     def label(self, record) -> str:
         return f"Payment {record.amount} on invoice {record.invoice.number}"
@@ -220,6 +223,7 @@ class InvoicePaymentAdapter(QboSyncAdapter):
 
 class SalesReturnAdapter(SalesFormAdapter):
     entity = "CreditMemo"
+    ledger = LedgerFields(date="return_date", total="total", number="number")
 
     fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
 

@@ -17,6 +17,21 @@ PRIORITY_NAME, PRIORITY_DOCUMENT, PRIORITY_PAYMENT = 0, 1, 2
 
 
 @dataclass(frozen=True)
+class LedgerFields:
+    """Where a document keeps what QBO holds as its TxnDate, TotalAmt and DocNumber.
+
+    The reconciliation page compares documents by them; `number` is empty for payments,
+    whose reference does not travel as a DocNumber.
+    """
+
+    date: str
+    total: str
+    number: str = ""
+    # What the documents are called here, when not the model's plural.
+    here: str = ""
+
+
+@dataclass(frozen=True)
 class PushContext:
     """What payload builders may consult: the connection's key accounts and class tracking."""
 
@@ -32,6 +47,8 @@ class QboSyncAdapter:
     delete_mode: str = "delete"
     # Whether QBO can void the entity when it refuses to delete it.
     voidable: bool = False
+    # A transaction's date, total and number, for the reconciliation; None for name lists.
+    ledger: LedgerFields | None = None
 
     def label(self, record: models.Model) -> str:
         """How people know the record (kept on the job after a delete)."""
@@ -40,6 +57,10 @@ class QboSyncAdapter:
     def wants_push(self, record: models.Model) -> bool:
         """Whether the record belongs in QBO now; a pushed record that stops wanting is deleted."""
         return True
+
+    def in_books(self, records: models.QuerySet) -> models.QuerySet:
+        """Of `records`, those that belong in QBO now: `wants_push`, as a filter."""
+        return records
 
     def dependencies(self, record: models.Model) -> list[models.Model]:
         """Records that must exist in QBO before this one can reference them."""

@@ -50,6 +50,7 @@ from integrations.qbo.errors import (
     without_nul,
 )
 from integrations.services.connection import connection_pause, qbo_client
+from integrations.services.problems import push_problem_open, push_problems_close
 
 logger = logging.getLogger(__name__)
 
@@ -426,6 +427,7 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     _wake_waiters(job)  # the record now has its QBO id, so what references it can go
     job.next_attempt_at = now
     job.save()
+    push_problems_close()
     return job
 
 
@@ -452,6 +454,8 @@ def _fail(job: SyncJob, failure: OutboxError) -> SyncJob:
         )
     else:
         job = _finish(job, status=SyncJob.Status.FAILED, failure=failure)
+    if job.status == SyncJob.Status.FAILED:
+        push_problem_open(job=job)
     if waiting_on and _has_reached_qbo(waiting_on):
         _wake_waiters(waiting_on)  # it finished between our look and our wait
     return job

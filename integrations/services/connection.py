@@ -16,6 +16,7 @@ from integrations.qbo.client import QboClient
 from integrations.qbo.config import QboConfig
 from integrations.qbo.errors import OAuthInvalidGrantError, QboAuthenticationError, QboError
 from integrations.qbo.ratelimit import NullRateLimiter, RateLimiter, rate_limiter_from_url
+from integrations.services.problems import reconnect_problem_close, reconnect_problem_open
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def connection_connect(*, code: str, realm_id: str) -> QboConnection:
             connection.connected_at = now
             _store_tokens(connection, tokens, now)
             connection.save()
+            reconnect_problem_close()
             _resume_paused_pushes()
             if replaced and replaced != tokens.refresh_token:
                 transaction.on_commit(lambda: _revoke_quietly(config, replaced, "replaced"))
@@ -269,6 +271,7 @@ def connection_mark_expired() -> None:
         refresh_token_expires_at=None,
         updated_at=timezone.now(),
     )
+    reconnect_problem_open()
     logger.warning("The QuickBooks connection expired: the user must reconnect")
 
 
@@ -286,6 +289,7 @@ def connection_pause(*, reason: str) -> None:
         SyncJob.objects.filter(status=SyncJob.Status.PENDING).update(
             status=SyncJob.Status.PAUSED, updated_at=timezone.now()
         )
+        reconnect_problem_open(reason=reason)
         logger.warning("QuickBooks refused the connection; pushes are paused: %s", reason)
 
 

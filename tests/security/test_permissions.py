@@ -17,6 +17,7 @@ WRITES = [
     ("post", "integrations:outbox_retry", {}),
     ("post", "integrations:key_accounts", {}),
     ("post", "integrations:key_accounts", {"refresh": "1"}),
+    ("post", "integrations:reconciliation", {"month": "2026-10"}),
     ("get", "integrations:callback", {"state": "s", "code": "c", "realmId": "1"}),
     ("post", "sales:taxes", {}),
 ]

@@ -9,6 +9,7 @@ from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import ManageIntegrationWritesMixin
+from integrations.selectors import QuickBooksState
 from integrations.services.default_items import DEFAULT_ITEMS
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
@@ -202,6 +203,13 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]
+
+    def qbo_state_label(self, item) -> str:
+        # An item without a job was never pushed: it was imported, or made by the integration
+        # itself (the default items); either way it is in QuickBooks as it stands here.
+        if item.qbo_state == QuickBooksState.SYNCED and item.qbo_sync_status is None:
+            return item.get_origin_display()
+        return super().qbo_state_label(item)
 
     @admin.display(description="Managed by")
     def managed_by(self, item):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from integrations.outbox.admin import QboSyncedAdminMixin
+from integrations.selectors import QuickBooksState
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
 from purchases.forms import PurchaseOrderForm
 from purchases.models import (
@@ -56,6 +57,15 @@ class PurchaseOrderAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     autocomplete_fields = ["vendor"]
     readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
     inlines = [PurchaseOrderLineInline, PurchaseOrderTaxLineInline, PurchasePaymentInline]
+
+    def qbo_state_label(self, order) -> str:
+        # Only a completed order is a bill in QuickBooks; the others are not sent, by design.
+        if order.qbo_state == QuickBooksState.NOT_SENT:
+            if order.status == PurchaseOrder.Status.CANCELLED:
+                return "Not sent (cancelled)"
+            if order.status != PurchaseOrder.Status.COMPLETED:
+                return "Sent when completed"
+        return super().qbo_state_label(order)
 
 
 @admin.register(PurchasePayment)

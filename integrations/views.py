@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from integrations.forms import KeyAccountsForm, OutboxRetryForm
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
-from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob, SyncRun
+from integrations.outbox.jobs import outbox_counts, outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
 from integrations.services import connection as conn_services
@@ -51,7 +51,22 @@ def _context(request, **extra):
 @staff_member_required
 @require_GET
 def integrations_panel(request):
-    return render(request, "integrations/panel.html", _context(request, title="Integrations"))
+    counts = outbox_counts()
+    # What needs someone: shown beside the connection's own state, each linked to the list.
+    push_problems = [
+        (counts[SyncJob.Status.FAILED], "failed", "status-failed"),
+        (counts[SyncJob.Status.PAUSED], "paused until you reconnect", "status-expired"),
+        (counts["changed_in_qbo"], "changed in QuickBooks", "status-expired"),
+    ]
+    return render(
+        request,
+        "integrations/panel.html",
+        _context(
+            request,
+            title="Integrations",
+            push_problems=[problem for problem in push_problems if problem[0]],
+        ),
+    )
 
 
 @staff_member_required

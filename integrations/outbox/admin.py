@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
+from integrations.models import SyncJob
 from integrations.outbox.jobs import sync_job_record
 from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import QuickBooksState, sync_job_for, with_sync_status
@@ -41,6 +44,19 @@ def qbo_app_url(entity: str, qbo_id: str) -> str | None:
     """A link to the record in QuickBooks' own screens."""
     path = QBO_APP_PATHS.get(entity)
     return f"{settings.QBO_APP_BASE_URL}/{path.format(qbo_id)}" if path and qbo_id else None
+
+
+def record_admin_url(job: SyncJob) -> str | None:
+    """The admin change page of a job's record; None once the record is deleted here."""
+    if job.action == SyncJob.Action.DELETE:
+        return None
+    content_type = ContentType.objects.get_for_id(job.content_type_id)  # cached per process
+    try:
+        return reverse(
+            f"admin:{content_type.app_label}_{content_type.model}_change", args=[job.object_id]
+        )
+    except NoReverseMatch:
+        return None
 
 
 def status_badge(state: str, label: str) -> str:

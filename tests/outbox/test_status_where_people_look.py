@@ -115,3 +115,63 @@ def test_an_order_that_is_not_completed_says_it_is_sent_when_completed(
         reverse("admin:purchases_purchaseorder_changelist"), {"qbo_status": "synced"}
     )
     assert [row.pk for row in listed.context["cl"].result_list] == [order.pk]
+
+
+@pytest.fixture
+def failed_invoice(synced, django_capture_on_commit_callbacks):
+    """An invoice whose push failed: its Excise Tax is not mapped to an account."""
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = factories.InvoiceFactory(number="INV-7101")
+        factories.InvoiceLineFactory(invoice=invoice)
+        factories.InvoiceTaxLineFactory(invoice=invoice, tax=factories.TaxFactory(rate=15))
+    assert SyncJob.objects.get(qbo_entity="Invoice").status == SyncJob.Status.FAILED
+    return invoice
+
+
+def test_failed_warning_and_changed_rows_link_to_their_records(admin_client, failed_invoice):
+    customer = failed_invoice.customer
+    customer_job = SyncJob.objects.get(qbo_entity="Customer")
+    SyncJob.objects.filter(pk=customer_job.pk).update(warning="Sent with the default item.")
+    vendor = factories.VendorFactory(name="Vendor edited there")  # its job is queued
+    SyncJob.objects.filter(qbo_entity="Vendor").update(
+        status=SyncJob.Status.SUCCEEDED, remote_change="Edited in QuickBooks (DisplayName differ)"
+    )
+    deleted = SyncJob.objects.create(
+        content_type=ContentType.objects.get_for_model(vendor),
+        object_id="999999",
+        label="Deleted vendor",
+        qbo_entity="Vendor",
+        action=SyncJob.Action.DELETE,
+        request_id="req-deleted",
+        status=SyncJob.Status.FAILED,
+        last_error="Press Retry.",
+    )
+
+    page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
+
+    invoice_url = reverse("admin:sales_invoice_change", args=[failed_invoice.pk])
+    assert f'<a href="{invoice_url}">Invoice INV-7101</a>' in page
+    customer_url = reverse("admin:sales_customer_change", args=[customer.pk])
+    assert f'<a href="{customer_url}">{customer_job.label}</a>' in page
+    vendor_url = reverse("admin:purchases_vendor_change", args=[vendor.pk])
+    assert f'<a href="{vendor_url}">Vendor edited there</a>' in page
+    assert f"<td>{deleted.label}</td>" in page  # nothing left here to open
+
+
+def test_the_panel_icon_opens_the_sync_status_and_the_panel_names_failures_and_pauses(
+    admin_client, failed_invoice
+):
+    panel_url = reverse("integrations:panel")
+    status_url = reverse("integrations:quickbooks") + "#outbox"
+    page = admin_client.get(panel_url).content.decode()
+    icon_link = page.split('class="qb-icon-link"')[0].rsplit("<a ", 1)[1]
+    assert f'href="{status_url}"' in icon_link
+    assert "1 failed</a>" in page and "paused" not in page.split("push-problems")[1]
+
+    SyncJob.objects.filter(qbo_entity="Customer").update(status=SyncJob.Status.PAUSED)
+    page = admin_client.get(panel_url).content.decode()
+    assert "1 failed</a>" in page and "1 paused until you reconnect</a>" in page
+
+    SyncJob.objects.update(status=SyncJob.Status.SUCCEEDED)
+    page = admin_client.get(panel_url).content.decode()
+    assert "Nothing failed or paused." in page

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.models import SyncJob
+from integrations.outbox.errors import error_parts
 from integrations.outbox.jobs import sync_job_record
 from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import QuickBooksState, sync_job_for, with_sync_status
@@ -127,7 +129,11 @@ class QboSyncedAdminMixin:
         if job is None and label == QuickBooksState.NOT_SENT.label:
             rows.append(("Why", NOT_SENT_NOTE))
         if job is not None and job.last_error:
-            rows.append(("Last error", job.last_error))
+            # A template's output is safe: format_html_join keeps its markup.
+            error = render_to_string(
+                "integrations/_error.html", {"parts": error_parts(job.last_error)}
+            )
+            rows.append(("Last error", error))
         if job is not None and job.warning:
             rows.append(("Warning", job.warning))
         if job is not None and job.remote_change:

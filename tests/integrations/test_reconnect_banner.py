@@ -33,7 +33,7 @@ def test_a_paused_connection_says_why_first(admin_client):
     reason = "Renew the QuickBooks subscription, then reconnect to QuickBooks."
     factories.QboConnectionFactory(status=QboConnection.Status.EXPIRED, status_reason=reason)
     page = admin_client.get(reverse("admin:index")).content.decode()
-    assert f"<strong>{reason}</strong>" in page and RECONNECT_LINK in page
+    assert f'<div class="qbo-error-action">{reason}</div>' in page and RECONNECT_LINK in page
 
 
 @pytest.mark.parametrize(

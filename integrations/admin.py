@@ -173,7 +173,6 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "sku", "description", "qbo_id"]
     list_select_related = ["qbo_class"]
     readonly_fields = ["mapped_products", *QBO_RECORD_FIELDS]
-    autocomplete_fields = ["income_account", "expense_account"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

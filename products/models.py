@@ -91,6 +91,8 @@ class PricedDocument(models.Model):
 
     lines_relation = "lines"
     tax_lines_relation: str | None = None
+    # The payments applied to the document (each with an `amount`); None where nothing pays it.
+    payments_relation: str | None = None
 
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     tax_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)

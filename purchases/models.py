@@ -17,6 +17,7 @@ class PurchaseOrder(QboSyncable, PricedDocument):
     """An order to a vendor; once completed it becomes a QBO bill."""
 
     tax_lines_relation = "tax_lines"
+    payments_relation = "payments"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

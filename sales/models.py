@@ -113,6 +113,7 @@ class Invoice(QboSyncable, PricedDocument):
     """A sale to a customer."""
 
     tax_lines_relation = "tax_lines"
+    payments_relation = "payments"
 
     number = models.CharField(max_length=21, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")

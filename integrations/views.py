@@ -201,13 +201,17 @@ def key_accounts(request):
             return redirect("integrations:key_accounts")
         form = KeyAccountsForm(request.POST)
         if form.is_valid():
-            key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            changed = key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            if not changed:
+                messages.info(request, "Nothing changed: the key accounts are as they were.")
+                return redirect("integrations:quickbooks")
             transaction.on_commit(
                 lambda: async_task(
                     "integrations.tasks.default_items_ensure_task", task_name="qbo-default-items"
                 )
             )
-            messages.success(request, "Key accounts saved.")
+            labels = ", ".join(slot.label for slot in changed)
+            messages.success(request, f"Key accounts saved. Changed: {labels}.")
             return redirect("integrations:quickbooks")
     else:
         form = KeyAccountsForm(

@@ -79,6 +79,13 @@ class DocumentPartsFormSet(BaseInlineFormSet):
         if self.parts is not None:
             self.parts.append(self)
 
+    def get_unique_error_message(self, unique_check):
+        # Two rows of one save that a unique constraint forbids: in the constraint's own words.
+        for constraint in self.model._meta.total_unique_constraints:
+            if set(constraint.fields) == set(unique_check):
+                return constraint.get_violation_error_message()
+        return super().get_unique_error_message(unique_check)
+
     def live_forms(self) -> list:
         """The forms that will be rows once saved: kept, and filled in or already saved."""
         return [

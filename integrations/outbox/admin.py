@@ -64,7 +64,7 @@ def record_admin_url(job: SyncJob) -> str | None:
 def status_badge(state: str, label: str) -> str:
     """A coloured pill for a QuickBooksState, reading `label`."""
     if state not in BADGE_COLOURS:
-        return format_html('<span style="color:#6B7280">{}</span>', label)
+        return format_html('<span style="color:#6B7280;white-space:nowrap">{}</span>', label)
     colour, background = BADGE_COLOURS[state]
     return format_html(
         '<span style="color:{};background:{};padding:1px 8px;border-radius:8px;'

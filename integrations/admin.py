@@ -8,7 +8,7 @@ from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
-from integrations.permissions import ManageIntegrationWritesMixin
+from integrations.selectors import QuickBooksState
 from integrations.services.default_items import DEFAULT_ITEMS
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
@@ -40,9 +40,17 @@ def item_managed_by(item: QboItem) -> str | None:
 
 
 @admin.register(QboConnection)
-class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
+class QboConnectionAdmin(admin.ModelAdmin):
+    """The connection, read-only: each of its settings has one place where it is changed.
+
+    The key accounts are chosen on the Key accounts page, which checks each account's type and
+    that it is active, and then moves the default items onto them; class tracking follows
+    QuickBooks' own preferences, read at every sync. A second editor here would skip both.
+    """
+
     list_display = ["__str__", "realm_id", "environment", "status", "connected_at"]
-    readonly_fields = [
+    fields = [
+        "where_to_change",
         "realm_id",
         "company_name",
         "environment",
@@ -53,8 +61,6 @@ class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
         "items_full_synced_at",
         "items_cdc_watermark",
         "transactions_cdc_watermark",
-    ]
-    fields = readonly_fields + [
         "default_income_account",
         "default_expense_account",
         "sales_deposit_account",
@@ -62,9 +68,23 @@ class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
         "class_tracking_per_txn",
         "class_tracking_per_line",
     ]
+    readonly_fields = fields
+
+    @admin.display(description="Change")
+    def where_to_change(self, connection):
+        return format_html(
+            'Connect, reconnect and choose the key accounts under <a href="{}">Settings → '
+            'Integrations → QuickBooks Online</a> (<a href="{}">Key accounts</a>). Class '
+            "tracking follows QuickBooks' own preferences.",
+            reverse("integrations:quickbooks"),
+            reverse("integrations:key_accounts"),
+        )
 
     def has_add_permission(self, request):
         # The one row is made by connecting, never by hand.
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -172,7 +192,6 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "sku", "description", "qbo_id"]
     list_select_related = ["qbo_class"]
     readonly_fields = ["mapped_products", *QBO_RECORD_FIELDS]
-    autocomplete_fields = ["income_account", "expense_account"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -202,6 +221,13 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
             # Last: a class is optional, and only companies that track classes set one.
             ("Class", {"fields": ["qbo_class"]}),
         ]
+
+    def qbo_state_label(self, item) -> str:
+        # An item without a job was never pushed: it was imported, or made by the integration
+        # itself (the default items); either way it is in QuickBooks as it stands here.
+        if item.qbo_state == QuickBooksState.SYNCED and item.qbo_sync_status is None:
+            return item.get_origin_display()
+        return super().qbo_state_label(item)
 
     @admin.display(description="Managed by")
     def managed_by(self, item):

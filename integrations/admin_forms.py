@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django_q.models import Schedule
 
-from integrations.models import QboClass, QboItem
+from integrations.models import QboAccount, QboClass, QboItem
 from integrations.schedules import (
     SCHEDULES,
     schedule_arguments_check,
@@ -15,9 +15,28 @@ from integrations.schedules import (
     task_entry_points,
 )
 
+# The AccountTypes each of an item's posting accounts may have. Intuit's Item reference names
+# one each (IncomeAccountRef "Sales of Product Income", an Income sub-type; ExpenseAccountRef
+# "Cost of Goods Sold"); Intuit's own .NET SDK tests post items to an Income and an Expense
+# account; the Other kinds complete each side (sources and choice: the sandbox README, "Item
+# accounts").
+ITEM_ACCOUNT_TYPES = {
+    "income_account": (QboAccount.AccountType.INCOME, QboAccount.AccountType.OTHER_INCOME),
+    "expense_account": (
+        QboAccount.AccountType.COST_OF_GOODS_SOLD,
+        QboAccount.AccountType.EXPENSE,
+        QboAccount.AccountType.OTHER_EXPENSE,
+    ),
+}
+
+
+def _account_types_in_words(types) -> str:
+    return f"{', '.join(types[:-1])} or {types[-1]}"
+
 
 class QboItemAdminForm(forms.ModelForm):
-    """An item as QBO will accept it: a name QBO allows, of at most 100 characters, not taken.
+    """An item as QBO will accept it: a name QBO allows, of at most 100 characters, not taken,
+    and posting accounts that are active and of a type QBO takes for each.
 
     QBO names are unique regardless of case, so a taken name is refused with a link to the
     item that holds it: that item is the one to use.
@@ -52,6 +71,32 @@ class QboItemAdminForm(forms.ModelForm):
         self.fields["qbo_class"].queryset = QboClass.objects.filter(
             Q(active=True) | Q(pk=self.instance.qbo_class_id)
         )
+        for name, types in ITEM_ACCOUNT_TYPES.items():
+            if field := self.fields.get(name):  # absent where the integration sets it
+                # Today's account stays offered: QBO gave it to an imported item, and clean
+                # names what is wrong with it if it is inactive now.
+                field.queryset = QboAccount.objects.filter(
+                    Q(account_type__in=types, active=True)
+                    | Q(pk=getattr(self.instance, f"{name}_id"))
+                ).order_by("fully_qualified_name", "name")
+                field.help_text = f"An active {_account_types_in_words(types)} account."
+                field.error_messages["invalid_choice"] = (
+                    f"Choose one of the accounts offered: QuickBooks takes an active "
+                    f"{_account_types_in_words(types)} account here."
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, types in ITEM_ACCOUNT_TYPES.items():
+            account = cleaned.get(name)
+            if account is not None and name in self.fields and not account.active:
+                self.add_error(
+                    name,
+                    f"Choose an active account: “{account.fully_qualified_name or account.name}” "
+                    f"is inactive in QuickBooks, which refuses an item posting to it. Offered "
+                    f"here: the active {_account_types_in_words(types)} accounts.",
+                )
+        return cleaned
 
     def clean_name(self):
         name = self.cleaned_data["name"]

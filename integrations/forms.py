@@ -40,6 +40,11 @@ class KeyAccountsForm(forms.Form):
             account = cleaned.get(slot.field)
             if account is not None and (problem := key_account_problem(slot, account)):
                 self.add_error(slot.field, problem)
+        if not self.errors and not any(cleaned.get(slot.field) for slot in KEY_ACCOUNT_SLOTS):
+            raise forms.ValidationError(
+                "Choose at least one account, then save: nothing was chosen, so nothing was saved.",
+                code="nothing_chosen",
+            )
         return cleaned
 
 

@@ -9,9 +9,25 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from distru_qbo.constraints import FieldUniqueConstraint
 from integrations.crypto import UnreadableSecret
 from integrations.fields import EncryptedTextField
 from integrations.validators import qbo_name_validator
+
+REFRESH_ACCOUNTS = "Refresh the accounts from QuickBooks (Key accounts)"
+
+
+def unique_qbo_id(model: str, noun: str, fix: str) -> FieldUniqueConstraint:
+    """One mirrored row per QBO id (rows made here wait without one), refused in words."""
+    return FieldUniqueConstraint(
+        fields=["qbo_id"],
+        condition=~models.Q(qbo_id=""),
+        name=f"{model}_unique_qbo_id",
+        violation_error_message=(
+            f"{fix} to set the mirror straight: another {noun} here already has this QuickBooks id."
+        ),
+        violation_field="qbo_id",
+    )
 
 
 class QboSyncable(models.Model):
@@ -64,9 +80,7 @@ class QboAccount(QboSyncable):
         verbose_name = "QBO account"
         ordering = ["fully_qualified_name", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboaccount_unique_qbo_id"
-            ),
+            unique_qbo_id("qboaccount", "account", REFRESH_ACCOUNTS),
         ]
 
     def __str__(self):
@@ -89,9 +103,7 @@ class QboClass(QboSyncable):
         verbose_name_plural = "QBO classes"
         ordering = ["fully_qualified_name", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboclass_unique_qbo_id"
-            ),
+            unique_qbo_id("qboclass", "class", REFRESH_ACCOUNTS),
         ]
 
     def __str__(self):
@@ -139,10 +151,16 @@ class QboItem(QboSyncable):
         ordering = ["name"]
         constraints = [
             # QBO treats item names as unique regardless of case.
-            models.UniqueConstraint(Lower("name"), name="qboitem_unique_name_ci"),
-            models.UniqueConstraint(
-                fields=["qbo_id"], condition=~models.Q(qbo_id=""), name="qboitem_unique_qbo_id"
+            FieldUniqueConstraint(
+                Lower("name"),
+                name="qboitem_unique_name_ci",
+                violation_error_message=(
+                    "Choose another name: QuickBooks already has an item of this name (names "
+                    "are unique regardless of case)."
+                ),
+                violation_field="name",
             ),
+            unique_qbo_id("qboitem", "item", "Press Sync now on the QuickBooks page"),
         ]
 
     def __str__(self):
@@ -251,7 +269,15 @@ class QboConnection(models.Model):
     class Meta:
         verbose_name = "QBO connection"
         constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="qboconnection_single_row"),
+            # On the row id alone, which no form edits: its sentence has no field to sit on.
+            models.CheckConstraint(
+                condition=models.Q(id=1),
+                name="qboconnection_single_row",
+                violation_error_message=(
+                    "Connect or reconnect under Settings → Integrations → QuickBooks Online: "
+                    "there is one QuickBooks connection, and this would add a second."
+                ),
+            ),
         ]
         permissions = [
             (
@@ -366,8 +392,14 @@ class SyncJob(models.Model):
         verbose_name = "QuickBooks sync job"
         ordering = ["priority", "next_attempt_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["content_type", "object_id"], name="syncjob_one_per_record"
+            FieldUniqueConstraint(
+                fields=["content_type", "object_id"],
+                name="syncjob_one_per_record",
+                violation_error_message=(
+                    "Retry this record's push on the QuickBooks page instead: a record has one "
+                    "QuickBooks sync job, and it already has it."
+                ),
+                violation_field="object_id",
             ),
         ]
         indexes = [models.Index(fields=["status", "priority", "next_attempt_at"])]
@@ -397,7 +429,15 @@ class SyncProblem(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "code"], name="syncproblem_one_per_kind_code"),
+            FieldUniqueConstraint(
+                fields=["kind", "code"],
+                name="syncproblem_one_per_kind_code",
+                violation_error_message=(
+                    "Leave this problem as it is: it is already open, and its people were told "
+                    "once."
+                ),
+                violation_field="code",
+            ),
         ]
 
     def __str__(self):

@@ -15,8 +15,8 @@ from django_q.tasks import async_task
 
 from integrations.company_prefs import company_settings, outside_us
 from integrations.forms import KeyAccountsForm, OutboxRetryForm, ReconciliationMonthForm
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncRun
-from integrations.outbox.jobs import outbox_summary, sync_jobs_retry
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob, SyncRun
+from integrations.outbox.jobs import outbox_counts, outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
 from integrations.services import connection as conn_services
@@ -57,7 +57,22 @@ def _context(request, **extra):
 @staff_member_required
 @require_GET
 def integrations_panel(request):
-    return render(request, "integrations/panel.html", _context(request, title="Integrations"))
+    counts = outbox_counts()
+    # What needs someone: shown beside the connection's own state, each linked to the list.
+    push_problems = [
+        (counts[SyncJob.Status.FAILED], "failed", "status-failed"),
+        (counts[SyncJob.Status.PAUSED], "paused until you reconnect", "status-expired"),
+        (counts["changed_in_qbo"], "changed in QuickBooks", "status-expired"),
+    ]
+    return render(
+        request,
+        "integrations/panel.html",
+        _context(
+            request,
+            title="Integrations",
+            push_problems=[problem for problem in push_problems if problem[0]],
+        ),
+    )
 
 
 @staff_member_required
@@ -194,13 +209,17 @@ def key_accounts(request):
             return redirect("integrations:key_accounts")
         form = KeyAccountsForm(request.POST)
         if form.is_valid():
-            key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            changed = key_accounts_set(connection=connection, accounts=form.cleaned_data)
+            if not changed:
+                messages.info(request, "Nothing changed: the key accounts are as they were.")
+                return redirect("integrations:quickbooks")
             transaction.on_commit(
                 lambda: async_task(
                     "integrations.tasks.default_items_ensure_task", task_name="qbo-default-items"
                 )
             )
-            messages.success(request, "Key accounts saved.")
+            labels = ", ".join(slot.label for slot in changed)
+            messages.success(request, f"Key accounts saved. Changed: {labels}.")
             return redirect("integrations:quickbooks")
     else:
         form = KeyAccountsForm(

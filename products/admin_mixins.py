@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
+from distru_qbo.money import round_cents
 from products.forms import DocumentPartsFormSet, PricedLinesFormSet, TaxLinesFormSet
+from products.selectors import documents_with_balance
 from products.services import priced_document_recalculate
 
 
@@ -35,13 +39,25 @@ class DateHierarchyChangeList(ChangeList):
 
 
 class PricedDocumentAdmin(admin.ModelAdmin):
-    """Recomputes line amounts, taxes and totals once the inlines are saved."""
+    """Recomputes line amounts, taxes and totals once the inlines are saved, and shows what is
+    left to pay (`balance_due`) or, on a return, the credit left (`credit_remaining`)."""
 
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList
 
+    def get_queryset(self, request):
+        return documents_with_balance(super().get_queryset(request))
+
+    @admin.display(description="Balance due", ordering="balance_due")
+    def balance_due(self, document):
+        return _cents(document)
+
+    @admin.display(description="Credit remaining", ordering="balance_due")
+    def credit_remaining(self, document):
+        return _cents(document)
+
     def get_formsets_with_inlines(self, request, obj=None):
-        parts = []  # this form's lines and tax lines, which are checked together
+        parts = []  # this form's lines, tax lines and payments, which are checked together
         for formset, inline in super().get_formsets_with_inlines(request, obj):
             if issubclass(formset, DocumentPartsFormSet):
                 formset = type(formset.__name__, (formset,), {"parts": parts})
@@ -50,3 +66,10 @@ class PricedDocumentAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         priced_document_recalculate(document=form.instance)
+
+
+def _cents(document) -> Decimal | None:
+    # SQLite hands back computed decimals as it computed them (150, not 150.00); the add page's
+    # document has no balance yet.
+    balance = getattr(document, "balance_due", None)
+    return None if balance is None else round_cents(balance)

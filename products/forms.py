@@ -7,9 +7,10 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from distru_qbo.money import round_cents
 from integrations.models import QboItem
 from products.models import MONEY_MAX, Product
-from products.selectors import MAPPING_FIELDS
+from products.selectors import MAPPING_FIELDS, document_paid
 from products.services import priced_document_totals
 
 
@@ -78,6 +79,13 @@ class DocumentPartsFormSet(BaseInlineFormSet):
         if self.parts is not None:
             self.parts.append(self)
 
+    def get_unique_error_message(self, unique_check):
+        # Two rows of one save that a unique constraint forbids: in the constraint's own words.
+        for constraint in self.model._meta.total_unique_constraints:
+            if set(constraint.fields) == set(unique_check):
+                return constraint.get_violation_error_message()
+        return super().get_unique_error_message(unique_check)
+
     def live_forms(self) -> list:
         """The forms that will be rows once saved: kept, and filled in or already saved."""
         return [
@@ -99,6 +107,8 @@ class PricedLinesFormSet(DocumentPartsFormSet):
     beside the lines (or the saved ones), so a save never overflows a column.
     """
 
+    totals = None  # what the document comes to, once the lines and taxes are valid
+
     def clean(self):
         super().clean()
         forms = self.live_forms()
@@ -110,7 +120,7 @@ class PricedLinesFormSet(DocumentPartsFormSet):
         rates = self._tax_rates()
         if rates is None or not all(form.is_valid() for form in forms):
             return  # the errors already shown come first
-        totals = priced_document_totals(
+        self.totals = totals = priced_document_totals(
             lines=[
                 (form.cleaned_data["quantity"], form.cleaned_data["unit_price"]) for form in forms
             ],
@@ -151,3 +161,69 @@ class PricedLinesFormSet(DocumentPartsFormSet):
         if relation is None or self.instance.pk is None:
             return []
         return [line.tax.rate for line in getattr(self.instance, relation).select_related("tax")]
+
+
+def payment_over_balance(document, *, paid_elsewhere: Decimal, amount: Decimal) -> str | None:
+    """Why a payment of `amount` cannot be applied to `document`, or None when it fits.
+
+    A payment here is applied whole to its one document, and QuickBooks applies a payment to
+    at most the balance the document leaves open (sandbox README, "Caught at save").
+    """
+    open_balance = document.total - paid_elsewhere
+    if amount <= open_balance:
+        return None
+    if open_balance <= 0:
+        return (
+            f"Record no further payment on {document}: it is paid in full (its total is "
+            f"{document.total:,})."
+        )
+    return (
+        f"Enter {open_balance:,} at most: that is the balance {document} still has open (total "
+        f"{document.total:,}, paid {paid_elsewhere:,}), and a payment may not exceed it."
+    )
+
+
+class PaymentAdminForm(forms.ModelForm):
+    """A payment on its own page: at most the open balance of the document it pays.
+
+    Subclasses set `document_field`, the payment's foreign key to its document.
+    """
+
+    document_field = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        document, amount = cleaned.get(self.document_field), cleaned.get("amount")
+        if document is not None and amount is not None:
+            paid = document_paid(document, excluding_pk=self.instance.pk)
+            if problem := payment_over_balance(document, paid_elsewhere=paid, amount=amount):
+                self.add_error("amount", problem)
+        return cleaned
+
+
+class PaymentsFormSet(DocumentPartsFormSet):
+    """A document's payments, checked against the total its lines come to in the same save."""
+
+    def clean(self):
+        super().clean()
+        forms = self.live_forms()
+        if not forms or not all(form.is_valid() for form in forms):
+            return
+        total = self._document_total()
+        if total is None:
+            return  # the lines' own errors come first
+        paid = round_cents(sum((form.cleaned_data["amount"] for form in forms), Decimal("0")))
+        if paid > total:
+            raise ValidationError(
+                f"Lower the payments or add to the lines: the payments add up to {paid:,}, more "
+                f"than this document's total of {total:,}, and a payment may not exceed the "
+                "balance it leaves open.",
+                code="overpaid",
+            )
+
+    def _document_total(self) -> Decimal | None:
+        """The total the lines make in this save (None while they are invalid), or the saved one."""
+        for part in self.parts or ():
+            if isinstance(part, PricedLinesFormSet):
+                return part.totals.total if part.is_valid() and part.totals else None
+        return self.instance.total

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from distru_qbo.constraints import FieldCheckConstraint
 from integrations.models import QboItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -21,15 +22,17 @@ MONEY_MAX = largest(MONEY)
 
 
 def within_column(field: str, digits: dict, message: str) -> models.CheckConstraint:
-    """A CHECK that SQLite refuses what PostgreSQL's numeric column refuses, with a sentence.
+    """A CHECK that SQLite refuses what PostgreSQL's numeric column refuses, with a sentence
+    on the field.
 
     `message` may name the limit as {limit}; the constraint's name follows its model.
     """
     limit = largest(digits)
-    return models.CheckConstraint(
+    return FieldCheckConstraint(
         condition=models.Q(**{f"{field}__gte": -limit, f"{field}__lte": limit}),
         name=f"%(app_label)s_%(class)s_{field}_in_range",
         violation_error_message=message.format(limit=f"{limit:,}"),
+        violation_field=field,
     )
 
 
@@ -91,6 +94,8 @@ class PricedDocument(models.Model):
 
     lines_relation = "lines"
     tax_lines_relation: str | None = None
+    # The payments applied to the document (each with an `amount`); None where nothing pays it.
+    payments_relation: str | None = None
 
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     tax_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)

@@ -1,8 +1,22 @@
-"""Reads of products, as querysets."""
+"""Reads of products and of the documents they are sold and bought on, as querysets."""
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
 
-from products.models import Product
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from distru_qbo.money import money_total, round_cents
+from products.models import MONEY, PricedDocument, Product
 
 # The two sides a product is mapped on, and the field that holds each side's QBO item.
 MAPPING_FIELDS = {"sales": "sales_qbo_item", "purchase": "purchase_qbo_item"}
@@ -27,3 +41,33 @@ def products_fully_mapped(*, products: QuerySet[Product] | None = None) -> Query
     """Products with a QBO item on both sides, so that neither falls back to a default."""
     products = Product.objects.all() if products is None else products
     return products.filter(**{f"{field}__isnull": False for field in MAPPING_FIELDS.values()})
+
+
+def documents_with_balance(documents: QuerySet[PricedDocument]) -> QuerySet[PricedDocument]:
+    """Annotate each document with `balance_due`: its total less the payments applied to it.
+
+    A return, which nothing pays, keeps its total: the credit not used yet.
+    """
+    relation = documents.model.payments_relation
+    if relation is None:
+        return documents.annotate(balance_due=F("total"))
+    payments = documents.model._meta.get_field(relation)
+    paid = (
+        payments.related_model.objects.filter(**{payments.field.name: OuterRef("pk")})
+        .values(payments.field.name)
+        .annotate(paid=Sum("amount"))
+        .values("paid")
+    )
+    money = DecimalField(**MONEY)
+    return documents.annotate(
+        balance_due=ExpressionWrapper(
+            F("total") - Coalesce(Subquery(paid), Value(Decimal("0")), output_field=money),
+            output_field=money,
+        )
+    )
+
+
+def document_paid(document: PricedDocument, *, excluding_pk=None) -> Decimal:
+    """What the payments applied to `document` add up to, less the one being edited."""
+    payments = getattr(document, document.payments_relation).exclude(pk=excluding_pk)
+    return round_cents(money_total(payments, "amount"))  # SQLite sums 100.00 as 100

@@ -1,7 +1,8 @@
-"""Purchase order forms: a completed order keeps its status while it has payments."""
+"""Purchase forms: an order keeps Completed while it has payments; a payment fits its balance."""
 
 from django import forms
 
+from products.forms import PaymentAdminForm
 from purchases.models import PurchaseOrder
 
 
@@ -19,3 +20,9 @@ class PurchaseOrderForm(forms.ModelForm):
                 "not delete a bill that has payments applied."
             )
         return status
+
+
+class PurchasePaymentForm(PaymentAdminForm):
+    """A payment to a vendor: at most what its purchase order has open."""
+
+    document_field = "purchase_order"

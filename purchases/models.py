@@ -4,9 +4,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from distru_qbo.constraints import FieldUniqueConstraint
 from integrations.models import QboSyncable
 from products.models import MONEY, PricedDocument, ProductLine
-from sales.models import PAYMENT_AMOUNT_IN_RANGE, Party, PaymentMethod, TaxLine
+from sales.models import ONE_LINE_PER_TAX, PAYMENT_AMOUNT_IN_RANGE, Party, PaymentMethod, TaxLine
 
 
 class Vendor(Party):
@@ -17,6 +18,7 @@ class PurchaseOrder(QboSyncable, PricedDocument):
     """An order to a vendor; once completed it becomes a QBO bill."""
 
     tax_lines_relation = "tax_lines"
+    payments_relation = "payments"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -54,8 +56,11 @@ class PurchaseOrderTaxLine(TaxLine):
     class Meta(TaxLine.Meta):
         constraints = [
             *TaxLine.Meta.constraints,
-            models.UniqueConstraint(
-                fields=["purchase_order", "tax"], name="purchaseordertaxline_unique_tax"
+            FieldUniqueConstraint(
+                fields=["purchase_order", "tax"],
+                name="purchaseordertaxline_unique_tax",
+                violation_error_message=ONE_LINE_PER_TAX,
+                violation_field="tax",
             ),
         ]
 

@@ -3,7 +3,8 @@ from django.contrib import admin
 from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import can_manage_integration
 from products.admin_mixins import PricedDocumentAdmin, ProductLineInline, TaxLineInline
-from sales.forms import TaxAdminForm
+from products.forms import PaymentsFormSet
+from sales.forms import InvoicePaymentForm, TaxAdminForm
 from sales.models import (
     Customer,
     Invoice,
@@ -58,6 +59,7 @@ class InvoiceTaxLineInline(TaxLineInline):
 
 class InvoicePaymentInline(admin.TabularInline):
     model = InvoicePayment
+    formset = PaymentsFormSet
     extra = 0
     fields = ["paid_on", "amount", "method", "reference"]
 
@@ -72,6 +74,7 @@ class InvoiceAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
         "subtotal",
         "tax_total",
         "total",
+        "balance_due",
         "qbo_id",
     ]
     list_filter = ["invoice_date", "customer"]
@@ -79,12 +82,13 @@ class InvoiceAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     date_hierarchy = "invoice_date"
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "balance_due", "qbo_id", "sync_token"]
     inlines = [InvoiceLineInline, InvoiceTaxLineInline, InvoicePaymentInline]
 
 
 @admin.register(InvoicePayment)
 class InvoicePaymentAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
+    form = InvoicePaymentForm
     list_display = ["invoice", "paid_on", "amount", "method", "reference", "qbo_id"]
     list_filter = ["method", "paid_on"]
     search_fields = ["invoice__number", "invoice__customer__name", "reference"]
@@ -99,10 +103,18 @@ class SalesReturnLineInline(ProductLineInline):
 
 @admin.register(SalesReturn)
 class SalesReturnAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
-    list_display = ["number", "customer", "invoice", "return_date", "total", "qbo_id"]
+    list_display = [
+        "number",
+        "customer",
+        "invoice",
+        "return_date",
+        "total",
+        "credit_remaining",
+        "qbo_id",
+    ]
     list_filter = ["return_date"]
     search_fields = ["number", "customer__name", "invoice__number", "reason"]
     list_select_related = ["customer", "invoice"]
     autocomplete_fields = ["customer", "invoice"]
-    readonly_fields = ["subtotal", "tax_total", "total", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "credit_remaining", "qbo_id", "sync_token"]
     inlines = [SalesReturnLineInline]

@@ -4,6 +4,7 @@ from django import forms
 from django.db import transaction
 
 from integrations.models import QboAccount
+from products.forms import PaymentAdminForm
 from sales.models import Tax
 from sales.services import tax_item_name_holder
 
@@ -125,3 +126,9 @@ class TaxAdminForm(forms.ModelForm):
                     "and a tax travels on invoices as an item of its own, named after it.",
                 )
         return cleaned
+
+
+class InvoicePaymentForm(PaymentAdminForm):
+    """A payment received: at most what its invoice has open."""
+
+    document_field = "invoice"

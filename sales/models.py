@@ -5,10 +5,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from distru_qbo.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
 from products.models import MONEY, PricedDocument, ProductLine, within_column
 
+ONE_LINE_PER_TAX = "Charge each tax once: this document already has a line for this tax."
 PAYMENT_AMOUNT_IN_RANGE = within_column(
     "amount", MONEY, "Enter a payment of {limit} at most, or split it in two."
 )
@@ -113,6 +115,7 @@ class Invoice(QboSyncable, PricedDocument):
     """A sale to a customer."""
 
     tax_lines_relation = "tax_lines"
+    payments_relation = "payments"
 
     number = models.CharField(max_length=21, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
@@ -126,11 +129,12 @@ class Invoice(QboSyncable, PricedDocument):
         ordering = ["-invoice_date", "-number"]
         constraints = [
             *PricedDocument.Meta.constraints,
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(due_date__isnull=True)
                 | models.Q(due_date__gte=models.F("invoice_date")),
                 name="invoice_due_not_before_date",
                 violation_error_message="Choose a due date on or after the invoice date.",
+                violation_field="due_date",
             ),
         ]
 
@@ -152,7 +156,12 @@ class InvoiceTaxLine(TaxLine):
     class Meta(TaxLine.Meta):
         constraints = [
             *TaxLine.Meta.constraints,
-            models.UniqueConstraint(fields=["invoice", "tax"], name="invoicetaxline_unique_tax"),
+            FieldUniqueConstraint(
+                fields=["invoice", "tax"],
+                name="invoicetaxline_unique_tax",
+                violation_error_message=ONE_LINE_PER_TAX,
+                violation_field="tax",
+            ),
         ]
 
 

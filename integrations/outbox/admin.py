@@ -2,13 +2,17 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.models import SyncJob
+from integrations.outbox.errors import error_parts
 from integrations.outbox.jobs import sync_job_record
 from integrations.outbox.registry import sync_adapter_for
-from integrations.selectors import sync_job_for, with_sync_status
+from integrations.selectors import QuickBooksState, sync_job_for, with_sync_status
 
 # Where QBO's own screens show each entity (the local sandbox answers the same paths).
 QBO_APP_PATHS = {
@@ -22,13 +26,20 @@ QBO_APP_PATHS = {
     "Vendor": "vendordetail?nameId={}",
     "Item": "items?itemId={}",
 }
+# (text, background) of each state's pill; a state not listed is shown as plain grey text.
 BADGE_COLOURS = {
-    SyncJob.Status.SUCCEEDED: ("#166534", "#DCFCE7"),
-    SyncJob.Status.PENDING: ("#1E40AF", "#DBEAFE"),
-    SyncJob.Status.RUNNING: ("#1E40AF", "#DBEAFE"),
-    SyncJob.Status.FAILED: ("#991B1B", "#FEE2E2"),
-    SyncJob.Status.PAUSED: ("#92400E", "#FEF3C7"),
+    QuickBooksState.SYNCED: ("#166534", "#DCFCE7"),
+    QuickBooksState.PENDING: ("#1E40AF", "#DBEAFE"),
+    QuickBooksState.FAILED: ("#991B1B", "#FEE2E2"),
+    QuickBooksState.PAUSED: ("#92400E", "#FEF3C7"),
+    QuickBooksState.CHANGED: ("#92400E", "#FEF3C7"),
 }
+# Where a badge says more than the filter's one word.
+BADGE_LABELS = {QuickBooksState.PAUSED: "Paused (reconnect to QuickBooks)"}
+NOT_SENT_NOTE = (
+    "Records saved before QuickBooks was connected are sent once they are saved again, or "
+    "with the “Sync to QuickBooks” action."
+)
 
 
 def qbo_app_url(entity: str, qbo_id: str) -> str | None:
@@ -37,23 +48,46 @@ def qbo_app_url(entity: str, qbo_id: str) -> str | None:
     return f"{settings.QBO_APP_BASE_URL}/{path.format(qbo_id)}" if path and qbo_id else None
 
 
-def status_badge(status: str | None, remote_change: str = "") -> str:
-    """A coloured pill: Synced, Pending, Failed, Paused, or Not synced."""
-    if remote_change:
-        return format_html(
-            '<span style="color:#92400E;background:#FEF3C7;padding:1px 8px;border-radius:8px">'
-            "{}</span>",
-            "Changed in QuickBooks",
+def record_admin_url(job: SyncJob) -> str | None:
+    """The admin change page of a job's record; None once the record is deleted here."""
+    if job.action == SyncJob.Action.DELETE:
+        return None
+    content_type = ContentType.objects.get_for_id(job.content_type_id)  # cached per process
+    try:
+        return reverse(
+            f"admin:{content_type.app_label}_{content_type.model}_change", args=[job.object_id]
         )
-    if not status:
-        return format_html('<span style="color:#6B7280">{}</span>', "Not synced")
-    colour, background = BADGE_COLOURS[status]
+    except NoReverseMatch:
+        return None
+
+
+def status_badge(state: str, label: str) -> str:
+    """A coloured pill for a QuickBooksState, reading `label`."""
+    if state not in BADGE_COLOURS:
+        return format_html('<span style="color:#6B7280;white-space:nowrap">{}</span>', label)
+    colour, background = BADGE_COLOURS[state]
     return format_html(
-        '<span style="color:{};background:{};padding:1px 8px;border-radius:8px">{}</span>',
+        '<span style="color:{};background:{};padding:1px 8px;border-radius:8px;'
+        'white-space:nowrap">{}</span>',
         colour,
         background,
-        SyncJob.Status(status).label,
+        label,
     )
+
+
+class QuickBooksStatusFilter(admin.SimpleListFilter):
+    """Every synced list, filtered by where its records stand with QuickBooks."""
+
+    title = "QuickBooks status"
+    parameter_name = "qbo_status"
+
+    def lookups(self, request, model_admin):
+        return QuickBooksState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in QuickBooksState.values:
+            return queryset.filter(qbo_state=self.value())
+        return queryset
 
 
 class QboSyncedAdminMixin:
@@ -65,39 +99,56 @@ class QboSyncedAdminMixin:
         return with_sync_status(super().get_queryset(request))
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), "qbo_status"]
+        # Second, beside what names the record: a wide list must not push it out of sight.
+        first, *rest = super().get_list_display(request)
+        return [first, "qbo_status", *rest]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), QuickBooksStatusFilter]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "qbo_sync_details"]
 
-    @admin.display(description="QuickBooks", ordering="qbo_sync_status")
+    def qbo_state_label(self, obj) -> str:
+        """What the record's QuickBooks status says; admins override it where a state means
+        something more precise for their records."""
+        state = obj.qbo_state
+        return BADGE_LABELS.get(state, QuickBooksState(state).label)
+
+    @admin.display(description="QuickBooks", ordering="qbo_state")
     def qbo_status(self, obj):
-        return status_badge(obj.qbo_sync_status, obj.qbo_remote_change or "")
+        return status_badge(obj.qbo_state, self.qbo_state_label(obj))
 
     @admin.display(description="QuickBooks sync")
     def qbo_sync_details(self, obj):
-        job = sync_job_for(obj) if obj and obj.pk else None
-        if job is None:
-            return (
-                "Not synced. Records saved before QuickBooks was connected are sent once "
-                "they are saved again, or with the “Sync to QuickBooks” action."
+        if obj is None or obj.pk is None:
+            return "-"
+        job = sync_job_for(obj)
+        label = self.qbo_state_label(obj)
+        rows = [("Status", status_badge(obj.qbo_state, label))]
+        if job is None and label == QuickBooksState.NOT_SENT.label:
+            rows.append(("Why", NOT_SENT_NOTE))
+        if job is not None and job.last_error:
+            # A template's output is safe: format_html_join keeps its markup.
+            error = render_to_string(
+                "integrations/_error.html", {"parts": error_parts(job.last_error)}
             )
-        rows = [("Status", status_badge(job.status))]
-        if job.last_error:
-            rows.append(("Last error", job.last_error))
-        if job.warning:
+            rows.append(("Last error", error))
+        if job is not None and job.warning:
             rows.append(("Warning", job.warning))
-        if job.remote_change:
+        if job is not None and job.remote_change:
             rows.append(("In QuickBooks", f"{job.remote_change} — not pulled back here."))
-        if url := qbo_app_url(job.qbo_entity, obj.qbo_id or job.qbo_id):
+        qbo_id = obj.qbo_id or (job.qbo_id if job else "")
+        entity = job.qbo_entity if job else sync_adapter_for(type(obj)).entity
+        if url := qbo_app_url(entity, qbo_id):
             rows.append(
                 (
                     "Open",
                     format_html(
                         '<a href="{}" target="_blank" rel="noopener">{} {} in QuickBooks</a>',
                         url,
-                        job.qbo_entity,
-                        obj.qbo_id or job.qbo_id,
+                        entity,
+                        qbo_id,
                     ),
                 )
             )

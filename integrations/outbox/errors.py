@@ -6,15 +6,25 @@
 - `RetryLater`: nothing for the user to do; the job backs off and runs again by itself.
 
 Every failure the outbox raises is one of these, and `runner.push_failure` turns QBO's answers
-(and anything unforeseen) into one, so nothing reaches the status page unexplained.
+(and anything unforeseen) into one, so nothing reaches the status page unexplained. Pages
+show a message as `error_parts` splits it: what to do, QBO's words, then the code and
+intuit_tid for support.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from integrations.qbo.errors import FACT_LABELS
 
 if TYPE_CHECKING:
     from integrations.models import SyncJob
+
+# Between what to do and QBO's own words, in every message that quotes QBO.
+QBO_SAID = "QuickBooks said:"
+_FACTS_AT_END = re.compile(rf"\s*\(((?:{'|'.join(FACT_LABELS)}) [^()]*)\)\s*$")
 
 
 class OutboxError(Exception):
@@ -61,3 +71,24 @@ class PushRefused(UserMustAct):
 
 class DependencyNotSynced(RetryLater):
     """A record this one references is not in QBO yet; `waiting_on` is its job, if it has one."""
+
+
+@dataclass(frozen=True)
+class ErrorParts:
+    """A failure as the user reads it: what to do, then QBO's words, then what support needs."""
+
+    action: str
+    qbo_said: str = ""
+    reference: str = ""  # "code 6140 · HTTP 400 · intuit_tid 1-…"
+
+
+def error_parts(message: str) -> ErrorParts:
+    """Split a message of this contract ("<what to do> QuickBooks said: <words> (code …)")."""
+    action, said, words = message.partition(QBO_SAID)
+    if not said:
+        return ErrorParts(message.strip())
+    words, reference = words.strip(), ""
+    if facts := _FACTS_AT_END.search(words):
+        words = words[: facts.start()]
+        reference = " · ".join(fact.strip() for fact in facts.group(1).split(","))
+    return ErrorParts(action.strip(), words, reference)

@@ -150,11 +150,21 @@ def _due_now(jobs: models.QuerySet) -> int:
     return len(ids)
 
 
-def outbox_summary(*, shown: int = 50) -> dict:
-    """For the status page: counts by state, the failed jobs, warnings, and QBO-side edits."""
+def outbox_counts() -> dict[str, int]:
+    """How many jobs are in each status (every SyncJob.Status is a key), and how many records
+    were changed in QuickBooks (`changed_in_qbo`)."""
     counts = dict(SyncJob.objects.values_list("status").annotate(n=models.Count("pk")).order_by())
     return {
-        "counts": [(status.label, counts.get(status.value, 0)) for status in SyncJob.Status],
+        **{status: counts.get(status, 0) for status in SyncJob.Status.values},
+        "changed_in_qbo": SyncJob.objects.exclude(remote_change="").count(),
+    }
+
+
+def outbox_summary(*, shown: int = 50) -> dict:
+    """For the status page: counts by state, the failed jobs, warnings, and QBO-side edits."""
+    counts = outbox_counts()
+    return {
+        "counts": [(status.label, counts[status]) for status in SyncJob.Status],
         "failed": SyncJob.objects.filter(status=SyncJob.Status.FAILED).order_by("-updated_at")[
             :shown
         ],
@@ -162,7 +172,7 @@ def outbox_summary(*, shown: int = 50) -> dict:
         "changed_in_qbo": SyncJob.objects.exclude(remote_change="").order_by("-remote_changed_at")[
             :shown
         ],
-        "paused": counts.get(SyncJob.Status.PAUSED, 0),
+        "paused": counts[SyncJob.Status.PAUSED],
     }
 
 

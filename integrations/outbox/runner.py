@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob
 from integrations.outbox.errors import (
+    QBO_SAID,
     ConnectionPaused,
     DependencyNotSynced,
     OutboxError,
@@ -97,7 +98,7 @@ def push_failure(exc: Exception, *, label: str) -> OutboxError:
 def _qbo_failure(exc: QboError) -> OutboxError:
     """What QBO's answer means for the job; the one place QBO's error kinds are sorted."""
     code = str(exc.code or "")
-    said = f"QuickBooks said: {exc}"
+    said = f"{QBO_SAID} {exc}"
     if isinstance(exc, QboMalformedResponseError):
         return RetryLater(
             "QuickBooks' answer was cut off or unreadable; the retry carries the same request "

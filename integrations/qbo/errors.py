@@ -44,6 +44,8 @@ _MAX_ERRORS = 20
 # Intuit asks a throttled app to wait 60 s (developer.intuit.com, "API call limits and
 # throttles"). A Retry-After far beyond that is not believed: it would park a push for years.
 RETRY_AFTER_CAP_SECONDS = 3600.0
+# What an error's text ends with, in brackets, for support: "(code 6140, HTTP 400, …)".
+FACT_LABELS = ("code", "HTTP", "element", "intuit_tid")
 
 
 def without_nul(text: str) -> str:
@@ -146,16 +148,9 @@ class QboError(Exception):
             text = self.detail  # QBO often repeats the message at the start of the detail
         elif self.detail:
             text = f"{text}: {self.detail}"
-        facts = [
-            f"{label} {value}"
-            for label, value in (
-                ("code", self.code),
-                ("HTTP", self.status),
-                ("element", self.element),
-                ("intuit_tid", self.intuit_tid),
-            )
-            if value
-        ]
+        values = (self.code, self.status, self.element, self.intuit_tid)
+        labelled = zip(FACT_LABELS, values, strict=True)
+        facts = [f"{label} {value}" for label, value in labelled if value]
         return f"{text} ({', '.join(facts)})" if facts else text
 
 

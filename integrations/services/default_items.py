@@ -122,7 +122,7 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
         if key not in in_qbo or raw.get("Active", True):
             in_qbo[key] = raw
     accounts = _account_refs(connection)
-    mirrored = []
+    mirrored, created = [], []
     for default, account in due:
         try:
             found = in_qbo.get(default.name.lower())
@@ -132,8 +132,12 @@ def default_items_ensure(*, client: QboClient) -> list[dict]:
             notes.append(_note(f"“{default.name}” could not be set up: {exc}", problem=True))
             continue
         mirrored.append(raw)
+        if found is None:
+            created.append(str(raw["Id"]))
         notes.append(_note(f"“{default.name}” {done}.", problem=False))
     items_mirror(rows=mirrored)
+    # The mirror takes in what QBO sends as imported; these the integration made itself.
+    QboItem.objects.filter(qbo_id__in=created).update(origin=QboItem.Origin.LOCAL)
     if mirrored:
         sync_jobs_wake(code=DEFAULT_ITEM_WAIT)
     return notes

@@ -54,9 +54,18 @@ def key_account_conflicts(connection: QboConnection) -> list[str]:
 
 
 @transaction.atomic
-def key_accounts_set(*, connection: QboConnection, accounts: dict[str, QboAccount | None]):
-    """Save the chosen key accounts; each must already have passed `key_account_problem`."""
-    for slot in KEY_ACCOUNT_SLOTS:
+def key_accounts_set(
+    *, connection: QboConnection, accounts: dict[str, QboAccount | None]
+) -> list[KeyAccountSlot]:
+    """Save the chosen key accounts, each already past `key_account_problem`; returns the
+    slots whose account changed (none: nothing was written)."""
+    changed = [
+        slot
+        for slot in KEY_ACCOUNT_SLOTS
+        if getattr(connection, f"{slot.field}_id") != getattr(accounts.get(slot.field), "pk", None)
+    ]
+    for slot in changed:
         setattr(connection, slot.field, accounts.get(slot.field))
-    connection.save(update_fields=[slot.field for slot in KEY_ACCOUNT_SLOTS] + ["updated_at"])
-    return connection
+    if changed:
+        connection.save(update_fields=[slot.field for slot in changed] + ["updated_at"])
+    return changed

@@ -165,3 +165,66 @@ def test_product_autocomplete_offers_only_active_items(admin_client):
     )
 
     assert [result["id"] for result in response.json()["results"]] == [str(active.pk)]
+
+
+def _account(name, account_type, **extra):
+    return factories.QboAccountFactory(name=name, account_type=account_type, **extra)
+
+
+def test_each_account_select_offers_only_the_active_accounts_of_the_types_qbo_takes(admin_client):
+    income = _account("Sales", "Income")
+    other_income = _account("Fees", "Other Income")
+    cogs = _account("COGS", "Cost of Goods Sold")
+    expense = _account("Supplies", "Expense")
+    other_expense = _account("Penalties", "Other Expense")
+    _account("Checking", "Bank")
+    _account("Excise Tax Payable", "Other Current Liability")
+    _account("Old Sales", "Income", active=False)
+
+    form = admin_client.get(ADD_URL).context["adminform"].form
+
+    assert set(form.fields["income_account"].queryset) == {income, other_income}
+    assert set(form.fields["expense_account"].queryset) == {cogs, expense, other_expense}
+
+
+def test_an_account_of_another_type_is_refused_with_the_types_qbo_takes(admin_client):
+    bank = _account("Checking", "Bank")
+
+    response = admin_client.post(ADD_URL, _form_data(income_account=bank.pk))
+
+    assert response.status_code == 200
+    assert (
+        "Choose one of the accounts offered: QuickBooks takes an active Income or Other Income "
+        "account here." in response.content.decode()
+    )
+    assert not QboItem.objects.exists()
+
+
+def test_an_account_inactivated_in_qbo_since_must_be_replaced_before_saving(admin_client):
+    retired = _account("Old COGS", "Cost of Goods Sold", active=False)
+    item = factories.QboItemFactory(expense_account=retired, purchase_cost="2.00")
+
+    response = admin_client.post(
+        _change_url(item),
+        _form_data(name=item.name, purchase_cost="3.00", expense_account=retired.pk),
+    )
+
+    assert response.status_code == 200
+    assert "Choose an active account: “Old COGS” is inactive in QuickBooks" in (
+        response.content.decode()
+    )
+    item.refresh_from_db()
+    assert str(item.purchase_cost) == "2.00"
+
+
+def test_an_imported_item_keeps_the_account_qbo_gave_it(admin_client):
+    liability = _account("Deposits Held", "Other Current Liability")
+    item = factories.QboItemFactory(income_account=liability)
+
+    response = admin_client.post(
+        _change_url(item), _form_data(name=item.name, sku="NEW", income_account=liability.pk)
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.sku, item.income_account) == ("NEW", liability)

@@ -26,6 +26,9 @@ def test_a_revoked_connection_pauses_pushes_until_the_user_reconnects(connected_
     page.fill("#id_phone", PHONE)
     save(page, "_continue")
     reload_until(page, ".field-qbo_sync_details", "Paused (reconnect to QuickBooks)")
+    # Every admin page says so, with the way back.
+    expect(page.locator(".qbo-banner")).to_contain_text("Pushes to QuickBooks are paused")
+    expect(page.locator(".qbo-banner a")).to_have_text("Reconnect to QuickBooks")
     shots("customer-push-paused")
 
     assert quickbooks_status(page) == "Expired: reconnect to QuickBooks"

@@ -207,7 +207,9 @@ def test_every_check_constraint_of_the_documents_has_its_own_sentence():
                     assert constraint.violation_error_message != default, constraint.name
 
 
-def test_a_due_date_before_the_invoice_date_is_refused_with_a_sentence(admin_client):
+def test_a_due_date_before_the_invoice_date_is_refused_with_a_sentence_on_the_due_date(
+    admin_client,
+):
     data = {**header(Invoice), "due_date": "2026-11-01"}
     product = factories.ProductFactory()
     data.update(inline("lines", [{"product": product.pk, "quantity": "1", "unit_price": "1"}]))
@@ -216,6 +218,6 @@ def test_a_due_date_before_the_invoice_date_is_refused_with_a_sentence(admin_cli
     response = admin_client.post(reverse("admin:sales_invoice_add"), data)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors() == [
-        "Choose a due date on or after the invoice date."
-    ]
+    assert response.context["adminform"].form.errors == {
+        "due_date": ["Choose a due date on or after the invoice date."]
+    }

@@ -176,3 +176,40 @@ def test_while_the_chart_comes_in_no_account_type_is_said_to_be_missing(admin_cl
     assert "QuickBooks has no active" not in page
     SyncRun.objects.update(status=SyncRun.Status.SUCCEEDED)
     assert "QuickBooks has no active" in admin_client.get(reverse(URL)).content.decode()
+
+
+def test_saving_with_nothing_chosen_says_nothing_was_saved(admin_client, chart):
+    QboConnection.objects.update(default_income_account=chart["income"])
+    response = _post(admin_client)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Choose at least one account, then save: nothing was chosen, so nothing was saved."
+    ]
+    assert "saved." not in [str(message) for message in response.context["messages"]]
+    assert QboConnection.objects.get().default_income_account == chart["income"]
+
+
+def test_saving_the_same_accounts_again_says_nothing_changed_and_queues_nothing(
+    admin_client, chart, django_capture_on_commit_callbacks
+):
+    QboConnection.objects.update(default_income_account=chart["income"])
+    with django_capture_on_commit_callbacks() as queued:
+        response = _post(admin_client, default_income_account=chart["income"])
+    assert queued == []
+    follow = admin_client.get(response.url)
+    assert [str(m) for m in follow.context["messages"]] == [
+        "Nothing changed: the key accounts are as they were."
+    ]
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = _post(
+            admin_client,
+            default_income_account=chart["income"],
+            sales_deposit_account=chart["checking"],
+        )
+    assert len(queued) == 1  # the default items move onto the accounts
+    follow = admin_client.get(response.url)
+    assert [str(m) for m in follow.context["messages"]] == [
+        "Key accounts saved. Changed: Sales Deposit."
+    ]

@@ -27,7 +27,11 @@ def test_only_active_noninventory_and_service_items_are_imported(chart):
         "Starter Bundle",
     }
     assert set(QboItem.objects.values_list("type", flat=True)) == {"NonInventory", "Service"}
-    assert set(QboItem.objects.values_list("origin", flat=True)) == {QboItem.Origin.QBO}
+    made_here = {"Distru Sales", "Distru Purchases"}  # the default items the import made
+    imported = QboItem.objects.exclude(name__in=made_here)
+    assert set(imported.values_list("origin", flat=True)) == {QboItem.Origin.QBO}
+    made = QboItem.objects.filter(name__in=made_here)
+    assert set(made.values_list("origin", flat=True)) == {QboItem.Origin.LOCAL}
     blue_dream = QboItem.objects.get(name="Blue Dream 3.5g")
     assert blue_dream.income_account.name == "Sales of Product Income"
     assert blue_dream.expense_account.name == "Cost of Goods Sold"

@@ -36,13 +36,18 @@ def sales_tax_fields(body: dict, connection: QboConnection) -> dict:
     return body
 
 
-def doc_number(connection: QboConnection, number: str) -> dict:
-    """{"DocNumber": number} when QBO keeps sent numbers, else nothing: QBO numbers it itself.
+def qbo_keeps_sent_numbers(connection: QboConnection) -> bool:
+    """Whether QBO keeps the DocNumber of a sales form sent from here, or numbers it itself.
 
     Intuit: "If Preferences:CustomTxnNumber is false then do not send a value as it can lead to
     unwanted duplicates" (Invoice reference, DocNumber).
     """
-    return {"DocNumber": number} if connection.custom_txn_numbers else {}
+    return connection.custom_txn_numbers
+
+
+def doc_number(connection: QboConnection, number: str) -> dict:
+    """{"DocNumber": number} when QBO keeps sent numbers, else nothing: QBO numbers it itself."""
+    return {"DocNumber": number} if qbo_keeps_sent_numbers(connection) else {}
 
 
 def documents_check(connection: QboConnection) -> None:

@@ -2,7 +2,12 @@
 
 from decimal import Decimal
 
-from integrations.company_prefs import doc_number, documents_check, sales_tax_fields
+from integrations.company_prefs import (
+    doc_number,
+    documents_check,
+    qbo_keeps_sent_numbers,
+    sales_tax_fields,
+)
 from integrations.item_adapter import class_tracking_on, ref
 from integrations.outbox.registry import (
     PRIORITY_DOCUMENT,
@@ -148,9 +153,12 @@ class SalesFormAdapter(QboSyncAdapter):
 
     priority = PRIORITY_DOCUMENT
 
+    def sends_doc_number(self, connection) -> bool:
+        return qbo_keeps_sent_numbers(connection)
+
     def fingerprint(self, record) -> dict:
         values = super().fingerprint(record)
-        if not doc_number(connection_get(), record.number):
+        if not self.sends_doc_number(connection_get()):
             values.pop("DocNumber")  # QBO's own number, never ours
         return values
 

@@ -75,6 +75,10 @@ class QboSyncAdapter:
     # SyncToken counts as an edit.
     fingerprint_fields: dict[str, str] = {}
 
+    def sends_doc_number(self, connection: QboConnection) -> bool:
+        """Whether the DocNumber QBO holds is the one sent from here, not one QBO gave it."""
+        return True
+
     def fingerprint(self, record: models.Model) -> dict[str, Any]:
         """The values of `fingerprint_fields` as QBO writes them."""
         values = {}

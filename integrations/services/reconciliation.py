@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Reconciliation, SyncJob, SyncRun
+from integrations.models import QboConnection, Reconciliation, SyncJob, SyncRun
 from integrations.outbox.admin import qbo_app_url
 from integrations.outbox.registry import QboSyncAdapter, sync_adapter_for, synced_models
 from integrations.qbo.client import MAX_PAGE_SIZE, QboClient, quote
@@ -122,13 +122,14 @@ def reconciliation_run(*, run_id: int) -> Reconciliation:
     period = (reconciliation.period_start, reconciliation.period_end)
     with sync_run(SyncRun.Kind.RECONCILE, run_id=run_id) as run:
         client = qbo_client()
+        connection = QboConnection.objects.get()
         reconciliation.summary, reconciliation.differences, reconciliation.reads = [], [], 0
         for ledger in ledgers():
             run.message = f"reading {ledger.label.lower()}"
             run.save(update_fields=["message"])
             theirs, reads, unreadable = _qbo_side(client, ledger, period)
             sync_run_progress(run, processed=len(theirs))
-            compared = _Comparison(ledger, _our_side(ledger, period), theirs)
+            compared = _Comparison(ledger, _our_side(ledger, period, connection), theirs)
             reconciliation.reads += reads
             reconciliation.summary.append(compared.summary())
             reconciliation.differences += [*unreadable, *compared.differences()]
@@ -173,9 +174,13 @@ def _qbo_side(
     return theirs, reads, unreadable
 
 
-def _our_side(ledger: Ledger, period: tuple[date, date]) -> list[dict]:
-    """Our documents of the period that belong in QBO: pk, qbo_id, date, total, number."""
+def _our_side(
+    ledger: Ledger, period: tuple[date, date], connection: QboConnection
+) -> list[dict]:
+    """Our documents of the period that belong in QBO: pk, qbo_id, date, total, and the number
+    when QBO holds ours (a company numbering its own sales forms has other numbers)."""
     fields = ledger.adapter.ledger
+    compare_numbers = fields.number and ledger.adapter.sends_doc_number(connection)
     records = ledger.adapter.in_books(
         ledger.model._default_manager.filter(**{f"{fields.date}__range": period})
     )
@@ -188,7 +193,7 @@ def _our_side(ledger: Ledger, period: tuple[date, date]) -> list[dict]:
             "qbo_id": row["qbo_id"],
             "date": row[fields.date].isoformat(),
             "total": row[fields.total],
-            "number": row.get(fields.number, ""),
+            "number": row[fields.number] if compare_numbers else "",
         }
         for row in records.values(*columns)
     ]

@@ -393,3 +393,29 @@ def test_while_quickbooks_is_read_the_page_shows_progress_and_a_second_press_wai
         admin_client.post(URL, {"month": OCTOBER})
     latest = Reconciliation.objects.select_related("run").latest("pk")
     assert latest != running and latest.run.status == SyncRun.Status.SUCCEEDED
+
+
+@pytest.mark.parametrize("qbo_seed", ["us-ast"], indirect=True)
+def test_a_company_numbering_its_own_sales_forms_still_matches_them(
+    qbo_seed, synced, admin_client, push
+):
+    """With CustomTxnNumbers off QBO gives invoices and credit memos its own numbers (Intuit:
+    send none), so their numbers are not compared: the month still matches."""
+    assert not QboConnection.objects.get().custom_txn_numbers
+    with push():
+        invoice = invoice_of(date(2026, 10, 5))
+        priced(
+            factories.SalesReturnFactory(return_date=date(2026, 10, 7)),
+            factories.SalesReturnLineFactory,
+            "sales_return",
+            quantity="1",
+        )
+    invoice.refresh_from_db()
+    assert synced.api("GET", f"invoice/{invoice.qbo_id}").json()["Invoice"]["DocNumber"] != (
+        invoice.number
+    )
+
+    reconciliation = compare(admin_client, push)
+
+    assert reconciliation.differences == []
+    assert reconciliation.run.message == "Every document matches."

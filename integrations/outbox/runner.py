@@ -50,6 +50,7 @@ from integrations.qbo.errors import (
     without_nul,
 )
 from integrations.services.connection import connection_pause, qbo_client
+from integrations.services.mirror import preferences_import
 
 logger = logging.getLogger(__name__)
 
@@ -192,14 +193,7 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if not dependency.qbo_id:
             _push_dependency(dependency)
     record = model._default_manager.get(pk=record.pk)  # dependencies may have added ids
-    context = PushContext(
-        connection=QboConnection.objects.select_related(
-            "default_income_account",
-            "default_expense_account",
-            "sales_deposit_account",
-            "purchase_deposit_account",
-        ).get()
-    )
+    context = _push_context()
     body = adapter.payload(record, context=context)
     if not record.qbo_id and (existing := adapter.find_existing(record, client=client)):
         _store_identity(model, record.pk, str(existing["Id"]), str(existing["SyncToken"]))
@@ -231,6 +225,39 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             f"{names} was inactivated in QuickBooks, so its lines use the default item instead. "
             "Remap the products if another item should be used.",
         )
+    except QboValidationError:
+        if not _class_refs(body):
+            raise
+        # Class tracking may have been turned off in QBO since the preferences were last read
+        # (QBO's refusal has no recorded wording: see the sandbox README, "Class tracking").
+        preferences_import(client=client)
+        rebuilt = adapter.payload(record, context=_push_context())
+        if _class_refs(rebuilt) >= _class_refs(body):
+            raise
+        outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-classes")
+        return PushOutcome(
+            outcome.result,
+            "Turn class tracking on in QuickBooks (Settings → Account and settings → Advanced "
+            "→ Categories), then save this record again if it should carry its classes: it was "
+            "sent without them, since class tracking is off there.",
+        )
+
+
+def _push_context() -> PushContext:
+    return PushContext(
+        connection=QboConnection.objects.select_related(
+            "default_income_account",
+            "default_expense_account",
+            "sales_deposit_account",
+            "purchase_deposit_account",
+        ).get()
+    )
+
+
+def _class_refs(body: dict) -> int:
+    """How many ClassRefs a body carries, on the header and on its lines."""
+    details = [line.get(line.get("DetailType", ""), {}) for line in body.get("Line", [])]
+    return sum("ClassRef" in part for part in [body, *details])
 
 
 def _item_refs(body: dict) -> dict[str, str]:

@@ -373,7 +373,10 @@ def prepare_single(company: Company, obj: dict, old: dict | None, obj_id: str) -
 
 
 def _class_ref(company: Company, detail: dict, per_line: bool) -> None:
-    """A ClassRef is accepted only where the company's class tracking preference allows it."""
+    """A ClassRef is accepted only where the company's class tracking preference allows it.
+
+    The refusal's code and wording are ours: no source records QBO's (README, Class tracking).
+    """
     if not detail.get("ClassRef"):
         detail.pop("ClassRef", None)
         return

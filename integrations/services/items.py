@@ -31,6 +31,7 @@ from integrations.services.mirror import (
     item_problem,
     items_mirror,
     object_problem,
+    preferences_import,
 )
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 
@@ -135,6 +136,9 @@ def _items_cdc(*, client: QboClient, since: datetime) -> tuple[SyncRun, bool]:
     """One CDC call for items, accounts and classes; False when a capped answer needs more."""
     started = timezone.now()
     with sync_run(SyncRun.Kind.ITEMS_CDC) as run:
+        # One read per sync: class tracking turned off in QBO must be known before the next
+        # push sends a class it refuses (the CDC call below covers only the three lists).
+        preferences_import(client=client)
         changes = client.cdc(CDC_ENTITIES, since)
         capped = [entity for entity in CDC_ENTITIES if len(changes.get(entity, ())) >= CDC_CAP]
         if capped:

@@ -33,20 +33,23 @@ _MAX_AMOUNT = Decimal(10) ** (QboItem._meta.get_field("unit_price").max_digits -
 
 
 def company_profile_import(*, client: QboClient) -> QboConnection:
-    """Store the company name and the class-tracking preferences."""
+    """Store the company name and the preferences."""
     info = client.company_info()
+    connection = preferences_import(client=client)
+    connection.company_name = company_name_from(info)
+    connection.save(update_fields=["company_name", "updated_at"])
+    return connection
+
+
+def preferences_import(*, client: QboClient) -> QboConnection:
+    """Store the preferences the payloads follow (class tracking): the one place they are read,
+    at connect, on every item sync, and when QBO refuses a push that carried a class."""
     prefs = client.preferences().get("AccountingInfoPrefs", {})
     connection = QboConnection.objects.get()
-    connection.company_name = company_name_from(info)
     connection.class_tracking_per_txn = bool(prefs.get("ClassTrackingPerTxn"))
     connection.class_tracking_per_line = bool(prefs.get("ClassTrackingPerTxnLine"))
     connection.save(
-        update_fields=[
-            "company_name",
-            "class_tracking_per_txn",
-            "class_tracking_per_line",
-            "updated_at",
-        ]
+        update_fields=["class_tracking_per_txn", "class_tracking_per_line", "updated_at"]
     )
     return connection
 

@@ -85,7 +85,7 @@ def test_the_command_without_full_runs_the_hourly_sync(synced, capsys):
     call_command("qbo_sync_items")
 
     assert "Hourly item sync" in capsys.readouterr().out
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
 
 
 def test_the_command_fails_clearly_when_not_connected(db):

@@ -34,7 +34,7 @@ def test_sync_now_runs_the_hourly_sync_and_the_page_shows_its_log(admin_client, 
 
     response = admin_client.post(reverse("integrations:sync"), follow=True)
 
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
     run = SyncRun.objects.first()
     assert run.kind == SyncRun.Kind.ITEMS_CDC and run.removed == 1
     page = response.content.decode()
@@ -50,7 +50,7 @@ def test_sync_now_needs_the_integration_permission(client, django_user_model, sy
 
     clerk.user_permissions.add(Permission.objects.get(codename="manage_qbo_integration"))
     assert client.post(reverse("integrations:sync")).status_code == 302
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
 
 
 def test_migrate_also_made_the_outbox_sweeper_and_the_hourly_transactions_check():

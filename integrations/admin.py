@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from integrations import admin_task_queue  # noqa: F401  (re-registers django-q's pages)
+from integrations import admin_history, admin_task_queue  # noqa: F401  (register their pages)
 from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem

@@ -2,10 +2,14 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.timezone import localtime
 
-from integrations.models import SyncJob
+from integrations.models import PushAttempt, SyncJob
 from integrations.outbox.jobs import sync_job_record
 from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import sync_job_for, with_sync_status
@@ -22,6 +26,7 @@ QBO_APP_PATHS = {
     "Vendor": "vendordetail?nameId={}",
     "Item": "items?itemId={}",
 }
+ATTEMPTS_SHOWN = 5
 BADGE_COLOURS = {
     SyncJob.Status.SUCCEEDED: ("#166534", "#DCFCE7"),
     SyncJob.Status.PENDING: ("#1E40AF", "#DBEAFE"),
@@ -35,6 +40,36 @@ def qbo_app_url(entity: str, qbo_id: str) -> str | None:
     """A link to the record in QuickBooks' own screens."""
     path = QBO_APP_PATHS.get(entity)
     return f"{settings.QBO_APP_BASE_URL}/{path.format(qbo_id)}" if path and qbo_id else None
+
+
+def push_attempts_of(record) -> str:
+    """A record's latest push attempts, newest first, and a link to all of them."""
+    content_type = ContentType.objects.get_for_model(record)
+    shown = list(
+        PushAttempt.objects.filter(content_type=content_type, object_id=str(record.pk))[
+            :ATTEMPTS_SHOWN
+        ]
+    )
+    if not shown:
+        return "None yet."
+    query = urlencode({"content_type": content_type.pk, "object_id": record.pk})
+    return format_html(
+        '<ul class="push-attempts">{}</ul><a href="{}?{}">All attempts</a>',
+        format_html_join(
+            "",
+            "<li>{} · {}{}</li>",
+            (
+                (
+                    f"{localtime(attempt.started_at):%Y-%m-%d %H:%M}",
+                    attempt.get_outcome_display(),
+                    f" ({attempt.error_code})" if attempt.error_code else "",
+                )
+                for attempt in shown
+            ),
+        ),
+        reverse("admin:integrations_pushattempt_changelist"),
+        query,
+    )
 
 
 def status_badge(status: str | None, remote_change: str = "") -> str:
@@ -89,6 +124,7 @@ class QboSyncedAdminMixin:
             rows.append(("Warning", job.warning))
         if job.remote_change:
             rows.append(("In QuickBooks", f"{job.remote_change} — not pulled back here."))
+        rows.append(("Attempts", push_attempts_of(obj)))
         if url := qbo_app_url(job.qbo_entity, obj.qbo_id or job.qbo_id):
             rows.append(
                 (

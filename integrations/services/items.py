@@ -57,7 +57,12 @@ MAPPINGS = (
 Progress = Callable[[int, int], None]
 
 
-def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> SyncRun:
+def item_sync_run(
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    trigger: str = SyncRun.Trigger.HOURLY,
+) -> SyncRun:
     """Take in QBO's item, account and class changes: one CDC call, or a full reconcile."""
     running = SyncRun.objects.filter(
         kind__in=[SyncRun.Kind.ITEMS_CDC, SyncRun.Kind.ITEMS_FULL],
@@ -71,25 +76,32 @@ def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> Sy
     client = qbo_client()
     reason = "asked for" if full else _cdc_refusal(connection)
     if reason is None:
-        run, complete = _items_cdc(client=client, since=_cdc_since(connection))
+        run, complete = _items_cdc(client=client, since=_cdc_since(connection), trigger=trigger)
         if complete:
             return run
         reason = run.message
-    company_mirror_refresh()
-    return items_import(client=client, progress=progress, reason=f"Full reconcile: {reason}")
+    company_mirror_refresh(trigger=trigger)
+    return items_import(
+        client=client, progress=progress, reason=f"Full reconcile: {reason}", trigger=trigger
+    )
 
 
 def company_import_after_connect(*, run_id: int | None = None) -> SyncRun:
     """Right after a connect: the company, its accounts and classes, then every item."""
-    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, run_id=run_id)
-    return items_import(client=qbo_client())
+    connect = SyncRun.Trigger.CONNECT
+    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, trigger=connect, run_id=run_id)
+    return items_import(client=qbo_client(), trigger=connect)
 
 
 def items_import(
-    *, client: QboClient, progress: Progress | None = None, reason: str = ""
+    *,
+    client: QboClient,
+    progress: Progress | None = None,
+    reason: str = "",
+    trigger: str = SyncRun.Trigger.HOURLY,
 ) -> SyncRun:
     """Mirror every active NonInventory and Service item, 1000 a page, and remove the rest."""
-    with sync_run(SyncRun.Kind.ITEMS_FULL) as run:
+    with sync_run(SyncRun.Kind.ITEMS_FULL, trigger=trigger) as run:
         if reason:
             sync_run_note(run, event="reconcile", text=reason)
         started = timezone.now()
@@ -132,10 +144,10 @@ def _cdc_since(connection: QboConnection) -> datetime:
     return connection.items_cdc_watermark - CDC_OVERLAP
 
 
-def _items_cdc(*, client: QboClient, since: datetime) -> tuple[SyncRun, bool]:
+def _items_cdc(*, client: QboClient, since: datetime, trigger: str) -> tuple[SyncRun, bool]:
     """One CDC call for items, accounts and classes; False when a capped answer needs more."""
     started = timezone.now()
-    with sync_run(SyncRun.Kind.ITEMS_CDC) as run:
+    with sync_run(SyncRun.Kind.ITEMS_CDC, trigger=trigger) as run:
         # One read per sync: class tracking turned off in QBO must be known before the next
         # push sends a class it refuses (the CDC call below covers only the three lists).
         preferences_import(client=client)

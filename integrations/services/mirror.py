@@ -341,10 +341,13 @@ def mirror_upsert(
 
 
 def company_mirror_refresh(
-    *, kind: str = SyncRun.Kind.ACCOUNTS, run_id: int | None = None
+    *,
+    kind: str = SyncRun.Kind.ACCOUNTS,
+    trigger: str = SyncRun.Trigger.HOURLY,
+    run_id: int | None = None,
 ) -> SyncRun:
     """Re-read the company profile, preferences, accounts and classes from QBO."""
-    with sync_run(kind, run_id=run_id) as run:
+    with sync_run(kind, trigger=trigger, run_id=run_id) as run:
         client = qbo_client()  # inside the run, so "not connected" is its recorded outcome
         company_profile_import(client=client)
         sync_run_progress(run, processed=accounts_import(client=client))

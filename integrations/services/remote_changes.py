@@ -32,7 +32,7 @@ def transaction_entities() -> list[str]:
     return sorted(entities)
 
 
-def transactions_cdc_check() -> SyncRun:
+def transactions_cdc_check(*, trigger: str = SyncRun.Trigger.HOURLY) -> SyncRun:
     """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
 
     A row that cannot be read is skipped and named in the run's log, and the watermark still
@@ -45,7 +45,7 @@ def transactions_cdc_check() -> SyncRun:
     since = (connection.transactions_cdc_watermark or now - timedelta(days=1)) - OVERLAP
     since = max(since, now - CDC_LOOKBACK_LIMIT)
     client = qbo_client()
-    with sync_run(SyncRun.Kind.TRANSACTIONS_CDC) as run:
+    with sync_run(SyncRun.Kind.TRANSACTIONS_CDC, trigger=trigger) as run:
         changes = client.cdc(transaction_entities(), since)
         for entity, objects in changes.items():
             if len(objects) >= CDC_CAP:

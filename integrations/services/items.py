@@ -1,6 +1,7 @@
 """QBO items here: the full import and reconcile, the hourly CDC sync, and the line fallbacks."""
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from integrations.qbo.errors import without_nul
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_item_get, default_items_ensure
 from integrations.services.mirror import (
+    IGNORED_ITEM_TYPES,
     IMPORTED_ITEM_TYPES,
     accounts_mirror,
     classes_mirror,
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 SYNCABLE_ITEMS = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)})
 SYNCABLE_ITEM_COUNT = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)}, count=True)
+IGNORED_ITEMS = select("Item", {"Type": list(IGNORED_ITEM_TYPES)})
 CDC_ENTITIES = ["Item", "Account", "Class"]
 CDC_CAP = 1000  # objects per entity in one CDC answer; a full answer may have left some out
 # QBO's CDC looks back 30 days at most; the hour spares a QBO clock running ahead of ours.
@@ -114,6 +117,7 @@ def items_import(
             if progress:
                 progress(run.processed, total)
         _items_sweep(client=client, run=run, started=started)
+        _items_not_imported(client=client, run=run)
         _watermarks_set(items_full_synced_at=started, items_cdc_watermark=started)
         run.details.extend(default_items_ensure(client=client))
         run.message = _summary(run)
@@ -198,8 +202,35 @@ def _items_sorted(run: SyncRun, rows: list) -> tuple[list[dict], list[str]]:
         elif is_active(raw) and raw["Type"] in IMPORTED_ITEM_TYPES:
             live.append(raw)
         else:
+            if is_active(raw):
+                _not_imported(run, raw)
             dead.append(str(raw["Id"]).strip())
     return live, dead
+
+
+def _items_not_imported(*, client: QboClient, run: SyncRun) -> None:
+    """Name in the run's log each active item of a type left out, and why, then count them."""
+    seen = Counter()
+    for page in client.query_pages(IGNORED_ITEMS):
+        _items_sorted(run, page)
+        seen.update(raw["Type"] for raw in page if item_problem(raw) is None)
+    if counted := [f"{kind}: {seen[kind]}" for kind in IGNORED_ITEM_TYPES if seen[kind]]:
+        sync_run_note(
+            run,
+            event="not_imported",
+            always=True,
+            text=f"Items of the types left out by design were not imported ({', '.join(counted)}); "
+            "the log names them and why. Products map to Non-inventory and Service items only.",
+        )
+
+
+def _not_imported(run: SyncRun, raw: dict) -> None:
+    sync_run_note(
+        run,
+        event="not_imported",
+        text=f"“{without_nul(raw['Name'])}” was not imported: {IGNORED_ITEM_TYPES[raw['Type']]}.",
+        item=raw["Name"],
+    )
 
 
 def _identified(run: SyncRun, entity: str, rows: list) -> list[dict]:

@@ -21,10 +21,16 @@ logger = logging.getLogger(__name__)
 # must stay visible here, so the user is told about the conflict.
 ALL_ACCOUNTS = "SELECT * FROM Account WHERE Active IN (true, false)"
 ALL_CLASSES = "SELECT * FROM Class WHERE Active IN (true, false)"
-# Inventory items need quantities and asset accounts we never manage; Category and Group
-# items are not sellable lines. These three are known and deliberately left out.
 IMPORTED_ITEM_TYPES = (QboItem.Type.NON_INVENTORY, QboItem.Type.SERVICE)
-IGNORED_ITEM_TYPES = ("Inventory", "Category", "Group")
+# The item types QBO has that are deliberately left out, each with why, as the import's log
+# names every such item it sees.
+IGNORED_ITEM_TYPES = {
+    "Inventory": "it is an Inventory item: QuickBooks counts its quantity on hand against an "
+    "asset account, which Distru does not keep in step",
+    "Category": "it is a category, which groups items and which QuickBooks refuses on a "
+    "transaction line",
+    "Group": "it is a bundle (Group), which stands for other items; a product maps to one item",
+}
 # QBO's own limits, and the columns they land in; longer text is cut, not refused.
 ID_CHARS = QboItem._meta.get_field("qbo_id").max_length
 NAME_CHARS = QboItem._meta.get_field("name").max_length

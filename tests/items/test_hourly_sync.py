@@ -194,3 +194,18 @@ def test_the_hourly_task_does_nothing_while_disconnected(synced):
 
     assert item_sync_task() is None
     assert api_calls(synced) == []
+
+
+def test_an_item_of_a_type_left_out_is_named_in_the_hourly_log(synced):
+    made = synced.api("POST", "item", json={"Name": "Tinctures", "Type": "Category"})
+    assert made.status_code == 200, made.text
+
+    run = item_sync_run()
+
+    assert run.kind == SyncRun.Kind.ITEMS_CDC
+    texts = [note["text"] for note in run.details]
+    assert (
+        "“Tinctures” was not imported: it is a category, which groups items and which "
+        "QuickBooks refuses on a transaction line." in texts
+    )
+    assert not mirrored("Tinctures")

@@ -8,7 +8,7 @@ from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
-from integrations.permissions import ManageIntegrationWritesMixin
+from integrations.permissions import ManageIntegrationWritesMixin, ReadOnlyAdminMixin
 from integrations.services.default_items import DEFAULT_ITEMS
 
 # The reverse relations of Product's Sales and Purchase items: integrations may not import
@@ -72,21 +72,12 @@ class QboConnectionAdmin(ManageIntegrationWritesMixin, admin.ModelAdmin):
         return False
 
 
-class ReadOnlyMirrorAdmin(admin.ModelAdmin):
+class ReadOnlyMirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A mirror of a QBO list: it changes only from QuickBooks, with the sync, never here.
 
     An account's qbo_id decides where money posts: swapping two would send payments to
     another bank account while every page here still showed the chosen one.
     """
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QboAccount)

@@ -8,23 +8,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.models import PushAttempt, SyncRun
+from integrations.permissions import ReadOnlyAdminMixin
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for everyone: a history is kept as it happened."""
 
     list_per_page = 50
     # A COUNT of the whole history on every page is not worth it once it holds a season.
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SyncRun)

@@ -352,9 +352,14 @@ class SyncJob(models.Model):
     warning = models.TextField(
         blank=True, help_text="Sent, but not quite as it stands here (e.g. a fallback item)."
     )
-    # One-way sync: edits made in QBO are never pulled back, but they are shown.
-    remote_change = models.CharField(max_length=255, blank=True)
+    # One-way sync: edits made in QBO are never pulled back, but they are shown, in words.
+    remote_change = models.TextField(blank=True)
     remote_changed_at = models.DateTimeField(null=True, blank=True)
+    # What the last push sent of the fields the product owns (`QboSyncAdapter.fingerprint`),
+    # and what QBO held of them when an edit there was flagged: "keep QuickBooks' version"
+    # makes that the new reference.
+    sent_fingerprint = models.JSONField(default=dict, blank=True)
+    remote_fingerprint = models.JSONField(default=dict, blank=True)
     # A job held up by a record it references (a payment by its invoice) names that record's
     # job, whose success wakes it at once instead of leaving it to the minute sweeper.
     waiting_on = models.ForeignKey(

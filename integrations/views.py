@@ -153,12 +153,18 @@ def quickbooks_callback(request):
 @require_POST
 def quickbooks_sync(request):
     _require_manage(request)
+    sync_now = SyncRun.Trigger.SYNC_NOW
+    async_task("integrations.tasks.item_sync_task", trigger=sync_now, task_name="qbo-items-sync")
     async_task(
-        "integrations.tasks.item_sync_task",
-        trigger=SyncRun.Trigger.SYNC_NOW,
-        task_name="qbo-items-sync",
+        "integrations.tasks.transactions_cdc_check_task",
+        trigger=sync_now,
+        task_name="qbo-transactions-check",
     )
-    messages.success(request, "Item sync started: changes made in QuickBooks arrive shortly.")
+    messages.success(
+        request,
+        "Item sync started: changes made in QuickBooks arrive shortly, and documents edited "
+        "there are flagged.",
+    )
     return redirect("integrations:quickbooks")
 
 

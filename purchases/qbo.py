@@ -72,7 +72,7 @@ class PurchaseOrderAdapter(QboSyncAdapter):
     def wants_push(self, record) -> bool:
         return record.status == PurchaseOrder.Status.COMPLETED
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "order_date"}
+    fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "DueDate", "PrivateNote", "Line")
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]
@@ -103,7 +103,15 @@ class PurchasePaymentAdapter(QboSyncAdapter):
     def label(self, record) -> str:
         return f"Payment {record.amount} on PO {record.purchase_order.number}"
 
-    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
+    fingerprint_fields = (
+        "VendorRef",
+        "PayType",
+        "TotalAmt",
+        "TxnDate",
+        "CheckPayment",
+        "PrivateNote",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         return [record.purchase_order]
@@ -144,7 +152,7 @@ class PurchaseReturnAdapter(QboSyncAdapter):
     entity = "VendorCredit"
     priority = PRIORITY_DOCUMENT
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
+    fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "PrivateNote", "Line")
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]

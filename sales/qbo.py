@@ -128,7 +128,15 @@ class InvoiceAdapter(QboSyncAdapter):
     priority = PRIORITY_DOCUMENT
     voidable = True
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
+    fingerprint_fields = (
+        "CustomerRef",
+        "DocNumber",
+        "TxnDate",
+        "DueDate",
+        "PrivateNote",
+        "ClassRef",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         taxes = [tax_item_ensure(tax=tax_line.tax) for tax_line in record.tax_lines.all()]
@@ -167,7 +175,14 @@ class InvoicePaymentAdapter(QboSyncAdapter):
     def label(self, record) -> str:
         return f"Payment {record.amount} on invoice {record.invoice.number}"
 
-    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
+    fingerprint_fields = (
+        "CustomerRef",
+        "TotalAmt",
+        "TxnDate",
+        "DepositToAccountRef",
+        "PaymentRefNum",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         return [record.invoice]
@@ -201,7 +216,7 @@ class SalesReturnAdapter(QboSyncAdapter):
     entity = "CreditMemo"
     priority = PRIORITY_DOCUMENT
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
+    fingerprint_fields = ("CustomerRef", "DocNumber", "TxnDate", "PrivateNote", "ClassRef", "Line")
 
     def dependencies(self, record) -> list:
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]

@@ -173,6 +173,7 @@ class PushOutcome:
     result: dict | None = None
     warning: str = ""
     intuit_tid: str | None = None
+    sent: dict | None = None  # the body QBO took, for the job's fingerprint
 
 
 def _push(job: SyncJob, client: QboClient) -> PushOutcome:
@@ -223,10 +224,10 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             raise
         outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-refs")
         names = ", ".join(f"“{name}”" for name in gone.values())
-        return PushOutcome(
-            outcome.result,
-            f"{names} was inactivated in QuickBooks, so its lines use the default item instead. "
-            "Remap the products if another item should be used.",
+        return replace(
+            outcome,
+            warning=f"{names} was inactivated in QuickBooks, so its lines use the default item "
+            "instead. Remap the products if another item should be used.",
         )
     except QboValidationError:
         if not _class_refs(body):
@@ -238,11 +239,11 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if _class_refs(rebuilt) >= _class_refs(body):
             raise
         outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-classes")
-        return PushOutcome(
-            outcome.result,
-            "Turn class tracking on in QuickBooks (Settings → Account and settings → Advanced "
-            "→ Categories), then save this record again if it should carry its classes: it was "
-            "sent without them, since class tracking is off there.",
+        return replace(
+            outcome,
+            warning="Turn class tracking on in QuickBooks (Settings → Account and settings → "
+            "Advanced → Categories), then save this record again if it should carry its "
+            "classes: it was sent without them, since class tracking is off there.",
         )
 
 
@@ -274,10 +275,10 @@ def _item_refs(body: dict) -> dict[str, str]:
 
 def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> "PushOutcome":
     if not record.qbo_id:
-        return PushOutcome(client.create(entity, body, request_id=request_id))
-    return PushOutcome(
-        _update_with_stale_retry(client, entity, body, record.qbo_id, record.sync_token, request_id)
-    )
+        return PushOutcome(client.create(entity, body, request_id=request_id), sent=body)
+    qbo_id, sync_token = record.qbo_id, record.sync_token
+    result = _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id)
+    return PushOutcome(result, sent=body)
 
 
 def _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, send) -> dict:
@@ -456,6 +457,9 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     job.last_error = job.last_error_code = ""
     job.warning = without_nul(outcome.warning)
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
+    job.remote_fingerprint = {}
+    if outcome.sent is not None:
+        job.sent_fingerprint = sync_adapter_for(model).fingerprint(outcome.sent)
     job.waiting_on = None
     _wake_waiters(job)  # the record now has its QBO id, so what references it can go
     job.next_attempt_at = now

@@ -50,6 +50,7 @@ def test_the_hourly_run_sync_now_and_refresh_accounts_name_their_runs(admin_clie
     assert list(SyncRun.objects.order_by("pk").values_list("kind", "trigger")) == [
         (SyncRun.Kind.ITEMS_CDC, SyncRun.Trigger.HOURLY),
         (SyncRun.Kind.ITEMS_CDC, SyncRun.Trigger.SYNC_NOW),
+        (SyncRun.Kind.TRANSACTIONS_CDC, SyncRun.Trigger.SYNC_NOW),
         (SyncRun.Kind.ACCOUNTS, SyncRun.Trigger.REFRESH_ACCOUNTS),
     ]
     page = admin_client.get(reverse("integrations:quickbooks")).content.decode()

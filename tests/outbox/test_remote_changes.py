@@ -52,7 +52,9 @@ def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(synced, pushed_
     )
     transactions_cdc_check()
     job = SyncJob.objects.get(qbo_entity="Invoice")
-    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    assert job.remote_change == (
+        "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, 2026-11-02 here"
+    )
     pushed_invoice.refresh_from_db()
     assert str(pushed_invoice.invoice_date) == "2026-11-02"
 
@@ -103,7 +105,9 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     job = SyncJob.objects.get(qbo_entity="Invoice")
-    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    assert job.remote_change == (
+        "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, 2026-11-02 here"
+    )
     assert job.remote_changed_at >= before
     events = [(note["event"], note["text"]) for note in run.details]
     assert ("skipped", "A Invoice change from QuickBooks was skipped: it has no Id.") in events

@@ -12,7 +12,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# What a line is made of, of what we send: its own fields and those of its detail.
+# The parts of a line the product sends: the line's own fields, then its detail's.
 LINE_FIELDS = ("Description", "Amount", "LinkedTxn")
 LINE_DETAIL_FIELDS = ("ItemRef", "AccountRef", "Qty", "UnitPrice", "ClassRef")
 # QBO adds a SubTotal line to sales documents; it is its sum, not ours.
@@ -38,8 +38,6 @@ LABELS = {
     "DepositToAccountRef": "Deposit account",
     "CheckPayment.BankAccountRef": "Bank account",
     "Line#": "Number of lines",
-    "Description": "Description",
-    "Amount": "Amount",
     "ItemRef": "Item",
     "AccountRef": "Account",
     "Qty": "Quantity",

@@ -50,7 +50,7 @@ from integrations.qbo.errors import (
     without_nul,
 )
 from integrations.services.connection import connection_pause, qbo_client
-from integrations.services.mirror import preferences_import
+from integrations.services.mirror import company_preferences_import
 
 logger = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             raise
         # Class tracking may have been turned off in QBO since the preferences were last read
         # (QBO's refusal has no recorded wording: see the sandbox README, "Class tracking").
-        preferences_import(client=client)
+        company_preferences_import(client=client)
         rebuilt = adapter.payload(record, context=_push_context())
         if _class_refs(rebuilt) >= _class_refs(body):
             raise

@@ -29,11 +29,11 @@ from integrations.services.mirror import (
     accounts_mirror,
     classes_mirror,
     company_mirror_refresh,
+    company_preferences_import,
     is_active,
     item_problem,
     items_mirror,
     object_problem,
-    preferences_import,
 )
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 
@@ -154,7 +154,7 @@ def _items_cdc(*, client: QboClient, since: datetime, trigger: str) -> tuple[Syn
     with sync_run(SyncRun.Kind.ITEMS_CDC, trigger=trigger) as run:
         # One read per sync: class tracking turned off in QBO must be known before the next
         # push sends a class it refuses (the CDC call below covers only the three lists).
-        preferences_import(client=client)
+        company_preferences_import(client=client)
         changes = client.cdc(CDC_ENTITIES, since)
         capped = [entity for entity in CDC_ENTITIES if len(changes.get(entity, ())) >= CDC_CAP]
         if capped:

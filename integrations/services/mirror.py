@@ -39,15 +39,15 @@ _MAX_AMOUNT = Decimal(10) ** (QboItem._meta.get_field("unit_price").max_digits -
 
 
 def company_profile_import(*, client: QboClient) -> QboConnection:
-    """Store the company name and the preferences."""
+    """Store the company name, then the preferences pushes follow."""
     info = client.company_info()
-    connection = preferences_import(client=client)
+    connection = QboConnection.objects.get()
     connection.company_name = company_name_from(info)
     connection.save(update_fields=["company_name", "updated_at"])
-    return connection
+    return company_preferences_import(client=client)
 
 
-def preferences_import(*, client: QboClient) -> QboConnection:
+def company_preferences_import(*, client: QboClient) -> QboConnection:
     """Store the preferences the payloads follow (class tracking): the one place they are read,
     at connect, on every item sync, and when QBO refuses a push that carried a class."""
     prefs = client.preferences().get("AccountingInfoPrefs", {})

@@ -271,6 +271,10 @@ QBO_REQUEST_DEADLINE = env.float("QBO_REQUEST_DEADLINE", default=60.0)
 QBO_MAX_RESPONSE_BYTES = env.int("QBO_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
 # The client-side limit (500/min, 10 at a time per company, shared by every worker process).
 QBO_RATE_LIMIT = env.bool("QBO_RATE_LIMIT", default=True)
+# Days the sync runs and push attempts are kept for the admin's history (pruned daily).
+QBO_HISTORY_DAYS = env.int("QBO_HISTORY_DAYS", default=90)
+if QBO_HISTORY_DAYS < 1:
+    raise ImproperlyConfigured("QBO_HISTORY_DAYS must be a whole number of days, 1 or more.")
 
 # Refuse to start with a setting no deployment may run with; `check --deploy` reports the same.
 _insecure = insecure_settings(

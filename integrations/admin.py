@@ -3,11 +3,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from integrations import admin_task_queue  # noqa: F401  (re-registers django-q's pages)
+from integrations import admin_history, admin_task_queue  # noqa: F401  (register their pages)
 from integrations.admin_forms import QboItemAdminForm
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
+from integrations.permissions import ReadOnlyAdminMixin
 from integrations.selectors import QuickBooksState
 from integrations.services.default_items import DEFAULT_ITEMS
 
@@ -92,21 +93,12 @@ class QboConnectionAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyMirrorAdmin(admin.ModelAdmin):
+class ReadOnlyMirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A mirror of a QBO list: it changes only from QuickBooks, with the sync, never here.
 
     An account's qbo_id decides where money posts: swapping two would send payments to
     another bank account while every page here still showed the chosen one.
     """
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QboAccount)

@@ -315,8 +315,25 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    class Trigger(models.TextChoices):
+        CONNECT = "connect", "Connect"
+        HOURLY = "hourly", "Hourly schedule"
+        SYNC_NOW = "sync_now", "Sync now"
+        REFRESH_ACCOUNTS = "refresh_accounts", "Refresh accounts"
+        PUSH = "push", "A push that met an item inactive in QuickBooks"
+        COMMAND = "command", "manage.py command"
+        RECONCILIATION = "reconciliation", "Compare with QuickBooks"
+        WEBHOOK = "webhook", "QuickBooks webhook"
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(
+        "started by",
+        max_length=20,
+        choices=Trigger.choices,
+        blank=True,
+        help_text="Empty for the runs recorded before what started a run was kept.",
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     processed = models.PositiveIntegerField(default=0)
@@ -327,8 +344,12 @@ class SyncRun(models.Model):
     details = models.JSONField(default=list, blank=True)
 
     class Meta:
+        verbose_name = "QuickBooks sync run"
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["kind", "-started_at"])]
+        indexes = [
+            models.Index(fields=["kind", "-started_at"]),
+            models.Index(fields=["started_at"], name="syncrun_started_at"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
@@ -377,9 +398,14 @@ class SyncJob(models.Model):
     warning = models.TextField(
         blank=True, help_text="Sent, but not quite as it stands here (e.g. a fallback item)."
     )
-    # One-way sync: edits made in QBO are never pulled back, but they are shown.
-    remote_change = models.CharField(max_length=255, blank=True)
+    # One-way sync: edits made in QBO are never pulled back, but they are shown, in words.
+    remote_change = models.TextField(blank=True)
     remote_changed_at = models.DateTimeField(null=True, blank=True)
+    # What the last push sent of the fields the product owns (`QboSyncAdapter.fingerprint`),
+    # and what QBO held of them when an edit there was flagged: "keep QuickBooks' version"
+    # makes that the new reference.
+    sent_fingerprint = models.JSONField(default=dict, blank=True)
+    remote_fingerprint = models.JSONField(default=dict, blank=True)
     # A job held up by a record it references (a payment by its invoice) names that record's
     # job, whose success wakes it at once instead of leaving it to the minute sweeper.
     waiting_on = models.ForeignKey(
@@ -465,3 +491,54 @@ class Reconciliation(models.Model):
 
     def __str__(self):
         return f"Reconciliation {self.period_start} – {self.period_end}"
+
+
+class PushAttempt(models.Model):
+    """One run of an outbox job, kept after the job has moved on: a record's push history.
+
+    The runner writes it with one insert as it records the job's outcome; rows older than
+    QBO_HISTORY_DAYS are pruned daily.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Synced"
+        RETRYING = "retrying", "Failed; retried automatically"
+        PAUSED = "paused", "Paused (reconnect to QuickBooks)"
+        FAILED = "failed", "Failed"
+        DROPPED = "dropped", "Dropped: deleted here before it reached QuickBooks"
+
+    # SET_NULL: the history outlives a job dropped after its record was deleted here.
+    job = models.ForeignKey(
+        SyncJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="push_attempts"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    record = GenericForeignKey("content_type", "object_id")
+    label = models.CharField(max_length=255, help_text="The record, as people know it.")
+    qbo_entity = models.CharField("QBO entity", max_length=40)
+    action = models.CharField(max_length=10, choices=SyncJob.Action.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    error_code = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True, help_text="The error and what to do, or a warning.")
+    request_id = models.CharField(
+        "requestid",
+        max_length=50,
+        help_text="The job's requestid; a write QBO had to be sent again (a stale SyncToken, an "
+        "item or class it refused) carries it with a suffix.",
+    )
+    intuit_tid = models.CharField(
+        "intuit_tid", max_length=100, blank=True, help_text="QBO's id of its answer, for support."
+    )
+
+    class Meta:
+        verbose_name = "QuickBooks push attempt"
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-started_at"]),
+            models.Index(fields=["started_at"], name="pushattempt_started_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.label} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -29,3 +29,17 @@ class ManageIntegrationWritesMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and can_manage_integration(request.user)
+
+
+class ReadOnlyAdminMixin:
+    """For a ModelAdmin whose rows are written only by the product: no one adds, changes or
+    deletes one by hand, superusers included."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -17,6 +17,7 @@ from integrations import tasks
 ITEM_SYNC_SCHEDULE = "qbo-items-hourly"
 OUTBOX_SWEEP_SCHEDULE = "qbo-outbox-every-minute"
 TRANSACTIONS_CHECK_SCHEDULE = "qbo-transactions-changed-hourly"
+HISTORY_PRUNE_SCHEDULE = "qbo-history-prune-daily"
 
 SCHEDULES = {
     ITEM_SYNC_SCHEDULE: ("integrations.tasks.item_sync_task", Schedule.HOURLY),
@@ -26,6 +27,7 @@ SCHEDULES = {
         "integrations.tasks.transactions_cdc_check_task",
         Schedule.HOURLY,
     ),
+    HISTORY_PRUNE_SCHEDULE: ("integrations.tasks.sync_history_prune_task", Schedule.DAILY),
 }
 # Long enough for any argument our tasks take; literal_eval of a huge text can exhaust memory.
 ARGUMENTS_MAX_CHARS = 1000

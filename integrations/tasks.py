@@ -2,10 +2,11 @@
 
 import logging
 
-from integrations.models import QboConnection
+from integrations.models import QboConnection, SyncRun
 from integrations.outbox.runner import sync_job_run, sync_jobs_drain
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
+from integrations.services.history import sync_history_prune
 from integrations.services.items import company_import_after_connect, item_sync_run
 from integrations.services.mirror import company_mirror_refresh
 from integrations.services.problems import problem_email_send
@@ -27,12 +28,12 @@ def company_mirror_refresh_task(run_id: int | None = None) -> int:
     return company_mirror_refresh(run_id=run_id).pk
 
 
-def item_sync_task(full: bool = False) -> int | None:
+def item_sync_task(full: bool = False, *, trigger: str = SyncRun.Trigger.HOURLY) -> int | None:
     """The hourly item sync, and the status page's Sync now; the run's id."""
     # The schedule keeps firing while disconnected; that is no failure worth recording.
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None
-    return item_sync_run(full=full).pk
+    return item_sync_run(full=full, trigger=trigger).pk
 
 
 def default_items_ensure_task() -> list[str]:
@@ -56,11 +57,11 @@ def sync_jobs_drain_task() -> int | None:
     return sync_jobs_drain(budget_seconds=SWEEP_BUDGET_SECONDS)
 
 
-def transactions_cdc_check_task() -> int | None:
-    """The hourly check for documents edited or deleted in QBO; the run's id."""
+def transactions_cdc_check_task(*, trigger: str = SyncRun.Trigger.HOURLY) -> int | None:
+    """The hourly check for documents edited or deleted in QBO, and Sync now's; the run's id."""
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None
-    return transactions_cdc_check().pk
+    return transactions_cdc_check(trigger=trigger).pk
 
 
 def problem_email_task(problem_id: int) -> int:
@@ -71,3 +72,8 @@ def problem_email_task(problem_id: int) -> int:
 def reconciliation_run_task(run_id: int) -> int:
     """Compare a period's documents here and in QuickBooks, for its page; the run's id."""
     return reconciliation_run(run_id=run_id).run_id
+
+
+def sync_history_prune_task() -> dict[str, int]:
+    """The daily prune of the sync runs and push attempts past QBO_HISTORY_DAYS."""
+    return sync_history_prune()

@@ -161,6 +161,7 @@ def quickbooks_callback(request):
     sync_run_queue(
         SyncRun.Kind.CONNECT,
         "integrations.tasks.company_import_task",
+        trigger=SyncRun.Trigger.CONNECT,
         task_name="qbo-company-import",
     )
     messages.success(
@@ -175,8 +176,18 @@ def quickbooks_callback(request):
 @require_POST
 def quickbooks_sync(request):
     _require_manage(request)
-    async_task("integrations.tasks.item_sync_task", task_name="qbo-items-sync")
-    messages.success(request, "Item sync started: changes made in QuickBooks arrive shortly.")
+    sync_now = SyncRun.Trigger.SYNC_NOW
+    async_task("integrations.tasks.item_sync_task", trigger=sync_now, task_name="qbo-items-sync")
+    async_task(
+        "integrations.tasks.transactions_cdc_check_task",
+        trigger=sync_now,
+        task_name="qbo-transactions-check",
+    )
+    messages.success(
+        request,
+        "Item sync started: changes made in QuickBooks arrive shortly, and documents edited "
+        "there are flagged.",
+    )
     return redirect("integrations:quickbooks")
 
 
@@ -199,6 +210,7 @@ def key_accounts(request):
                 sync_run_queue(
                     SyncRun.Kind.ACCOUNTS,
                     "integrations.tasks.company_mirror_refresh_task",
+                    trigger=SyncRun.Trigger.REFRESH_ACCOUNTS,
                     task_name="qbo-accounts-refresh",
                 )
                 messages.success(

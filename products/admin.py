@@ -5,10 +5,11 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
+from integrations.models import QboItem
 from products.forms import ProductMappingForm
 from products.models import Product
-from products.selectors import products_fully_mapped, products_without_mapping
-from products.services import product_mapping_bulk_update
+from products.selectors import MAPPING_FIELDS, products_fully_mapped, products_without_mapping
+from products.services import product_mapping_bulk_update, product_mapping_change
 
 BULK_UPDATE_SAMPLE_SIZE = 10
 
@@ -88,6 +89,26 @@ class ProductAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Name the items a mapping moved between, so the product's History shows them."""
+        message = super().construct_change_message(request, form, formsets, add)
+        mapped = [field for field in MAPPING_FIELDS.values() if field in form.changed_data]
+        if add or not mapped:
+            return message
+        before = QboItem.objects.in_bulk([form.initial[field] for field in mapped])
+        described = {
+            form[field].label: product_mapping_change(
+                field=field,
+                old=getattr(before.get(form.initial[field]), "name", None),
+                new=getattr(form.cleaned_data[field], "name", None),
+            )
+            for field in mapped
+        }
+        # Django puts the form's own changes first: {"changed": {"fields": [labels]}}.
+        changed = message[0]["changed"]
+        changed["fields"] = [described.get(label, label) for label in changed["fields"]]
+        return message
+
     @admin.action(permissions=["change"], description="Bulk update QuickBooks items")
     def bulk_update_qbo_items(self, request, queryset):
         """Ask for the items on a confirmation page, then map every selected product at once.
@@ -102,7 +123,10 @@ class ProductAdmin(admin.ModelAdmin):
             sales_item = form.cleaned_data["sales_qbo_item"]
             purchase_item = form.cleaned_data["purchase_qbo_item"]
             updated = product_mapping_bulk_update(
-                products=queryset, sales_item=sales_item, purchase_item=purchase_item
+                products=queryset,
+                changed_by=request.user,
+                sales_item=sales_item,
+                purchase_item=purchase_item,
             )
             picked = [
                 f"{label} “{item}”"

@@ -1,14 +1,25 @@
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from distru_qbo.money import ZERO, percent_of, round_cents
+from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
 from products.models import PricedDocument, Product
+
+# The default item a product without a mapping falls back to, by mapping field.
+DEFAULT_ITEM_NAMES = {
+    "sales_qbo_item": DEFAULT_SALES_ITEM_NAME,
+    "purchase_qbo_item": DEFAULT_PURCHASE_ITEM_NAME,
+}
 
 
 @dataclass(frozen=True)
@@ -65,16 +76,62 @@ def priced_document_recalculate(*, document: PricedDocument) -> PricedDocument:
 def product_mapping_bulk_update(
     *,
     products: QuerySet[Product],
+    changed_by: AbstractBaseUser,
     sales_item: QboItem | None = None,
     purchase_item: QboItem | None = None,
 ) -> int:
     """Map every product of `products` to the given items in one UPDATE; a None side is kept.
 
-    Returns how many products were updated.
+    Each product whose mapping changes gets a line in its History, the entries written in
+    bulk. Returns how many products were updated.
     """
     changes = {"sales_qbo_item": sales_item, "purchase_qbo_item": purchase_item}
     changes = {field: item for field, item in changes.items() if item is not None}
     if not changes:
         raise ValueError("Give a sales item, a purchase item or both.")
-    # update() bypasses auto_now, so the timestamp is set here.
-    return products.update(**changes, updated_at=timezone.now())
+    content_type = ContentType.objects.get_for_model(Product)
+    with transaction.atomic():
+        before = products.order_by().values_list("pk", "name", "sku", *_mapped(changes))
+        entries = [_history_entry(row, changes, changed_by, content_type) for row in before]
+        # update() bypasses auto_now, so the timestamp is set here.
+        updated = products.update(**changes, updated_at=timezone.now())
+        LogEntry.objects.bulk_create([entry for entry in entries if entry], batch_size=1000)
+    return updated
+
+
+def product_mapping_change(*, field: str, old: str | None, new: str | None) -> str:
+    """How a mapping change reads in a product's History: Sales item from “A” to “B”."""
+    label = Product._meta.get_field(field).verbose_name
+    return f"{label} from {_shown(field, old)} to {_shown(field, new)}"
+
+
+def _mapped(changes: dict) -> list[str]:
+    """Per side changed: the id, then the name, of the item each product has now."""
+    return [f"{field}{part}" for field in changes for part in ("_id", "__name")]
+
+
+def _shown(field: str, name: str | None) -> str:
+    return f"“{name}”" if name else f"none (uses {DEFAULT_ITEM_NAMES[field]})"
+
+
+def _history_entry(row: tuple, changes: dict, changed_by, content_type) -> LogEntry | None:
+    """The History line of one product of a bulk update, or None when nothing changes for it."""
+    pk, name, sku, *mapped = row
+    fields = [
+        product_mapping_change(field=field, old=old_name, new=item.name)
+        for (field, item), old_id, old_name in zip(
+            changes.items(), mapped[::2], mapped[1::2], strict=True
+        )
+        if old_id != item.pk
+    ]
+    if not fields:
+        return None
+    fields[-1] += " (bulk update)"
+    return LogEntry(
+        user_id=changed_by.pk,
+        content_type=content_type,
+        object_id=str(pk),
+        object_repr=f"{name} ({sku})"[:200],
+        action_flag=CHANGE,
+        change_message=json.dumps([{"changed": {"fields": fields}}]),
+    )

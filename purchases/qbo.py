@@ -81,7 +81,7 @@ class PurchaseOrderAdapter(QboSyncAdapter):
     def in_books(self, records):
         return records.filter(status=PurchaseOrder.Status.COMPLETED)
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "order_date"}
+    fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "DueDate", "PrivateNote", "Line")
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]
@@ -113,7 +113,15 @@ class PurchasePaymentAdapter(QboSyncAdapter):
     def label(self, record) -> str:
         return f"Payment {record.amount} on PO {record.purchase_order.number}"
 
-    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
+    fingerprint_fields = (
+        "VendorRef",
+        "PayType",
+        "TotalAmt",
+        "TxnDate",
+        "CheckPayment",
+        "PrivateNote",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         return [record.purchase_order]
@@ -155,7 +163,7 @@ class PurchaseReturnAdapter(QboSyncAdapter):
     priority = PRIORITY_DOCUMENT
     ledger = LedgerFields(date="return_date", total="total", number="number")
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
+    fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "PrivateNote", "Line")
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]

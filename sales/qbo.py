@@ -18,7 +18,6 @@ from integrations.outbox.registry import (
     PushRefused,
     QboSyncAdapter,
 )
-from integrations.services.connection import connection_get
 from integrations.services.items import item_for_invoice_line
 from sales.selectors import customer_open_balance
 from sales.services import tax_item_ensure
@@ -156,19 +155,21 @@ class SalesFormAdapter(QboSyncAdapter):
     def sends_doc_number(self, connection) -> bool:
         return qbo_keeps_sent_numbers(connection)
 
-    def fingerprint(self, record) -> dict:
-        values = super().fingerprint(record)
-        if not self.sends_doc_number(connection_get()):
-            values.pop("DocNumber")  # QBO's own number, never ours
-        return values
-
 
 class InvoiceAdapter(SalesFormAdapter):
     entity = "Invoice"
     voidable = True
     ledger = LedgerFields(date="invoice_date", total="total", number="number")
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "invoice_date"}
+    fingerprint_fields = (
+        "CustomerRef",
+        "DocNumber",
+        "TxnDate",
+        "DueDate",
+        "PrivateNote",
+        "ClassRef",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         taxes = [tax_item_ensure(tax=tax_line.tax) for tax_line in record.tax_lines.all()]
@@ -199,7 +200,14 @@ class InvoicePaymentAdapter(QboSyncAdapter):
     def label(self, record) -> str:
         return f"Payment {record.amount} on invoice {record.invoice.number}"
 
-    fingerprint_fields = {"TotalAmt": "amount", "TxnDate": "paid_on"}
+    fingerprint_fields = (
+        "CustomerRef",
+        "TotalAmt",
+        "TxnDate",
+        "DepositToAccountRef",
+        "PaymentRefNum",
+        "Line",
+    )
 
     def dependencies(self, record) -> list:
         return [record.invoice]
@@ -233,7 +241,7 @@ class SalesReturnAdapter(SalesFormAdapter):
     entity = "CreditMemo"
     ledger = LedgerFields(date="return_date", total="total", number="number")
 
-    fingerprint_fields = {"TotalAmt": "total", "DocNumber": "number", "TxnDate": "return_date"}
+    fingerprint_fields = ("CustomerRef", "DocNumber", "TxnDate", "PrivateNote", "ClassRef", "Line")
 
     def dependencies(self, record) -> list:
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]

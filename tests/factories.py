@@ -1,12 +1,22 @@
 """factory-boy factories for every model."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem
+from integrations.models import (
+    PushAttempt,
+    QboAccount,
+    QboClass,
+    QboConnection,
+    QboItem,
+    SyncJob,
+    SyncRun,
+)
 from products.models import Product
 from purchases.models import (
     PurchaseOrder,
@@ -219,3 +229,32 @@ class PurchaseReturnLineFactory(DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     quantity = Decimal("5")
     unit_price = factory.SelfAttribute("product.unit_cost")
+
+
+class SyncRunFactory(DjangoModelFactory):
+    class Meta:
+        model = SyncRun
+
+    kind = SyncRun.Kind.ITEMS_CDC
+    trigger = SyncRun.Trigger.HOURLY
+    status = SyncRun.Status.SUCCEEDED
+    message = "0 new, 0 updated, 0 removed"
+
+
+class PushAttemptFactory(DjangoModelFactory):
+    """A push attempt of `record` (any synced record)."""
+
+    class Meta:
+        model = PushAttempt
+        exclude = ["record"]
+
+    record = factory.SubFactory(CustomerFactory)
+    content_type = factory.LazyAttribute(lambda o: ContentType.objects.get_for_model(o.record))
+    object_id = factory.LazyAttribute(lambda o: str(o.record.pk))
+    label = factory.LazyAttribute(lambda o: str(o.record))
+    qbo_entity = "Customer"
+    action = SyncJob.Action.UPSERT
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(seconds=1))
+    outcome = PushAttempt.Outcome.SUCCEEDED
+    request_id = factory.Sequence(lambda n: f"{n:032x}")

@@ -2,17 +2,24 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.timezone import localtime
 
-from integrations.models import SyncJob
+from integrations.models import PushAttempt, SyncJob
 from integrations.outbox.errors import error_parts
 from integrations.outbox.jobs import sync_job_record
 from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import QuickBooksState, sync_job_for, with_sync_status
+from integrations.services.remote_changes import remote_change_keep, remote_change_overwrite
 
 # Where QBO's own screens show each entity (the local sandbox answers the same paths).
 QBO_APP_PATHS = {
@@ -26,6 +33,7 @@ QBO_APP_PATHS = {
     "Vendor": "vendordetail?nameId={}",
     "Item": "items?itemId={}",
 }
+ATTEMPTS_SHOWN = 5
 # (text, background) of each state's pill; a state not listed is shown as plain grey text.
 BADGE_COLOURS = {
     QuickBooksState.SYNCED: ("#166534", "#DCFCE7"),
@@ -42,10 +50,61 @@ NOT_SENT_NOTE = (
 )
 
 
+def _overwrite(record) -> tuple[int, str]:
+    if remote_change_overwrite(record=record) is None:
+        return messages.ERROR, "Reconnect to QuickBooks first, then overwrite: nothing was sent."
+    return (
+        messages.SUCCESS,
+        "Our version is on its way to QuickBooks; the flag clears once QuickBooks holds it.",
+    )
+
+
+def _keep(record) -> tuple[int, str]:
+    remote_change_keep(record=record)
+    return (
+        messages.SUCCESS,
+        "QuickBooks' version is kept, and nothing was sent. Saving the record here sends ours "
+        "again.",
+    )
+
+
+REMOTE_CHANGE_CHOICES = {"overwrite": _overwrite, "keep": _keep}
+
+
 def qbo_app_url(entity: str, qbo_id: str) -> str | None:
     """A link to the record in QuickBooks' own screens."""
     path = QBO_APP_PATHS.get(entity)
     return f"{settings.QBO_APP_BASE_URL}/{path.format(qbo_id)}" if path and qbo_id else None
+
+
+def push_attempts_of(record) -> str:
+    """A record's latest push attempts, newest first, and a link to all of them."""
+    content_type = ContentType.objects.get_for_model(record)
+    shown = list(
+        PushAttempt.objects.filter(content_type=content_type, object_id=str(record.pk))[
+            :ATTEMPTS_SHOWN
+        ]
+    )
+    if not shown:
+        return "None yet."
+    query = urlencode({"content_type": content_type.pk, "object_id": record.pk})
+    return format_html(
+        '<ul class="push-attempts">{}</ul><a href="{}?{}">All attempts</a>',
+        format_html_join(
+            "",
+            "<li>{} · {}{}</li>",
+            (
+                (
+                    f"{localtime(attempt.started_at):%Y-%m-%d %H:%M}",
+                    attempt.get_outcome_display(),
+                    f" ({attempt.error_code})" if attempt.error_code else "",
+                )
+                for attempt in shown
+            ),
+        ),
+        reverse("admin:integrations_pushattempt_changelist"),
+        query,
+    )
 
 
 def record_admin_url(job: SyncJob) -> str | None:
@@ -94,6 +153,40 @@ class QboSyncedAdminMixin:
     """Mix into a synced model's ModelAdmin (before admin.ModelAdmin)."""
 
     actions = ["sync_to_quickbooks"]
+    # Adds "Overwrite QuickBooks with ours" and "Keep QuickBooks' version" to a record changed
+    # in QuickBooks, for those who may change it.
+    change_form_template = "admin/qbo_synced_change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/quickbooks/<str:choice>/",
+                self.admin_site.admin_view(self.qbo_remote_change_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_qbo_remote_change",
+            ),
+            *super().get_urls(),
+        ]
+
+    def qbo_remote_change_view(self, request, object_id, choice):
+        """Settle an edit made in QuickBooks: send ours over it, or keep theirs."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if choice not in REMOTE_CHANGE_CHOICES:
+            raise Http404
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            raise Http404
+        if not self.has_change_permission(request, record):
+            raise PermissionDenied
+        level, message = REMOTE_CHANGE_CHOICES[choice](record)
+        self.message_user(request, message, level)
+        return redirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[quote(record.pk)],
+                current_app=self.admin_site.name,
+            )
+        )
 
     def get_queryset(self, request):
         return with_sync_status(super().get_queryset(request))
@@ -137,7 +230,14 @@ class QboSyncedAdminMixin:
         if job is not None and job.warning:
             rows.append(("Warning", job.warning))
         if job is not None and job.remote_change:
-            rows.append(("In QuickBooks", f"{job.remote_change} — not pulled back here."))
+            rows.append(
+                (
+                    "In QuickBooks",
+                    f"{job.remote_change}. Nothing here was changed: choose “Overwrite "
+                    "QuickBooks with ours” or “Keep QuickBooks' version” at the top of this page.",
+                )
+            )
+        rows.append(("Attempts", push_attempts_of(obj)))
         qbo_id = obj.qbo_id or (job.qbo_id if job else "")
         entity = job.qbo_entity if job else sync_adapter_for(type(obj)).entity
         if url := qbo_app_url(entity, qbo_id):

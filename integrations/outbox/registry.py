@@ -11,6 +11,7 @@ from django.db import models
 
 from integrations.models import QboConnection
 from integrations.outbox.errors import PushRefused as PushRefused  # the apps raise it from here
+from integrations.outbox.fingerprint import fingerprint
 
 # Dependency order: names first, then documents, then what pays or credits them.
 PRIORITY_NAME, PRIORITY_DOCUMENT, PRIORITY_PAYMENT = 0, 1, 2
@@ -70,22 +71,19 @@ class QboSyncAdapter:
         """The full QBO body for a create (without Id and SyncToken)."""
         raise NotImplementedError
 
-    # QBO field → record attribute, compared to tell an edit made in QBO from QBO's own
-    # bookkeeping (applying a payment moves an invoice's SyncToken too). Empty: any new
-    # SyncToken counts as an edit.
-    fingerprint_fields: dict[str, str] = {}
+    # The QBO fields the product owns on this entity, compared with QBO's copy to tell an
+    # edit made in QuickBooks from QBO's own bookkeeping (applying a payment moves an invoice's
+    # SyncToken too). "Line" stands for each line's item or account, quantity, unit price,
+    # amount, description, class and linked transaction. Empty: not watched (name lists).
+    fingerprint_fields: tuple[str, ...] = ()
 
     def sends_doc_number(self, connection: QboConnection) -> bool:
         """Whether the DocNumber QBO holds is the one sent from here, not one QBO gave it."""
         return True
 
-    def fingerprint(self, record: models.Model) -> dict[str, Any]:
-        """The values of `fingerprint_fields` as QBO writes them."""
-        values = {}
-        for qbo_field, attribute in self.fingerprint_fields.items():
-            value = getattr(record, attribute)
-            values[qbo_field] = value.isoformat() if hasattr(value, "isoformat") else value
-        return values
+    def fingerprint(self, body: dict) -> dict[str, Any]:
+        """What of `body` (ours as sent, or QBO's copy) this adapter owns, kept compact."""
+        return fingerprint(body, self.fingerprint_fields)
 
     def find_existing(self, record: models.Model, *, client) -> dict | None:
         """Before a first create: the QBO object this record should link to instead, if any."""

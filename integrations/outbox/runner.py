@@ -9,14 +9,14 @@ import logging
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import QboConnection, SyncJob
+from integrations.models import PushAttempt, QboConnection, SyncJob, SyncRun
 from integrations.outbox.errors import (
     QBO_SAID,
     ConnectionPaused,
@@ -51,6 +51,7 @@ from integrations.qbo.errors import (
     without_nul,
 )
 from integrations.services.connection import connection_pause, qbo_client
+from integrations.services.mirror import company_preferences_import
 from integrations.services.problems import push_problem_open, push_problems_close
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ STALE_RUN = timedelta(minutes=10)
 MAX_RETRIABLE_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_CAP_SECONDS = 3600
+TID_CHARS = PushAttempt._meta.get_field("intuit_tid").max_length
 # How a document's LinkedTxn may name a payment applied to it, when not by its entity name: a
 # bill lists its check payments as "BillPaymentCheck" (Intuit's Bill reference, LinkedTxn).
 LINKED_TXN_ENTITIES = {"BillPaymentCheck": "BillPayment"}
@@ -74,10 +76,11 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         client = client or qbo_client()
         outcome = _push(job, client)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; none strands the job
+        intuit_tid = getattr(exc, "intuit_tid", None)
         if _deleted_before_created(job):
-            return _abandon_create(job, exc)
-        return _fail(job, push_failure(exc, label=job.label))
-    return _succeed(job, outcome)
+            return _abandon_create(job, exc, intuit_tid=intuit_tid)
+        return _fail(job, push_failure(exc, label=job.label), intuit_tid=intuit_tid)
+    return _succeed(job, replace(outcome, intuit_tid=client.last_intuit_tid))
 
 
 def push_failure(exc: Exception, *, label: str) -> OutboxError:
@@ -171,6 +174,8 @@ class PushOutcome:
 
     result: dict | None = None
     warning: str = ""
+    intuit_tid: str | None = None
+    sent: dict | None = None  # the body QBO took, for the job's fingerprint
 
 
 def _push(job: SyncJob, client: QboClient) -> PushOutcome:
@@ -194,14 +199,7 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if not dependency.qbo_id:
             _push_dependency(dependency)
     record = model._default_manager.get(pk=record.pk)  # dependencies may have added ids
-    context = PushContext(
-        connection=QboConnection.objects.select_related(
-            "default_income_account",
-            "default_expense_account",
-            "sales_deposit_account",
-            "purchase_deposit_account",
-        ).get()
-    )
+    context = _push_context()
     body = adapter.payload(record, context=context)
     if not record.qbo_id and (existing := adapter.find_existing(record, client=client)):
         _store_identity(model, record.pk, str(existing["Id"]), str(existing["SyncToken"]))
@@ -219,7 +217,7 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         # default) and send once more.
         from integrations.services.items import item_sync_run  # items → signals → outbox
 
-        item_sync_run()
+        item_sync_run(trigger=SyncRun.Trigger.PUSH)
         rebuilt = adapter.payload(model._default_manager.get(pk=record.pk), context=context)
         gone = {
             ref: name for ref, name in _item_refs(body).items() if ref not in _item_refs(rebuilt)
@@ -228,11 +226,44 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             raise
         outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-refs")
         names = ", ".join(f"“{name}”" for name in gone.values())
-        return PushOutcome(
-            outcome.result,
-            f"{names} was inactivated in QuickBooks, so its lines use the default item instead. "
-            "Remap the products if another item should be used.",
+        return replace(
+            outcome,
+            warning=f"{names} was inactivated in QuickBooks, so its lines use the default item "
+            "instead. Remap the products if another item should be used.",
         )
+    except QboValidationError:
+        if not _class_refs(body):
+            raise
+        # Class tracking may have been turned off in QBO since the preferences were last read
+        # (QBO's refusal has no recorded wording: see the sandbox README, "Class tracking").
+        company_preferences_import(client=client)
+        rebuilt = adapter.payload(record, context=_push_context())
+        if _class_refs(rebuilt) >= _class_refs(body):
+            raise
+        outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-classes")
+        return replace(
+            outcome,
+            warning="Turn class tracking on in QuickBooks (Settings → Account and settings → "
+            "Advanced → Categories), then save this record again if it should carry its "
+            "classes: it was sent without them, since class tracking is off there.",
+        )
+
+
+def _push_context() -> PushContext:
+    return PushContext(
+        connection=QboConnection.objects.select_related(
+            "default_income_account",
+            "default_expense_account",
+            "sales_deposit_account",
+            "purchase_deposit_account",
+        ).get()
+    )
+
+
+def _class_refs(body: dict) -> int:
+    """How many ClassRefs a body carries, on the header and on its lines."""
+    details = [line.get(line.get("DetailType", ""), {}) for line in body.get("Line", [])]
+    return sum("ClassRef" in part for part in [body, *details])
 
 
 def _item_refs(body: dict) -> dict[str, str]:
@@ -246,10 +277,10 @@ def _item_refs(body: dict) -> dict[str, str]:
 
 def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> "PushOutcome":
     if not record.qbo_id:
-        return PushOutcome(client.create(entity, body, request_id=request_id))
-    return PushOutcome(
-        _update_with_stale_retry(client, entity, body, record.qbo_id, record.sync_token, request_id)
-    )
+        return PushOutcome(client.create(entity, body, request_id=request_id), sent=body)
+    qbo_id, sync_token = record.qbo_id, record.sync_token
+    result = _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id)
+    return PushOutcome(result, sent=body)
 
 
 def _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, send) -> dict:
@@ -409,8 +440,12 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
         job.qbo_id, job.sync_token = str(result["Id"]), str(result.get("SyncToken", ""))
     changed_meanwhile = job.revision > job.claimed_revision
     if changed_meanwhile and job.action == SyncJob.Action.DELETE and not job.qbo_id:
+        _attempt_record(job, PushAttempt.Outcome.DROPPED, intuit_tid=outcome.intuit_tid)
         job.delete()  # deleted here before any of it reached QBO: nothing to delete there
         return job
+    _attempt_record(
+        job, PushAttempt.Outcome.SUCCEEDED, message=outcome.warning, intuit_tid=outcome.intuit_tid
+    )
     if changed_meanwhile:
         # Saved again while we pushed: send the newer version too, as an update. Or deleted
         # while we created it: delete what QBO just made, now that its Id is known.
@@ -424,6 +459,9 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     job.last_error = job.last_error_code = ""
     job.warning = without_nul(outcome.warning)
     job.remote_change, job.remote_changed_at = "", None  # QBO now holds our version
+    job.remote_fingerprint = {}
+    if outcome.sent is not None:
+        job.sent_fingerprint = sync_adapter_for(model).fingerprint(outcome.sent)
     job.waiting_on = None
     _wake_waiters(job)  # the record now has its QBO id, so what references it can go
     job.next_attempt_at = now
@@ -432,7 +470,7 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
     return job
 
 
-def _fail(job: SyncJob, failure: OutboxError) -> SyncJob:
+def _fail(job: SyncJob, failure: OutboxError, *, intuit_tid: str | None) -> SyncJob:
     """Record a failure by the contract: back off and retry, pause, or fail for the user."""
     waiting_on = getattr(failure, "waiting_on", None)
     if isinstance(failure, RetryLater) and job.attempts < MAX_RETRIABLE_ATTEMPTS:
@@ -440,21 +478,23 @@ def _fail(job: SyncJob, failure: OutboxError) -> SyncJob:
             job,
             status=SyncJob.Status.PENDING,
             failure=failure,
+            intuit_tid=intuit_tid,
             error=f"Nothing to do here; it is retried automatically: {failure}",
             next_attempt_at=timezone.now() + _backoff(job.attempts, failure.retry_after),
         )
     elif isinstance(failure, ConnectionPaused):
         connection_pause(reason=str(failure))
-        job = _finish(job, status=SyncJob.Status.PAUSED, failure=failure)
+        job = _finish(job, status=SyncJob.Status.PAUSED, failure=failure, intuit_tid=intuit_tid)
     elif isinstance(failure, RetryLater):
         job = _finish(
             job,
             status=SyncJob.Status.FAILED,
             failure=failure,
+            intuit_tid=intuit_tid,
             error=f"Press Retry to try again (it was tried {job.attempts} times): {failure}",
         )
     else:
-        job = _finish(job, status=SyncJob.Status.FAILED, failure=failure)
+        job = _finish(job, status=SyncJob.Status.FAILED, failure=failure, intuit_tid=intuit_tid)
     if job.status == SyncJob.Status.FAILED:
         push_problem_open(job=job)
     if waiting_on and _has_reached_qbo(waiting_on):
@@ -467,6 +507,7 @@ def _finish(
     *,
     status: str,
     failure: OutboxError,
+    intuit_tid: str | None,
     error: str = "",
     next_attempt_at=None,
 ) -> SyncJob:
@@ -478,6 +519,13 @@ def _finish(
         "waiting_on": getattr(failure, "waiting_on", None),
         "updated_at": timezone.now(),
     }
+    _attempt_record(
+        job,
+        ATTEMPT_OUTCOMES[status],
+        error_code=failure.code,
+        message=update["last_error"],
+        intuit_tid=intuit_tid,
+    )
     if failure.new_request_id:
         update["request_id"] = new_request_id()
     if next_attempt_at is not None:
@@ -495,22 +543,53 @@ def _deleted_before_created(job: SyncJob) -> bool:
     )
 
 
-def _abandon_create(job: SyncJob, exc: Exception) -> SyncJob | None:
+def _abandon_create(job: SyncJob, exc: Exception, *, intuit_tid: str | None) -> SyncJob | None:
     """A create that failed for a record deleted meanwhile: drop the job, or ask the user to
     look in QBO when QBO may have made it without saying so."""
     if not _may_have_written(exc):
+        _attempt_record(job, PushAttempt.Outcome.DROPPED, message=str(exc), intuit_tid=intuit_tid)
         SyncJob.objects.filter(pk=job.pk).delete()  # nothing reached QBO: nothing to undo
         return None
     failure = push_failure(exc, label=job.label)
     return _finish(
         job,
         status=SyncJob.Status.FAILED,
+        intuit_tid=intuit_tid,
         failure=UserMustAct(
             f"Look for {job.label} in QuickBooks and delete it there if it is there, then press "
             "Retry to clear this: it was deleted here while QuickBooks was creating it, and "
             f"QuickBooks never said whether it did ({failure})",
             code=failure.code,
         ),
+    )
+
+
+ATTEMPT_OUTCOMES = {
+    SyncJob.Status.PENDING: PushAttempt.Outcome.RETRYING,
+    SyncJob.Status.PAUSED: PushAttempt.Outcome.PAUSED,
+    SyncJob.Status.FAILED: PushAttempt.Outcome.FAILED,
+}
+
+
+def _attempt_record(
+    job: SyncJob, outcome: str, *, intuit_tid: str | None, error_code: str = "", message: str = ""
+) -> None:
+    """Keep this run of the job in the push history: one insert, from what the job holds."""
+    PushAttempt.objects.create(
+        # A job about to be deleted keeps no link: its attempts outlive it, named by label.
+        job=None if outcome == PushAttempt.Outcome.DROPPED else job,
+        content_type_id=job.content_type_id,
+        object_id=job.object_id,
+        label=job.label,
+        qbo_entity=job.qbo_entity,
+        action=job.action,
+        started_at=job.started_at or timezone.now(),
+        finished_at=timezone.now(),
+        outcome=outcome,
+        error_code=error_code,
+        message=without_nul(message),
+        request_id=job.request_id,
+        intuit_tid=without_nul(intuit_tid or "")[:TID_CHARS],
     )
 
 

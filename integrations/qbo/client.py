@@ -157,6 +157,8 @@ class QboClient:
         self._base_url = (
             f"{config.api_base_url.rstrip('/')}/v3/company/{parse.quote(realm_id, safe='')}"
         )
+        # QBO's id of its last successful answer, for the push history (errors carry their own).
+        self.last_intuit_tid: str | None = None
 
     # --- entities -------------------------------------------------------------------------
 
@@ -413,6 +415,7 @@ class QboClient:
                 tid = header(response.headers, "intuit_tid")
                 if response.ok:
                     self._log(method, path, response.status_code, started, tid, attempt)
+                    self.last_intuit_tid = tid
                     return _document(response, f"{method} {path}", tid), tid
                 failure = parse_fault(
                     response.status_code,

@@ -67,6 +67,9 @@ class Spec:
 # ---- small helpers shared by every entity -------------------------------------------------
 
 
+QUANTITY_DECIMALS = 7
+
+
 def money(value: float | int | None, element: str) -> float:
     """A JSON amount as QBO stores it (2 decimals); the schema check made it a number if sent."""
     if value is None:
@@ -75,7 +78,11 @@ def money(value: float | int | None, element: str) -> float:
 
 
 def _quantity(value: object, element: str) -> float | int:
-    number = money(value, element) if not isinstance(value, int) else value
+    """A Qty or UnitPrice as QBO keeps it: seven decimals, not the two of an amount (README,
+    "What QBO keeps of a pushed document")."""
+    if value is None:
+        raise faults.business(f"{element} must be a number", element)
+    number = value if isinstance(value, int) else round(float(value), QUANTITY_DECIMALS)
     return int(number) if float(number).is_integer() else number
 
 
@@ -395,7 +402,10 @@ def prepare_tax_code(company: Company, obj: dict, old: dict | None, obj_id: str)
 
 
 def _class_ref(company: Company, detail: dict, per_line: bool) -> None:
-    """A ClassRef is accepted only where the company's class tracking preference allows it."""
+    """A ClassRef is accepted only where the company's class tracking preference allows it.
+
+    The refusal's code and wording are ours: no source records QBO's (README, Class tracking).
+    """
     if not detail.get("ClassRef"):
         detail.pop("ClassRef", None)
         return

@@ -1,6 +1,7 @@
 """QBO items here: the full import and reconcile, the hourly CDC sync, and the line fallbacks."""
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,10 +24,12 @@ from integrations.qbo.errors import QboCdcTruncatedError, without_nul
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_item_get, default_items_ensure
 from integrations.services.mirror import (
+    IGNORED_ITEM_TYPES,
     IMPORTED_ITEM_TYPES,
     accounts_mirror,
     classes_mirror,
     company_mirror_refresh,
+    company_preferences_import,
     is_active,
     item_problem,
     items_mirror,
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 SYNCABLE_ITEMS = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)})
 SYNCABLE_ITEM_COUNT = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)}, count=True)
+IGNORED_ITEMS = select("Item", {"Type": list(IGNORED_ITEM_TYPES)})
 CDC_ENTITIES = ["Item", "Account", "Class"]
 # QBO's CDC looks back 30 days at most; the hour spares a QBO clock running ahead of ours.
 CDC_MAX_WINDOW = timedelta(days=30) - timedelta(hours=1)
@@ -55,7 +59,12 @@ MAPPINGS = (
 Progress = Callable[[int, int], None]
 
 
-def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> SyncRun:
+def item_sync_run(
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    trigger: str = SyncRun.Trigger.HOURLY,
+) -> SyncRun:
     """Take in QBO's item, account and class changes: one CDC call, or a full reconcile."""
     running = SyncRun.objects.filter(
         kind__in=[SyncRun.Kind.ITEMS_CDC, SyncRun.Kind.ITEMS_FULL],
@@ -69,25 +78,32 @@ def item_sync_run(*, full: bool = False, progress: Progress | None = None) -> Sy
     client = qbo_client()
     reason = "asked for" if full else _cdc_refusal(connection)
     if reason is None:
-        run, complete = _items_cdc(client=client, since=_cdc_since(connection))
+        run, complete = _items_cdc(client=client, since=_cdc_since(connection), trigger=trigger)
         if complete:
             return run
         reason = run.message
-    company_mirror_refresh()
-    return items_import(client=client, progress=progress, reason=f"Full reconcile: {reason}")
+    company_mirror_refresh(trigger=trigger)
+    return items_import(
+        client=client, progress=progress, reason=f"Full reconcile: {reason}", trigger=trigger
+    )
 
 
 def company_import_after_connect(*, run_id: int | None = None) -> SyncRun:
     """Right after a connect: the company, its accounts and classes, then every item."""
-    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, run_id=run_id)
-    return items_import(client=qbo_client())
+    connect = SyncRun.Trigger.CONNECT
+    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, trigger=connect, run_id=run_id)
+    return items_import(client=qbo_client(), trigger=connect)
 
 
 def items_import(
-    *, client: QboClient, progress: Progress | None = None, reason: str = ""
+    *,
+    client: QboClient,
+    progress: Progress | None = None,
+    reason: str = "",
+    trigger: str = SyncRun.Trigger.HOURLY,
 ) -> SyncRun:
     """Mirror every active NonInventory and Service item, 1000 a page, and remove the rest."""
-    with sync_run(SyncRun.Kind.ITEMS_FULL) as run:
+    with sync_run(SyncRun.Kind.ITEMS_FULL, trigger=trigger) as run:
         if reason:
             sync_run_note(run, event="reconcile", text=reason)
         started = timezone.now()
@@ -100,6 +116,7 @@ def items_import(
             if progress:
                 progress(run.processed, total)
         _items_sweep(client=client, run=run, started=started)
+        _items_not_imported(client=client, run=run)
         _watermarks_set(items_full_synced_at=started, items_cdc_watermark=started)
         run.details.extend(default_items_ensure(client=client))
         run.message = _summary(run)
@@ -130,10 +147,13 @@ def _cdc_since(connection: QboConnection) -> datetime:
     return connection.items_cdc_watermark - CDC_OVERLAP
 
 
-def _items_cdc(*, client: QboClient, since: datetime) -> tuple[SyncRun, bool]:
+def _items_cdc(*, client: QboClient, since: datetime, trigger: str) -> tuple[SyncRun, bool]:
     """One CDC call for items, accounts and classes; False when a capped answer needs more."""
     started = timezone.now()
-    with sync_run(SyncRun.Kind.ITEMS_CDC) as run:
+    with sync_run(SyncRun.Kind.ITEMS_CDC, trigger=trigger) as run:
+        # One read per sync: class tracking turned off in QBO, a change of sales tax or of
+        # numbering, must be known before the next push (the CDC call covers only the lists).
+        company_preferences_import(client=client)
         try:
             changes = client.cdc(CDC_ENTITIES, since)
         except QboCdcTruncatedError as capped:
@@ -178,8 +198,35 @@ def _items_sorted(run: SyncRun, rows: list) -> tuple[list[dict], list[str]]:
         elif is_active(raw) and raw["Type"] in IMPORTED_ITEM_TYPES:
             live.append(raw)
         else:
+            if is_active(raw):
+                _not_imported(run, raw)
             dead.append(str(raw["Id"]).strip())
     return live, dead
+
+
+def _items_not_imported(*, client: QboClient, run: SyncRun) -> None:
+    """Name in the run's log each active item of a type left out, and why, then count them."""
+    seen = Counter()
+    for page in client.query_pages(IGNORED_ITEMS):
+        _items_sorted(run, page)
+        seen.update(raw["Type"] for raw in page if item_problem(raw) is None)
+    if counted := [f"{kind}: {seen[kind]}" for kind in IGNORED_ITEM_TYPES if seen[kind]]:
+        sync_run_note(
+            run,
+            event="not_imported",
+            always=True,
+            text=f"Items of the types left out by design were not imported ({', '.join(counted)}); "
+            "the log names them and why. Products map to Non-inventory and Service items only.",
+        )
+
+
+def _not_imported(run: SyncRun, raw: dict) -> None:
+    sync_run_note(
+        run,
+        event="not_imported",
+        text=f"“{without_nul(raw['Name'])}” was not imported: {IGNORED_ITEM_TYPES[raw['Type']]}.",
+        item=raw["Name"],
+    )
 
 
 def _identified(run: SyncRun, entity: str, rows: list) -> list[dict]:

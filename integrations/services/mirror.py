@@ -21,10 +21,16 @@ logger = logging.getLogger(__name__)
 # must stay visible here, so the user is told about the conflict.
 ALL_ACCOUNTS = "SELECT * FROM Account WHERE Active IN (true, false)"
 ALL_CLASSES = "SELECT * FROM Class WHERE Active IN (true, false)"
-# Inventory items need quantities and asset accounts we never manage; Category and Group
-# items are not sellable lines. These three are known and deliberately left out.
 IMPORTED_ITEM_TYPES = (QboItem.Type.NON_INVENTORY, QboItem.Type.SERVICE)
-IGNORED_ITEM_TYPES = ("Inventory", "Category", "Group")
+# The item types QBO has that are deliberately left out, each with why, as the import's log
+# names every such item it sees.
+IGNORED_ITEM_TYPES = {
+    "Inventory": "it is an Inventory item: QuickBooks counts its quantity on hand against an "
+    "asset account, which Distru does not keep in step",
+    "Category": "it is a category, which groups items and which QuickBooks refuses on a "
+    "transaction line",
+    "Group": "it is a bundle (Group), which stands for other items; a product maps to one item",
+}
 # QBO's own limits, and the columns they land in; longer text is cut, not refused.
 ID_CHARS = QboItem._meta.get_field("qbo_id").max_length
 NAME_CHARS = QboItem._meta.get_field("name").max_length
@@ -43,7 +49,9 @@ def company_profile_import(*, client: QboClient) -> QboConnection:
 
 
 def company_preferences_import(*, client: QboClient) -> QboConnection:
-    """Store the preferences pushes follow: class tracking, sales tax, custom numbers."""
+    """Store the preferences pushes follow (class tracking, sales tax, custom numbers): the one
+    place they are read, at connect, on every item sync, and when QBO refuses a push that
+    carried a class."""
     prefs = client.preferences()
     accounting, tax = _prefs(prefs, "AccountingInfoPrefs"), _prefs(prefs, "TaxPrefs")
     connection = QboConnection.objects.get()
@@ -359,10 +367,13 @@ def mirror_upsert(
 
 
 def company_mirror_refresh(
-    *, kind: str = SyncRun.Kind.ACCOUNTS, run_id: int | None = None
+    *,
+    kind: str = SyncRun.Kind.ACCOUNTS,
+    trigger: str = SyncRun.Trigger.HOURLY,
+    run_id: int | None = None,
 ) -> SyncRun:
     """Re-read the company profile, preferences, accounts and classes from QBO."""
-    with sync_run(kind, run_id=run_id) as run:
+    with sync_run(kind, trigger=trigger, run_id=run_id) as run:
         client = qbo_client()  # inside the run, so "not connected" is its recorded outcome
         company_profile_import(client=client)
         sync_run_progress(run, processed=accounts_import(client=client))

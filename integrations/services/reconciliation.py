@@ -79,6 +79,7 @@ def reconciliation_queue(*, period_start: date, period_end: date) -> Reconciliat
         run = sync_run_queue(
             SyncRun.Kind.RECONCILE,
             "integrations.tasks.reconciliation_run_task",
+            trigger=SyncRun.Trigger.RECONCILIATION,
             task_name=f"qbo-reconcile-{period_start:%Y-%m-%d}",
         )
         return Reconciliation.objects.create(
@@ -120,7 +121,9 @@ def reconciliation_run(*, run_id: int) -> Reconciliation:
     """Read the period's documents from QBO, one paged query per type, and compare them."""
     reconciliation = Reconciliation.objects.get(run_id=run_id)
     period = (reconciliation.period_start, reconciliation.period_end)
-    with sync_run(SyncRun.Kind.RECONCILE, run_id=run_id) as run:
+    with sync_run(
+        SyncRun.Kind.RECONCILE, trigger=SyncRun.Trigger.RECONCILIATION, run_id=run_id
+    ) as run:
         client = qbo_client()
         connection = QboConnection.objects.get()
         reconciliation.summary, reconciliation.differences, reconciliation.reads = [], [], 0
@@ -174,9 +177,7 @@ def _qbo_side(
     return theirs, reads, unreadable
 
 
-def _our_side(
-    ledger: Ledger, period: tuple[date, date], connection: QboConnection
-) -> list[dict]:
+def _our_side(ledger: Ledger, period: tuple[date, date], connection: QboConnection) -> list[dict]:
     """Our documents of the period that belong in QBO: pk, qbo_id, date, total, and the number
     when QBO holds ours (a company numbering its own sales forms has other numbers)."""
     fields = ledger.adapter.ledger

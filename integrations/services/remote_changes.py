@@ -2,17 +2,20 @@
 
 import logging
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
+from integrations.outbox.fingerprint import differences
+from integrations.outbox.jobs import job_for, new_request_id, sync_job_record
 from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboCdcTruncatedError, clip
 from integrations.services.connection import qbo_client
-from integrations.services.mirror import company_preferences_import, object_problem
+from integrations.services.mirror import object_problem
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,11 @@ OVERLAP = timedelta(minutes=5)
 CDC_LOOKBACK_LIMIT = timedelta(days=30) - timedelta(minutes=5)
 SYNC_TOKEN_CHARS = SyncJob._meta.get_field("sync_token").max_length
 READ_CHUNK = 500  # documents per query when a type is read again by Id, as the item sweep does
+DELETED_IN_QBO = "Deleted in QuickBooks"
+UNKNOWN_EDIT = (
+    "Edited in QuickBooks: what changed is not known, since it was last sent before Distru "
+    "kept what it sends"
+)
 
 
 def transaction_entities() -> list[str]:
@@ -33,7 +41,7 @@ def transaction_entities() -> list[str]:
     return sorted(entities)
 
 
-def transactions_cdc_check() -> SyncRun:
+def transactions_cdc_check(*, trigger: str = SyncRun.Trigger.HOURLY) -> SyncRun:
     """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
 
     An answer at QBO's cap may have left changes out, so it is never taken for complete: each
@@ -50,7 +58,7 @@ def transactions_cdc_check() -> SyncRun:
     since = (connection.transactions_cdc_watermark or now - timedelta(days=1)) - OVERLAP
     since = max(since, now - CDC_LOOKBACK_LIMIT)
     client = qbo_client()
-    with sync_run(SyncRun.Kind.TRANSACTIONS_CDC) as run:
+    with sync_run(SyncRun.Kind.TRANSACTIONS_CDC, trigger=trigger) as run:
         entities = transaction_entities()
         try:
             changes = client.cdc(entities, since)
@@ -60,9 +68,6 @@ def transactions_cdc_check() -> SyncRun:
         for entity, objects in changes.items():
             _flag(run, entity, objects)
         QboConnection.objects.filter(pk=connection.pk).update(transactions_cdc_watermark=now)
-        # Then the preferences the next pushes follow (sales tax, numbers): CDC reports none,
-        # and the documents just compared were sent under the ones read before.
-        company_preferences_import(client=client)
     return run
 
 
@@ -124,23 +129,26 @@ def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
         token = str(remote.get("SyncToken", ""))
         if remote.get("status") == "Deleted":
             if job.action != SyncJob.Action.DELETE:
-                _mark(run, job, "Deleted in QuickBooks", remote)
+                _mark(run, job, DELETED_IN_QBO, remote)
             continue
-        if token == job.sync_token:
-            continue  # our own write
-        model = job.content_type.model_class()
-        record = model._default_manager.filter(pk=job.object_id).first()
-        if record is None:
-            continue
-        drift = _drift(sync_adapter_for(model).fingerprint(record), remote)
-        if drift is None:
-            drift = [] if sync_adapter_for(model).fingerprint(record) else ["SyncToken"]
-        if drift:
-            _mark(run, job, f"Edited in QuickBooks ({', '.join(drift)} differ)", remote)
+        if token == job.sync_token or job.action == SyncJob.Action.DELETE:
+            continue  # our own write, or one we are deleting in QBO anyway
+        adapter = sync_adapter_for(job.content_type.model_class())
+        if not job.sent_fingerprint:
+            _mark(run, job, UNKNOWN_EDIT, remote, adapter.fingerprint(remote))
+        elif drift := differences(job.sent_fingerprint, remote, adapter.fingerprint_fields):
+            what = f"Edited in QuickBooks: {'; '.join(drift)}"
+            _mark(run, job, what, remote, adapter.fingerprint(remote))
         else:
             # Only QBO's bookkeeping moved (a payment applied): keep its SyncToken for updates.
-            SyncJob.objects.filter(pk=job.pk).update(sync_token=token)
-            model._default_manager.filter(pk=job.object_id).update(sync_token=token)
+            _sync_token_adopt(job, token)
+
+
+def _sync_token_adopt(job: SyncJob, token: str) -> None:
+    SyncJob.objects.filter(pk=job.pk).update(sync_token=token)
+    job.content_type.model_class()._default_manager.filter(pk=job.object_id).update(
+        sync_token=token
+    )
 
 
 def _row_problem(obj: dict) -> str | None:
@@ -155,25 +163,18 @@ def _row_problem(obj: dict) -> str | None:
     return None
 
 
-def _drift(fingerprint: dict, remote: dict) -> list[str] | None:
-    if not fingerprint:
-        return None
-    return [field for field, ours in fingerprint.items() if not _same(ours, remote.get(field))]
-
-
-def _same(ours, theirs) -> bool:
-    if isinstance(ours, Decimal):
-        try:
-            return Decimal(str(theirs)) == ours
-        except (InvalidOperation, ValueError):
-            return False
-    return str(ours) == str(theirs)
-
-
-def _mark(run: SyncRun, job: SyncJob, what: str, remote: dict) -> None:
+def _mark(
+    run: SyncRun, job: SyncJob, what: str, remote: dict, remote_fingerprint: dict | None = None
+) -> None:
+    """Flag the job with what QBO's copy holds. An edited copy's SyncToken is taken, so the
+    same edit is not flagged again and "keep QuickBooks' version" has nothing left to read."""
     SyncJob.objects.filter(pk=job.pk).update(
-        remote_change=what[:255], remote_changed_at=_changed_at(run, job, remote)
+        remote_change=what,
+        remote_changed_at=_changed_at(run, job, remote),
+        remote_fingerprint=remote_fingerprint or {},
     )
+    if remote_fingerprint is not None:
+        _sync_token_adopt(job, str(remote.get("SyncToken", "")))
     sync_run_note(
         run, event="changed_in_qbo", always=True, text=f"{job.label}: {what}.", job_id=job.pk
     )
@@ -200,3 +201,42 @@ def _changed_at(run: SyncRun, job: SyncJob, remote: dict) -> datetime:
         job_id=job.pk,
     )
     return timezone.now()
+
+
+def remote_change_overwrite(*, record: models.Model) -> SyncJob | None:
+    """Send our version over the one changed in QBO (a copy deleted there is made anew); the
+    flag clears once QBO holds ours. None when there is no connection to send it through."""
+    with transaction.atomic():
+        job = job_for(record)
+        if job is not None and job.remote_change == DELETED_IN_QBO:
+            _identity_forget(job)
+        return sync_job_record(record=record)
+
+
+@transaction.atomic
+def remote_change_keep(*, record: models.Model) -> None:
+    """Leave QBO's version as it is: clear the flag, and compare later edits with that version.
+
+    A copy deleted in QBO is forgotten here, so saving the record again sends it anew.
+    """
+    job = job_for(record)
+    if job is None:
+        return
+    if job.remote_change == DELETED_IN_QBO:
+        _identity_forget(job)
+    SyncJob.objects.filter(pk=job.pk).update(
+        remote_change="",
+        remote_changed_at=None,
+        sent_fingerprint=F("remote_fingerprint"),
+        remote_fingerprint={},
+        updated_at=timezone.now(),
+    )
+
+
+def _identity_forget(job: SyncJob) -> None:
+    """The record and its job no longer name a QBO copy; the next push is a create, with a
+    requestid of its own (QBO would answer an old one with the deleted copy)."""
+    job.content_type.model_class()._default_manager.filter(pk=job.object_id).update(
+        qbo_id="", sync_token=""
+    )
+    SyncJob.objects.filter(pk=job.pk).update(qbo_id="", sync_token="", request_id=new_request_id())

@@ -17,12 +17,16 @@ NOTE_CAP = 200
 
 
 @contextmanager
-def sync_run(kind: str, *, run_id: int | None = None):
+def sync_run(kind: str, *, trigger: str, run_id: int | None = None):
     """Record a run: succeeded when the block ends, failed with a readable message if it raises.
 
-    `run_id` carries on a run recorded when the work was queued, so a page shows it at once.
+    `trigger` names what started it; `run_id` carries on a run recorded when the work was
+    queued (with its trigger), so a page shows it at once.
     """
-    run = SyncRun.objects.get(pk=run_id) if run_id else SyncRun.objects.create(kind=kind)
+    if run_id:
+        run = SyncRun.objects.get(pk=run_id)
+    else:
+        run = SyncRun.objects.create(kind=kind, trigger=trigger)
     try:
         yield run
     except Exception as exc:
@@ -44,9 +48,9 @@ def sync_run_progress(run: SyncRun, **counts: int) -> None:
     run.save(update_fields=list(counts))
 
 
-def sync_run_queue(kind: str, task: str, *, task_name: str, **kwargs) -> SyncRun:
+def sync_run_queue(kind: str, task: str, *, trigger: str, task_name: str, **kwargs) -> SyncRun:
     """Record a run as running, so a page shows it at once, and hand its work to the worker."""
-    run = SyncRun.objects.create(kind=kind)
+    run = SyncRun.objects.create(kind=kind, trigger=trigger)
     transaction.on_commit(lambda: async_task(task, run_id=run.pk, task_name=task_name, **kwargs))
     return run
 

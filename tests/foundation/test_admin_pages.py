@@ -14,6 +14,8 @@ ADMIN_MODELS = [
     ("integrations.qboclass", factories.QboClassFactory),
     ("integrations.qboitem", factories.QboItemFactory),
     ("integrations.qboconnection", factories.QboConnectionFactory),
+    ("integrations.syncrun", factories.SyncRunFactory),
+    ("integrations.pushattempt", factories.PushAttemptFactory),
     ("products.product", factories.ProductFactory),
     ("sales.customer", factories.CustomerFactory),
     ("sales.tax", factories.TaxFactory),
@@ -62,11 +64,14 @@ def test_change_page_renders(admin_client, key, factory):
 @pytest.mark.parametrize(("key", "factory"), ADMIN_MODELS)
 def test_add_page_renders_unless_rows_come_from_quickbooks(admin_client, key, factory):
     response = admin_client.get(_url(key, "add"))
-    # The connection is made by connecting; accounts and classes are created in QuickBooks.
+    # The connection is made by connecting; accounts and classes are created in QuickBooks;
+    # the sync history is written by the sync.
     made_elsewhere = {
         "integrations.qboconnection",
         "integrations.qboaccount",
         "integrations.qboclass",
+        "integrations.syncrun",
+        "integrations.pushattempt",
     }
     expected = 403 if key in made_elsewhere else 200
     assert response.status_code == expected

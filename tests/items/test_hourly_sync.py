@@ -24,7 +24,8 @@ from tests.items.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def test_with_no_changes_the_sync_is_one_read_and_a_few_statements(synced):
+def test_with_no_changes_the_sync_is_two_reads_and_a_few_statements(synced):
+    """The preferences (class tracking) and one CDC call."""
     item_sync_run()  # the overlap replays the default items once; they are unchanged
     synced.control("requests/clear")
     before = QboConnection.objects.get().items_cdc_watermark
@@ -32,7 +33,7 @@ def test_with_no_changes_the_sync_is_one_read_and_a_few_statements(synced):
     with CaptureQueriesContext(db) as queries:
         run = item_sync_run()
 
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
     assert len(queries) <= 20
     assert run.kind == SyncRun.Kind.ITEMS_CDC and run.status == SyncRun.Status.SUCCEEDED
     assert (run.created, run.updated, run.removed) == (0, 0, 0)
@@ -66,7 +67,7 @@ def test_new_and_changed_items_accounts_and_classes_arrive(synced):
 
     run = item_sync_run()
 
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
     assert (run.created, run.updated) == (1, 1)
     assert mirrored("Blue Dream 3.5g (new label)").unit_price == 27
     assert mirrored("Blue Dream 3.5g") is None
@@ -81,7 +82,7 @@ def test_a_hundred_changed_items_take_one_read(synced):
 
     run = item_sync_run()
 
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
     assert run.created == 100
 
 
@@ -104,7 +105,7 @@ def test_a_window_under_30_days_is_still_one_cdc_call(synced):
 
     item_sync_run()
 
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
 
 
 def test_an_answer_at_the_cap_falls_back_to_a_full_reconcile(synced):
@@ -114,7 +115,7 @@ def test_an_answer_at_the_cap_falls_back_to_a_full_reconcile(synced):
     run = item_sync_run()
 
     calls = api_calls(synced)
-    assert calls[0] == "GET cdc" and calls.count("GET cdc") == 1
+    assert calls[:2] == ["GET preferences", "GET cdc"] and calls.count("GET cdc") == 1
     cdc_run = SyncRun.objects.filter(kind=SyncRun.Kind.ITEMS_CDC).first()
     assert "1000" in cdc_run.message and "Item" in cdc_run.message
     assert run.kind == SyncRun.Kind.ITEMS_FULL and run.status == SyncRun.Status.SUCCEEDED
@@ -213,3 +214,18 @@ def test_the_hourly_task_does_nothing_while_disconnected(synced):
 
     assert item_sync_task() is None
     assert api_calls(synced) == []
+
+
+def test_an_item_of_a_type_left_out_is_named_in_the_hourly_log(synced):
+    made = synced.api("POST", "item", json={"Name": "Tinctures", "Type": "Category"})
+    assert made.status_code == 200, made.text
+
+    run = item_sync_run()
+
+    assert run.kind == SyncRun.Kind.ITEMS_CDC
+    texts = [note["text"] for note in run.details]
+    assert (
+        "“Tinctures” was not imported: it is a category, which groups items and which "
+        "QuickBooks refuses on a transaction line." in texts
+    )
+    assert not mirrored("Tinctures")

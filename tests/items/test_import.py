@@ -40,6 +40,21 @@ def test_only_active_noninventory_and_service_items_are_imported(chart):
     assert connection.items_full_synced_at and connection.items_cdc_watermark
 
 
+def test_the_import_names_each_item_it_leaves_out_and_why(chart):
+    run = items_import(client=qbo_client())
+
+    left_out = {note["item"]: note["text"] for note in run.details if "item" in note}
+    assert set(left_out) == {"Glass Jars 1/8oz", "Flower", "Edibles", "Starter Bundle"}
+    assert left_out["Glass Jars 1/8oz"] == (
+        "“Glass Jars 1/8oz” was not imported: it is an Inventory item: QuickBooks counts its "
+        "quantity on hand against an asset account, which Distru does not keep in step."
+    )
+    assert "which QuickBooks refuses on a transaction line" in left_out["Flower"]
+    assert "it is a bundle (Group)" in left_out["Starter Bundle"]
+    summary = next(note["text"] for note in run.details if note["text"].startswith("Items of"))
+    assert "(Inventory: 1, Category: 2, Group: 1)" in summary
+
+
 def test_pages_of_1000_cost_one_read_each_plus_a_constant(chart):
     qbo_items_bulk_create(chart, 2500)
     chart.control("requests/clear")
@@ -47,8 +62,9 @@ def test_pages_of_1000_cost_one_read_each_plus_a_constant(chart):
     run = items_import(client=qbo_client())
 
     item_reads = [call for call in api_calls(chart) if call.startswith("GET query")]
-    # The count, three pages (2500 + the sample's active items), the default items' lookup.
-    assert len(item_reads) == 1 + 3 + 1
+    # The count, three pages (2500 + the sample's active items), the page of the types left
+    # out, the default items' lookup.
+    assert len(item_reads) == 1 + 3 + 1 + 1
     pages = [call for call in item_reads if call.startswith(f"GET query {SYNCABLE_ITEMS} START")]
     assert len(pages) == 3
     assert run.processed == QboItem.objects.count() - 2  # the two defaults came after
@@ -90,7 +106,7 @@ def test_the_command_without_full_runs_the_hourly_sync(synced, capsys):
     call_command("qbo_sync_items")
 
     assert "Hourly item sync" in capsys.readouterr().out
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc"]
 
 
 def test_the_command_fails_clearly_when_not_connected(db):

@@ -25,7 +25,9 @@ def test_migrate_made_the_hourly_schedule_and_making_it_again_changes_nothing():
     assert Schedule.objects.get(name=ITEM_SYNC_SCHEDULE).minutes == 30  # an admin's edit stays
 
 
-def test_sync_now_runs_the_hourly_sync_and_the_page_shows_its_log(admin_client, synced):
+def test_sync_now_runs_the_hourly_sync_and_the_transactions_check_and_shows_the_log(
+    admin_client, synced
+):
     product = ProductFactory(name="Blue Dream eighth", sales_qbo_item=mirrored("Blue Dream 3.5g"))
     qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
     page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
@@ -34,9 +36,11 @@ def test_sync_now_runs_the_hourly_sync_and_the_page_shows_its_log(admin_client, 
 
     response = admin_client.post(reverse("integrations:sync"), follow=True)
 
-    assert api_calls(synced) == ["GET cdc"]
-    run = SyncRun.objects.first()
-    assert run.kind == SyncRun.Kind.ITEMS_CDC and run.removed == 1
+    assert api_calls(synced) == ["GET preferences", "GET cdc", "GET cdc"]
+    run = SyncRun.objects.get(kind=SyncRun.Kind.ITEMS_CDC)
+    assert run.removed == 1 and run.trigger == SyncRun.Trigger.SYNC_NOW
+    check = SyncRun.objects.get(kind=SyncRun.Kind.TRANSACTIONS_CDC)
+    assert check.trigger == SyncRun.Trigger.SYNC_NOW
     page = response.content.decode()
     assert "Item sync started" in page
     assert f"“{product.name}” lost its sales item “Blue Dream 3.5g”" in page
@@ -50,7 +54,7 @@ def test_sync_now_needs_the_integration_permission(client, django_user_model, sy
 
     clerk.user_permissions.add(Permission.objects.get(codename="manage_qbo_integration"))
     assert client.post(reverse("integrations:sync")).status_code == 302
-    assert api_calls(synced) == ["GET cdc"]
+    assert api_calls(synced) == ["GET preferences", "GET cdc", "GET cdc"]
 
 
 def test_migrate_also_made_the_outbox_sweeper_and_the_hourly_transactions_check():

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.security.conftest import broad_staff, viewer  # noqa: F401 (fixtures)
+
 
 def remote(sandbox, entity, qbo_id):
     """The object as the sandbox holds it now."""

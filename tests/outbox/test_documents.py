@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob
+from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob, SyncRun
 from purchases.models import PurchaseOrder, Vendor
 from sales.models import Customer
 from tests import factories
@@ -278,6 +278,7 @@ def test_an_item_inactivated_in_qbo_falls_back_to_the_default_with_a_warning(syn
     job = SyncJob.objects.get(qbo_entity="Invoice")
     assert job.status == SyncJob.Status.SUCCEEDED
     assert "“Blue Dream 3.5g” was inactivated in QuickBooks" in job.warning
+    assert SyncRun.objects.filter(trigger=SyncRun.Trigger.PUSH).exists()  # named by its cause
     line = remote(synced, "Invoice", invoice.qbo_id)["Line"][0]["SalesItemLineDetail"]
     assert line["ItemRef"]["value"] == QboItem.objects.get(name="Distru Sales").qbo_id
     product.refresh_from_db()

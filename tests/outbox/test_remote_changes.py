@@ -56,7 +56,9 @@ def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(synced, pushed_
     )
     transactions_cdc_check()
     job = SyncJob.objects.get(qbo_entity="Invoice")
-    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    assert job.remote_change == (
+        "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, 2026-11-02 here"
+    )
     pushed_invoice.refresh_from_db()
     assert str(pushed_invoice.invoice_date) == "2026-11-02"
 
@@ -107,7 +109,9 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     job = SyncJob.objects.get(qbo_entity="Invoice")
-    assert job.remote_change == "Edited in QuickBooks (TxnDate differ)"
+    assert job.remote_change == (
+        "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, 2026-11-02 here"
+    )
     assert job.remote_changed_at >= before
     events = [(note["event"], note["text"]) for note in run.details]
     assert ("skipped", "A Invoice change from QuickBooks was skipped: it has no Id.") in events
@@ -148,7 +152,8 @@ def test_an_answer_of_1000_across_types_is_asked_for_type_by_type(synced, pushed
     run = transactions_cdc_check()
 
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == (
-        "Edited in QuickBooks (TxnDate differ)"
+        "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, "
+        f"{pushed_invoice.invoice_date} here"
     )
     asked = [
         parse.parse_qs(call["query"])["entities"][0]
@@ -178,7 +183,8 @@ def test_a_type_at_the_cap_by_itself_is_read_again_document_by_document(
         SyncJob.objects.filter(qbo_entity="Invoice").values_list("qbo_id", "remote_change")
     )
     assert flagged == {
-        pushed_invoice.qbo_id: "Edited in QuickBooks (TxnDate differ)",
+        pushed_invoice.qbo_id: "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, "
+        f"{pushed_invoice.invoice_date} here",
         deleted.qbo_id: "Deleted in QuickBooks",
     }
     assert [note["event"] for note in run.details][:2] == ["capped", "reconcile"]

@@ -10,6 +10,7 @@ import pytest
 
 from integrations.models import QboAccount, QboConnection, SyncJob, SyncRun
 from integrations.outbox.registry import PushContext
+from integrations.services.items import item_sync_run
 from integrations.services.remote_changes import transactions_cdc_check
 from products.services import priced_document_recalculate
 from sales.qbo import InvoiceAdapter
@@ -148,12 +149,12 @@ def test_connecting_reads_the_country_sales_tax_and_numbering(
 
 
 @pytest.mark.parametrize("qbo_seed", ["us-ast"], indirect=True)
-def test_the_hourly_check_reads_the_preferences_again(qbo_seed, synced):
+def test_the_hourly_sync_reads_the_preferences_again(qbo_seed, synced):
     set_preferences(synced, SalesFormsPrefs={"CustomTxnNumbers": True},
                     TaxPrefs={"UsingSalesTax": False})  # fmt: skip
     synced.control("requests/clear")
-    transactions_cdc_check()
+    item_sync_run()
     connection = QboConnection.objects.get()
     assert connection.custom_txn_numbers and not connection.sales_tax_enabled
     reads = [r["entity"] or r["operation"] for r in synced.api_requests(method="GET")]
-    assert reads == ["cdc", "Preferences"]  # the country is read at connect, not hourly
+    assert reads == ["Preferences", "cdc"]  # the country is read at connect, not hourly

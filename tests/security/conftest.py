@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, Permission
 from django_q.models import Failure, OrmQ, Schedule, Success, Task
 from django_q.signing import SignedPackage
 
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem
+from integrations.models import PushAttempt, QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.schedules import ITEM_SYNC_SCHEDULE
 from products.models import Product
 from purchases.models import PurchaseOrder, PurchasePayment, PurchaseReturn, Vendor
@@ -85,4 +85,6 @@ def admin_objects(db, django_user_model):
         PurchaseOrder: order,
         PurchasePayment: factories.PurchasePaymentFactory(purchase_order=order),
         PurchaseReturn: factories.PurchaseReturnLineFactory().purchase_return,
+        SyncRun: factories.SyncRunFactory(),
+        PushAttempt: factories.PushAttemptFactory(record=invoice),
     }

@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, full=False, **options):
         try:
-            run = item_sync_run(full=full, progress=self._bar)
+            run = item_sync_run(full=full, progress=self._bar, trigger=SyncRun.Trigger.COMMAND)
         except (QboError, QboNotConnectedError) as exc:
             raise CommandError(f"The item sync failed: {exc}") from exc
         if run.kind == SyncRun.Kind.ITEMS_FULL:

@@ -176,6 +176,12 @@ class PushOutcome:
     warning: str = ""
     intuit_tid: str | None = None
     sent: dict | None = None  # the body QBO took, for the job's fingerprint
+    # False when nothing was due in QBO (an order not completed, a record never sent): such a
+    # run is no push attempt, and listing it as "Synced" would say QBO got something.
+    reached_qbo: bool = True
+
+
+NOTHING_SENT = PushOutcome(reached_qbo=False)
 
 
 def _push(job: SyncJob, client: QboClient) -> PushOutcome:
@@ -184,16 +190,18 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
     if job.action == SyncJob.Action.DELETE:
         if job.qbo_id:  # without one, the record never reached QBO as far as anyone knows
             _push_delete(job, adapter, client, job.qbo_id, job.sync_token)
-        return PushOutcome()
+            return PushOutcome()
+        return NOTHING_SENT
     record = model._default_manager.filter(pk=job.object_id).first()
     if record is None:
-        return PushOutcome()  # deleted before it was pushed: nothing to do in QBO
+        return NOTHING_SENT  # deleted before it was pushed: nothing to do in QBO
     if not adapter.wants_push(record):
-        if record.qbo_id:
-            _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
-            _store_identity(model, record.pk, "", "")
-            # The job forgets it too: a later delete of the record has nothing left to delete.
-            SyncJob.objects.filter(pk=job.pk).update(qbo_id="", sync_token="")
+        if not record.qbo_id:
+            return NOTHING_SENT
+        _push_delete(job, adapter, client, record.qbo_id, record.sync_token)
+        _store_identity(model, record.pk, "", "")
+        # The job forgets it too: a later delete of the record has nothing left to delete.
+        SyncJob.objects.filter(pk=job.pk).update(qbo_id="", sync_token="")
         return PushOutcome()
     for dependency in adapter.dependencies(record):
         if not dependency.qbo_id:
@@ -443,9 +451,13 @@ def _succeed(job: SyncJob, outcome: PushOutcome) -> SyncJob:
         _attempt_record(job, PushAttempt.Outcome.DROPPED, intuit_tid=outcome.intuit_tid)
         job.delete()  # deleted here before any of it reached QBO: nothing to delete there
         return job
-    _attempt_record(
-        job, PushAttempt.Outcome.SUCCEEDED, message=outcome.warning, intuit_tid=outcome.intuit_tid
-    )
+    if outcome.reached_qbo:
+        _attempt_record(
+            job,
+            PushAttempt.Outcome.SUCCEEDED,
+            message=outcome.warning,
+            intuit_tid=outcome.intuit_tid,
+        )
     if changed_meanwhile:
         # Saved again while we pushed: send the newer version too, as an update. Or deleted
         # while we created it: delete what QBO just made, now that its Id is known.

@@ -164,3 +164,10 @@ def add_inline_row(page: Page, prefix: str) -> int:
     page.locator(f"#{prefix}-group .add-row a").click()
     expect(page.locator(f"#id_{prefix}-{index}-id")).to_have_count(1)
     return index
+
+
+def fill_line(page: Page, prefix: str, index: int, product: str, quantity: str, price: str) -> None:
+    """Fill a document's line row: its product, quantity and unit price."""
+    pick(page, f"id_{prefix}-{index}-product", product)
+    page.fill(f"#id_{prefix}-{index}-quantity", quantity)
+    page.fill(f"#id_{prefix}-{index}-unit_price", price)

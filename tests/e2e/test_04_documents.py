@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.pages import (
     add_inline_row,
+    fill_line,
     map_product,
     open_admin,
     pick,
@@ -22,12 +23,6 @@ CUSTOMER = "Green Door Dispensary"
 VENDOR = "Humboldt Family Farms"
 INVOICE = "INV-E2E-1"
 ORDER = "PO-E2E-1"
-
-
-def fill_line(page, prefix: str, index: int, product: str, quantity: str, price: str) -> None:
-    pick(page, f"id_{prefix}-{index}-product", product)
-    page.fill(f"#id_{prefix}-{index}-quantity", quantity)
-    page.fill(f"#id_{prefix}-{index}-unit_price", price)
 
 
 def add_excise_tax(page, prefix: str) -> None:

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import Screenshots, open_context
 from tests.e2e.pages import (
     add_inline_row,
+    fill_line,
     open_admin,
     pick,
     quickbooks_status,
@@ -21,7 +22,7 @@ from tests.e2e.pages import (
     search,
 )
 from tests.e2e.stack import Stack
-from tests.e2e.test_04_documents import add_excise_tax, fill_line, readonly
+from tests.e2e.test_04_documents import add_excise_tax, readonly
 
 CUSTOMER = "Green Door Dispensary"
 PRODUCT = "Redwood Roots Wedding Cake Gummies 100mg"

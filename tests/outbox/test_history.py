@@ -17,10 +17,11 @@ from integrations.models import PushAttempt, SyncJob, SyncRun
 from integrations.outbox.runner import sync_job_run
 from integrations.schedules import HISTORY_PRUNE_SCHEDULE
 from integrations.tasks import item_sync_task, sync_history_prune_task
+from purchases.models import PurchaseOrder
 from sales.models import Customer
 from tests import factories
 from tests.integrations.test_connect_flow import connect
-from tests.outbox.test_documents import make_invoice
+from tests.outbox.test_documents import completed_order, make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,21 @@ def test_every_push_attempt_is_kept_with_what_qbo_answered(synced, push, excise)
     assert success.started_at <= success.finished_at
     # The customer went first, in its own attempt.
     assert PushAttempt.objects.filter(qbo_entity="Customer").count() == 1
+
+
+def test_a_run_that_sends_nothing_is_no_attempt_so_a_bill_sent_once_lists_one(synced, push):
+    """An order not yet completed has a job that runs and sends nothing: listing it as a
+    "Synced" attempt would say a bill reached QuickBooks before there was one."""
+    order = completed_order(push, status=PurchaseOrder.Status.SUBMITTED)
+    assert SyncJob.objects.get(qbo_entity="Bill").status == SyncJob.Status.SUCCEEDED
+    assert not PushAttempt.objects.filter(qbo_entity="Bill").exists()
+
+    with push():
+        order.status = PurchaseOrder.Status.COMPLETED
+        order.save()
+    attempt = PushAttempt.objects.get(qbo_entity="Bill")
+    assert attempt.outcome == PushAttempt.Outcome.SUCCEEDED
+    assert len(synced.api_requests(method="POST", entity="Bill")) == 1
 
 
 def test_an_attempt_costs_the_runner_one_insert(synced, push):

@@ -232,7 +232,7 @@ class QboSyncedAdminMixin:
         if job is not None and job.remote_change:
             rows.append(
                 (
-                    "In QuickBooks",
+                    "Since our push",
                     f"{job.remote_change}. Nothing here was changed: choose “Overwrite "
                     "QuickBooks with ours” or “Keep QuickBooks' version” at the top of this page.",
                 )

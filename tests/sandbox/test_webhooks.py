@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from integrations.sandbox.entities import SPECS
 from integrations.sandbox.webhooks import retry_delay, sign
@@ -448,3 +449,21 @@ def test_the_state_shows_the_subscription_but_never_the_token(subscribed, receiv
     assert state["webhooks"]["url"] == receiver.url
     assert state["webhooks"]["verifier_token_set"] is True
     assert TOKEN not in json.dumps(state)
+
+
+def test_the_command_subscribes_with_the_apps_verifier_token(settings, monkeypatch):
+    settings.QBO_ENVIRONMENT = "local"
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = "from-settings"
+    served = []
+    monkeypatch.setattr(
+        "integrations.management.commands.qbo_sandbox.serve", lambda *a: served.append(a)
+    )
+    url = "http://127.0.0.1:8000/webhooks/quickbooks/"
+
+    call_command("qbo_sandbox", "--port", "0", "--webhook-url", url, "--webhook-format", "legacy")
+
+    subscription = served[0][0].webhooks.settings
+    assert (subscription.url, subscription.format) == (url, "legacy")
+    assert subscription.verifier_token == "from-settings"
+    with pytest.raises(CommandError, match="Give an http"):
+        call_command("qbo_sandbox", "--port", "0", "--webhook-url", "127.0.0.1:8000/hooks")

@@ -256,6 +256,12 @@ QBO_CLIENT_SECRET = env.str(
     "QBO_CLIENT_SECRET",
     default="distru-local-secret" if _local else "",  # noqa: S106
 )
+# Signs QBO's webhook notifications (Intuit's developer portal shows it); in `local`, the
+# token `make run` gives the bundled sandbox.
+QBO_WEBHOOK_VERIFIER_TOKEN = env.str(
+    "QBO_WEBHOOK_VERIFIER_TOKEN",
+    default="distru-local-webhook-verifier" if _local else "",  # noqa: S106
+)
 QBO_REDIRECT_URI = env.str(
     "QBO_REDIRECT_URI", default="http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
 )

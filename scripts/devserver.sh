@@ -17,7 +17,10 @@ trap stop INT TERM EXIT
 
 if [ "${QBO_ENVIRONMENT:-local}" = "local" ]; then
   mkdir -p var
-  "$PY" manage.py qbo_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --state-file var/qbo_sandbox.json &
+  # The sandbox tells the app of every change, signed with QBO_WEBHOOK_VERIFIER_TOKEN (its
+  # default, read from the app's settings).
+  "$PY" manage.py qbo_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --state-file var/qbo_sandbox.json \
+    --webhook-url "http://127.0.0.1:$PORT/webhooks/quickbooks/" &
   pids+=($!)
 fi
 "$PY" manage.py qcluster &

@@ -102,6 +102,12 @@ class OAuthState:
             for key in [k for k, g in store.items() if match(g)]:
                 del store[key]
 
+    def connected(self, realm_id: str) -> bool:
+        """Whether a refresh token of the company is still good: an app is connected."""
+        now = self.clock()
+        grants = self.refresh_tokens.values()
+        return any(grant.realm_id == realm_id and grant.expires >= now for grant in grants)
+
     def check_access(self, token: str) -> tuple[str | None, str]:
         """The realm of a valid access token, else None and why (for the 401 detail)."""
         grant = self.access_tokens.get(token)

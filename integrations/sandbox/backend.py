@@ -30,6 +30,7 @@ from integrations.sandbox.entities import (
 )
 from integrations.sandbox.entities import queryable_fields as _fields
 from integrations.sandbox.random_faults import FAULT_KINDS, FaultInjector
+from integrations.sandbox.webhooks import Change, WebhookSender
 
 DEFAULT_REALM_ID = "9341453050298375"
 DEFAULT_COMPANY_NAME = "Green Valley Distribution (Sandbox)"
@@ -94,6 +95,7 @@ class Company:
         self.paid: dict[str, dict[str, float]] = {}  # the reverse: "Payment:9" -> {...}
         self.deposited: set[str] = set()
         self.responses: dict[str, list] = {}  # requestid -> [status, body]
+        self.on_change: Callable[[Change], None] | None = None  # told of every stored change
 
     # ---- lookups used by the entity rules ----
 
@@ -188,6 +190,7 @@ class Company:
                "MetaData": {"CreateTime": when, "LastUpdatedTime": when}, **prepared}  # fmt: skip
         self.counters[spec.name] += 1
         self._store(spec, obj, None)
+        self._changed(spec.name, obj, "Create")
         if spec.pays:
             self._apply_payment(spec, obj)
         return obj
@@ -233,8 +236,11 @@ class Company:
             check_doc_number(self, spec.name, prepared, old)
         if prepared == _strip(old):
             return old
-        obj = {**_system(old), **prepared}
-        self._store(spec, _bumped(obj, self.now()), old)
+        obj = _bumped({**_system(old), **prepared}, self.now())
+        self._store(spec, obj, old)
+        # A name-list object is deleted by making it inactive; QBO reports that as a Delete.
+        inactivated = spec.kind == "list" and old.get("Active", True) and obj.get("Active") is False
+        self._changed(spec.name, obj, "Delete" if inactivated else "Update")
         if spec.pays:
             self._apply_payment(spec, self.get(spec.name, old["Id"]))
         return self.get(spec.name, old["Id"])
@@ -247,10 +253,11 @@ class Company:
         self._refuse_if_linked(spec, old, "deleting")
         self._unapply(spec, old)
         del self.objects[spec.name][old["Id"]]
-        self.deleted[spec.name][old["Id"]] = {
+        self.deleted[spec.name][old["Id"]] = gone = {
             "domain": "QBO", "status": "Deleted", "Id": old["Id"],
             "MetaData": {"LastUpdatedTime": stamp(self.now())},
         }  # fmt: skip
+        self._changed(spec.name, gone, "Delete")
         return {"domain": "QBO", "status": "Deleted", "Id": old["Id"]}
 
     def void(self, spec: Spec, payload: dict, form: str) -> dict:
@@ -277,8 +284,10 @@ class Company:
             obj["Balance"] = 0
             if "TxnTaxDetail" in obj:
                 obj["TxnTaxDetail"] = {"TotalTax": 0}
-        self._store(spec, _bumped(obj, self.now()), old)
-        return self.get(spec.name, old["Id"])
+        obj = _bumped(obj, self.now())
+        self._store(spec, obj, old)
+        self._changed(spec.name, obj, "Void")
+        return obj
 
     def _refuse_if_linked(self, spec: Spec, old: dict, doing: str) -> None:
         """A document that payments are applied to is neither deleted nor voided."""
@@ -314,7 +323,9 @@ class Company:
             applied = self.links.get(doc_key, {})
             doc["Balance"] = round(doc["TotalAmt"] - sum(applied.values()), 2)
             doc["LinkedTxn"] = [{"TxnId": k.split(":")[1], "TxnType": spec.name} for k in applied]
-            self._store(SPECS[doc_entity], _bumped(doc, self.now()), None)
+            doc = _bumped(doc, self.now())
+            self._store(SPECS[doc_entity], doc, None)
+            self._changed(doc_entity, doc, "Update")
         if new:
             self.paid[pay_key] = new
         else:
@@ -329,6 +340,11 @@ class Company:
                 self.names[group].pop(old[field_name].lower(), None)
             self.names[group][obj[field_name].lower()] = owner
         self.objects[spec.name][obj["Id"]] = obj
+
+    def _changed(self, entity: str, obj: dict, operation: str) -> None:
+        if self.on_change is not None:
+            when = datetime.fromisoformat(obj["MetaData"]["LastUpdatedTime"])
+            self.on_change(Change(self.realm_id, entity, obj["Id"], operation, when))
 
     # ---- persistence ----
 
@@ -414,6 +430,7 @@ class Backend:
         self.requests: deque[dict] = deque(maxlen=REQUEST_LOG_SIZE)
         self.fail_rules: list[dict] = []
         self.random_faults = FaultInjector()
+        self.webhooks = WebhookSender(self.connected)
 
     def epoch(self) -> float:
         """Seconds since the epoch, on the sandbox's (shiftable) clock."""
@@ -430,13 +447,15 @@ class Backend:
     # ---- companies ----
 
     def reset(self, seed: str = "sample", items: int = 0) -> Company:
-        """Forget everything (companies, tokens, log, failures and their counts); seed anew."""
+        """Forget everything (companies, tokens, log, failures, webhooks waiting and their
+        counts); seed anew. The config and the webhook subscription stay."""
         with self.lock:
             self.companies.clear()
             self.oauth = OAuthState(self.epoch)
             self.requests.clear()
             self.fail_rules.clear()
             self.random_faults.reset()
+            self.webhooks.forget()
             self.clock_offset = 0.0
             return self.seed(seed=seed, items=items)
 
@@ -456,11 +475,17 @@ class Backend:
             company = Company(realm_id, name or SEEDS[seed].name, self.now)
             self.companies[realm_id] = company
             populate(company, SEEDS[seed], items=items)
+            company.on_change = self.webhooks.record  # seeding is no change an app hears of
             return company
 
     def company(self, realm_id: str) -> Company | None:
         """A company by realm id."""
         return self.companies.get(realm_id)
+
+    def connected(self, realm_id: str) -> bool:
+        """Whether an app holds a live grant for the company (webhooks go only to such)."""
+        with self.lock:
+            return self.oauth.connected(realm_id)
 
     def _company(self, realm_id: str) -> Company:
         company = self.companies.get(realm_id)
@@ -686,6 +711,8 @@ class Backend:
             self.companies = {
                 realm: Company.load(c, self.now) for realm, c in data["companies"].items()
             }
+            for company in self.companies.values():
+                company.on_change = self.webhooks.record
             self.oauth.load(data.get("oauth", {}))
 
 

@@ -82,6 +82,7 @@ def _state(app: SandboxApp, body: dict) -> dict:
         "fail_rules": rules,
         "config": asdict(backend.config),
         "faults": backend.random_faults.snapshot(backend.config),
+        "webhooks": backend.webhooks.snapshot(),
     }
 
 
@@ -152,6 +153,11 @@ def _check_faults(config) -> None:
     random_faults.check_kinds(config.fault_kinds)
 
 
+def _webhooks(app: SandboxApp, body: dict) -> dict:
+    """Subscribe an app (url, verifier_token, format), unsubscribe (url null), drop or tune."""
+    return app.backend.webhooks.configure(**body)
+
+
 def _deposit(app: SandboxApp, body: dict) -> dict:
     if "payment_id" not in body:
         raise ControlError("payment_id is required")
@@ -177,6 +183,7 @@ ROUTES = {
     ("POST", "tokens/revoke"): _revoke_tokens,
     ("POST", "config"): _config,
     ("POST", "faults"): _faults,
+    ("POST", "webhooks"): _webhooks,
     ("POST", "deposit"): _deposit,
     ("POST", "clock"): _clock,
 }

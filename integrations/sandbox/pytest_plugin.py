@@ -7,6 +7,8 @@ def test_push(qbo_sandbox):
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 import requests
 
@@ -18,6 +20,7 @@ from integrations.sandbox.backend import (
     Config,
 )
 from integrations.sandbox.server import SandboxServer, start_in_thread
+from integrations.sandbox.webhooks import Settings as WebhookSettings
 from integrations.sandbox.wsgi import (
     AUTHORIZE_PATH,
     DISCOVERY_PATH,
@@ -130,6 +133,11 @@ class Sandbox:
         """Revoke every token of a company, as disconnecting the app in QBO does."""
         return self.control("tokens/revoke", realm_id=realm_id or self.realm_id)
 
+    def webhooks(self, **settings) -> dict:
+        """Subscribe to webhooks (url, verifier_token, format, window_s, retry_scale,
+        timeout_s), unsubscribe (url=None) or drop deliveries (drop=True or a count)."""
+        return self.control("webhooks", **settings)
+
     def advance_clock(self, seconds: float) -> dict:
         """Move the sandbox's clock forward (token expiry, the CDC window)."""
         return self.control("clock", advance_seconds=seconds)
@@ -151,6 +159,7 @@ def qbo_sandbox(qbo_sandbox_server: Sandbox, request) -> Sandbox:
     """The sandbox, reset to the sample company, with Django settings pointing at it."""
     sandbox = qbo_sandbox_server
     sandbox.backend.config = Config(limits=False)
+    sandbox.backend.webhooks.configure(**asdict(WebhookSettings()))
     sandbox.reset()
     try:
         settings = request.getfixturevalue("settings")

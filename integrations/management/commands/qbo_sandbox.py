@@ -17,6 +17,7 @@ from integrations.sandbox.backend import (
 from integrations.sandbox.random_faults import FAULT_KINDS, check_kinds
 from integrations.sandbox.seed import SEEDS
 from integrations.sandbox.server import serve
+from integrations.sandbox.webhooks import CLOUDEVENTS, FORMATS
 
 
 def _interrupt(signum, frame):
@@ -69,6 +70,20 @@ class Command(BaseCommand):
             default=35_000,
             help="how long a `timeout` fault holds the answer back",
         )
+        parser.add_argument(
+            "--webhook-url",
+            help="post a signed notification of every change to this URL, as Intuit does",
+        )
+        parser.add_argument(
+            "--webhook-verifier-token",
+            help="the token that signs them (default: the app's QBO_WEBHOOK_VERIFIER_TOKEN)",
+        )
+        parser.add_argument(
+            "--webhook-format",
+            choices=FORMATS,
+            default=CLOUDEVENTS,
+            help="CloudEvents (Intuit's current payload) or the legacy eventNotifications",
+        )
 
     def handle(self, *args, **options):
         # Its control plane mints tokens and rewrites the books, and its consent page approves
@@ -97,6 +112,17 @@ class Command(BaseCommand):
             backend.reset(seed=options["seed"], items=options["items"])
         if state_file:
             state_file.parent.mkdir(parents=True, exist_ok=True)
+        if options["webhook_url"]:
+            try:
+                backend.webhooks.configure(
+                    url=options["webhook_url"],
+                    verifier_token=options["webhook_verifier_token"]
+                    or settings.QBO_WEBHOOK_VERIFIER_TOKEN,
+                    format=options["webhook_format"],
+                )
+            except ValueError as error:
+                raise CommandError(f"{error} (--webhook-url, --webhook-verifier-token).") from None
+            self.stdout.write(f"Webhooks ({options['webhook_format']}) to {options['webhook_url']}")
         signal.signal(signal.SIGTERM, _interrupt)
         base = f"http://{options['host']}:{options['port']}"
         for realm_id, company in backend.companies.items():

@@ -174,10 +174,3 @@ def outbox_summary(*, shown: int = 50) -> dict:
         ],
         "paused": counts[SyncJob.Status.PAUSED],
     }
-
-
-def job_for(record: models.Model) -> SyncJob | None:
-    """The job of a record, if it has one."""
-    return SyncJob.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
-    ).first()

@@ -25,7 +25,7 @@ from integrations.outbox.errors import (
     RetryLater,
     UserMustAct,
 )
-from integrations.outbox.jobs import job_for, new_request_id, sync_job_enqueue, sync_job_record
+from integrations.outbox.jobs import new_request_id, sync_job_enqueue, sync_job_record
 from integrations.outbox.registry import (
     PRIORITY_PAYMENT,
     PushContext,
@@ -50,6 +50,7 @@ from integrations.qbo.errors import (
     QboValidationError,
     without_nul,
 )
+from integrations.selectors import sync_job_for
 from integrations.services.connection import connection_pause, qbo_client
 from integrations.services.mirror import company_preferences_import
 from integrations.services.problems import push_problem_open, push_problems_close
@@ -401,7 +402,7 @@ def _run_now(job: SyncJob) -> None:
 
 
 def _push_dependency(record: models.Model) -> None:
-    job = job_for(record) or sync_job_record(record=record)
+    job = sync_job_for(record) or sync_job_record(record=record)
     if job is None:
         raise DependencyNotSynced(f"{record} cannot reach QuickBooks: there is no connection.")
     _run_now(job)

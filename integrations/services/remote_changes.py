@@ -10,10 +10,11 @@ from django.utils.dateparse import parse_datetime
 
 from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.outbox.fingerprint import differences
-from integrations.outbox.jobs import job_for, new_request_id, sync_job_record
+from integrations.outbox.jobs import new_request_id, sync_job_record
 from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboCdcTruncatedError, clip
+from integrations.selectors import sync_job_for
 from integrations.services.connection import qbo_client
 from integrations.services.mirror import object_problem
 from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
@@ -207,7 +208,7 @@ def remote_change_overwrite(*, record: models.Model) -> SyncJob | None:
     """Send our version over the one changed in QBO (a copy deleted there is made anew); the
     flag clears once QBO holds ours. None when there is no connection to send it through."""
     with transaction.atomic():
-        job = job_for(record)
+        job = sync_job_for(record)
         if job is not None and job.remote_change == DELETED_IN_QBO:
             _identity_forget(job)
         return sync_job_record(record=record)
@@ -219,7 +220,7 @@ def remote_change_keep(*, record: models.Model) -> None:
 
     A copy deleted in QBO is forgotten here, so saving the record again sends it anew.
     """
-    job = job_for(record)
+    job = sync_job_for(record)
     if job is None:
         return
     if job.remote_change == DELETED_IN_QBO:

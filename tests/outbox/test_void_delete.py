@@ -10,9 +10,10 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 
 from integrations.models import QboConnection, SyncJob
-from integrations.outbox.jobs import job_for, sync_jobs_retry
+from integrations.outbox.jobs import sync_jobs_retry
 from integrations.outbox.runner import sync_job_run
 from integrations.qbo.client import QboClient
+from integrations.selectors import sync_job_for
 from integrations.services.connection import ConnectionTokenProvider, qbo_client, qbo_config
 from products.services import priced_document_recalculate
 from purchases.models import PurchaseOrder
@@ -91,7 +92,7 @@ def test_a_payment_qbo_will_not_delete_is_voided_by_a_sparse_update_with_include
     synced, paid_invoice, push
 ):
     invoice, payment = paid_invoice
-    job = job_for(payment)
+    job = sync_job_for(payment)
     synced.fail_next(entity="Payment", operation="delete", status=400, code="6000")
     with push():
         payment.delete()
@@ -108,7 +109,7 @@ def test_an_invoice_is_deleted_in_qbo_after_its_payments_whatever_order_the_jobs
     synced, paid_invoice, push, hold
 ):
     invoice, payment = paid_invoice
-    invoice_job, payment_job = job_for(invoice), job_for(payment)
+    invoice_job, payment_job = sync_job_for(invoice), sync_job_for(payment)
     with pytest.raises(ProtectedError):
         invoice.delete()  # payments here go first: the user deletes them, then the invoice
     with hold():
@@ -135,7 +136,7 @@ def test_an_invoice_changed_in_qbo_since_our_push_is_still_deleted_after_a_5010(
         payment.delete()  # applying, then removing, the payment moved the SyncToken twice
     stale = remote(synced, "Invoice", invoice.qbo_id)["SyncToken"]
     assert stale != invoice.sync_token
-    job = job_for(invoice)
+    job = sync_job_for(invoice)
     with push():
         invoice.delete()
     assert remote(synced, "Invoice", invoice.qbo_id) == "610"
@@ -153,7 +154,7 @@ def test_deleting_here_what_was_already_deleted_in_qbo_is_done_not_failed(synced
     current = remote(synced, "Invoice", invoice.qbo_id)
     body = {"Id": invoice.qbo_id, "SyncToken": current["SyncToken"]}
     synced.api("POST", "invoice", json=body, params={"operation": "delete"})
-    job = job_for(invoice)
+    job = sync_job_for(invoice)
     with push():
         invoice.delete()
     job.refresh_from_db()
@@ -209,7 +210,7 @@ def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_
     with push():
         order.save()  # not through the form, which refuses it: from the shell, say
 
-    job = job_for(order)
+    job = sync_job_for(order)
     assert job.status == SyncJob.Status.FAILED
     assert job.last_error.startswith(f"Delete the payments applied to PO {order.number} first")
     assert f"Payment 30.00 on PO {order.number} is still recorded here: delete it here" in (
@@ -243,7 +244,7 @@ def test_an_order_whose_bill_was_already_deleted_leaves_nothing_to_delete_when_d
     synced, push
 ):
     order = completed_order(push)
-    job = job_for(order)
+    job = sync_job_for(order)
     order.status = PurchaseOrder.Status.CANCELLED
     with push():
         order.save()  # its bill is deleted in QBO
@@ -272,7 +273,7 @@ def test_a_bill_paid_in_qbo_itself_is_kept_and_the_order_says_to_delete_that_pay
     order.status = PurchaseOrder.Status.CANCELLED
     with push():
         order.save()
-    job = job_for(order)
+    job = sync_job_for(order)
     assert job.status == SyncJob.Status.FAILED
     assert f"BillPayment {made_there['Id']} was made in QuickBooks: delete it there" in (
         job.last_error
@@ -303,7 +304,7 @@ class DeletedWhileCreating:
 def held_invoice(hold):
     with hold():
         invoice = priced(factories.InvoiceFactory(), factories.InvoiceLineFactory, "invoice")
-    return invoice, job_for(invoice)
+    return invoice, sync_job_for(invoice)
 
 
 def client_without_retries() -> QboClient:

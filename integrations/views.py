@@ -15,7 +15,14 @@ from django_q.tasks import async_task
 
 from integrations.company_prefs import company_settings, outside_us
 from integrations.forms import KeyAccountsForm, OutboxRetryForm, ReconciliationMonthForm
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob, SyncRun
+from integrations.models import (
+    QboAccount,
+    QboClass,
+    QboConnection,
+    QboItem,
+    SyncJob,
+    SyncRun,
+)
 from integrations.outbox.jobs import outbox_counts, outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
@@ -176,17 +183,15 @@ def quickbooks_callback(request):
 @require_POST
 def quickbooks_sync(request):
     _require_manage(request)
-    sync_now = SyncRun.Trigger.SYNC_NOW
-    async_task("integrations.tasks.item_sync_task", trigger=sync_now, task_name="qbo-items-sync")
     async_task(
-        "integrations.tasks.transactions_cdc_check_task",
-        trigger=sync_now,
-        task_name="qbo-transactions-check",
+        "integrations.tasks.changes_sync_task",
+        trigger=SyncRun.Trigger.SYNC_NOW,
+        task_name="qbo-changes-sync-now",
     )
     messages.success(
         request,
-        "Item sync started: changes made in QuickBooks arrive shortly, and documents edited "
-        "there are flagged.",
+        "Sync started: changes made in QuickBooks arrive shortly, and documents edited there "
+        "are flagged.",
     )
     return redirect("integrations:quickbooks")
 

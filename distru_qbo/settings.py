@@ -259,6 +259,9 @@ QBO_CLIENT_SECRET = env.str(
 QBO_REDIRECT_URI = env.str(
     "QBO_REDIRECT_URI", default="http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
 )
+# The verifier token Intuit's developer portal shows for the app's webhooks: each notification
+# is signed with it. Empty: webhooks are off, and the hourly sync alone brings QBO's changes.
+QBO_WEBHOOK_VERIFIER_TOKEN = env.str("QBO_WEBHOOK_VERIFIER_TOKEN", default="")
 QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
 QBO_REQUEST_TIMEOUT = env.float("QBO_REQUEST_TIMEOUT", default=30.0)
 # The whole of one call to QBO (connect, retries, the last byte): requests' timeout above only

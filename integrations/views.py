@@ -1,15 +1,18 @@
-"""Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts."""
+"""Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts; and
+the endpoint QuickBooks' webhooks call."""
 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
@@ -38,6 +41,12 @@ from integrations.services.reconciliation import (
     reconciliation_stalled,
 )
 from integrations.services.runs import sync_run_queue
+from integrations.services.webhooks import (
+    WEBHOOK_MAX_BODY_BYTES,
+    WebhookPayloadError,
+    webhook_events_store,
+    webhook_signature_valid,
+)
 
 logger = logging.getLogger(__name__)
 # The runs that bring in the chart of accounts, shown on the key accounts page.
@@ -194,6 +203,37 @@ def quickbooks_sync(request):
         "are flagged.",
     )
     return redirect("integrations:quickbooks")
+
+
+@csrf_exempt  # Intuit signs the body instead; no browser session is involved
+@require_POST
+def quickbooks_webhook(request):
+    """QuickBooks' webhook notifications: verified, kept and answered at once (Intuit waits
+    3 s); a worker then reads what changed. No login: the signature is the credential."""
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0
+    # Read here rather than through request.body, whose own limit (2.5 MB) is not ours.
+    body = b"" if announced > WEBHOOK_MAX_BODY_BYTES else request.read(WEBHOOK_MAX_BODY_BYTES + 1)
+    if announced > WEBHOOK_MAX_BODY_BYTES or len(body) > WEBHOOK_MAX_BODY_BYTES:
+        logger.warning("Refused a QuickBooks webhook of more than %d bytes", WEBHOOK_MAX_BODY_BYTES)
+        return HttpResponse(status=413)
+    if not webhook_signature_valid(body=body, signature=request.headers.get("intuit-signature")):
+        logger.warning(
+            "Refused a QuickBooks webhook: %s",
+            "its intuit-signature does not match its body"
+            if settings.QBO_WEBHOOK_VERIFIER_TOKEN
+            else "QBO_WEBHOOK_VERIFIER_TOKEN is not set",
+        )
+        return HttpResponse(status=401)
+    try:
+        webhook_events_store(body=body)
+    except WebhookPayloadError as exc:
+        # Signed, so Intuit's: a refusal would only make it send the same body again, and hold
+        # back the notifications after it. The hourly catch-up brings whatever it was about.
+        logger.warning("A signed QuickBooks webhook could not be read: %s", exc)
+    return HttpResponse(status=200)
 
 
 @staff_member_required

@@ -23,6 +23,7 @@ from integrations.models import (
     QboClass,
     QboConnection,
     QboItem,
+    QboWebhookEvent,
     SyncJob,
     SyncRun,
 )
@@ -114,6 +115,15 @@ def quickbooks_detail(request):
                 "items": QboItem.objects.count(),
             },
             outbox=outbox_summary(),
+            webhooks={
+                "configured": bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN),
+                "endpoint": settings.DISTRU_BASE_URL + reverse("quickbooks_webhook"),
+                "last_event": QboWebhookEvent.objects.first(),
+                "last_catch_up": SyncRun.objects.filter(
+                    kind__in=[SyncRun.Kind.CHANGES, SyncRun.Kind.ITEMS_FULL],
+                    trigger=SyncRun.Trigger.HOURLY,
+                ).first(),
+            },
         ),
     )
 

@@ -407,3 +407,25 @@ def test_a_webhook_while_the_connection_is_expired_waits_for_the_reconnect(
     assert QboWebhookEvent.objects.get().taken_at is None
     assert cdc_reads(webhooks) == 0
     assert not QboItem.objects.filter(qbo_id="").exists()
+
+
+def test_the_quickbooks_page_says_whether_webhooks_are_on_what_came_last_and_the_last_catch_up(
+    admin_client, client, webhooks, settings, django_capture_on_commit_callbacks
+):
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = ""
+    SyncRun.objects.all().delete()
+    page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
+    assert "<strong>Off.</strong> To have changes arrive within seconds, register" in page
+    assert "http://127.0.0.1:8000/webhooks/quickbooks/" in page and "None received yet." in page
+    assert "Not run yet." in page
+
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = TOKEN
+    with django_capture_on_commit_callbacks():  # kept, not taken in yet
+        deliver(client, cloud_events(cloud_event(webhooks.realm_id, "7", "invoice", "created")))
+    changes_sync_task()
+    SyncRun.objects.filter(trigger=SyncRun.Trigger.HOURLY).update(message="0 new, 0 updated")
+
+    page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
+    assert "On: QuickBooks tells Distru of a change within seconds" in page
+    assert f"Invoice 7 created, company {webhooks.realm_id} · taken in by the sync of" in page
+    assert "Succeeded · 0 new, 0 updated" in page

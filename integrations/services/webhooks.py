@@ -107,10 +107,8 @@ def webhook_events_store(*, body: bytes) -> int:
     is recognised by its id and changes nothing.
     """
     events = webhook_events_parse(body)
-    realm = QboConnection.objects.filter(pk=QboConnection.SINGLETON_ID).values_list(
-        "realm_id", flat=True
-    )
-    realm = realm.first() or ""
+    connected = QboConnection.objects.filter(pk=QboConnection.SINGLETON_ID)
+    realm = connected.values_list("realm_id", flat=True).first() or ""
     mine = [event for event in events if realm and event.realm_id == realm]
     if ignored := len(events) - len(mine):
         logger.info("Ignored %d QuickBooks webhook event(s) for another company", ignored)

@@ -1,4 +1,4 @@
-"""The hourly item sync against a sandbox whose objects QBO would rarely send: it finishes,
+"""The change pipeline against a sandbox whose items QBO would rarely send: it finishes,
 mirrors what it can read, and says in the run's log what it skipped and why."""
 
 import json
@@ -92,8 +92,8 @@ def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
 
 
 def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, qbo_proxy):
-    """The item sync keys its watermark on its own clock and never reads LastUpdatedTime, so
-    a broken one (the weakness of the "changed in QuickBooks" check) cannot stop it."""
+    """The change pipeline keys its watermark on QBO's time of the answer and never reads an
+    item's LastUpdatedTime, so a broken one cannot stop the item from arriving."""
     from tests.items.conftest import qbo_item_update
 
     qbo_item_update(synced, "Distribution Fee", Description="Now per pallet")

@@ -107,9 +107,9 @@ def _connect(backend, *, with_items: bool) -> None:
         purchase_deposit_account=first.filter(account_type="Bank").first(),
     )
     if with_items:
-        from integrations.services.items import item_sync_run
+        from integrations.services.changes import changes_sync_run
 
-        item_sync_run(full=True)  # the mirror, and the default items invoices fall back to
+        changes_sync_run(full=True)  # the mirror, and the default items invoices fall back to
 
 
 def invoice_with_excise(*, number: str, customer, products: list, n: int, lines: int, excise):

@@ -39,7 +39,7 @@ def main() -> None:
     from integrations.outbox.signals import outbox_suppressed
     from integrations.sandbox.backend import DEFAULT_REALM_ID
     from integrations.sandbox.entities import SPECS
-    from integrations.services.items import item_sync_run
+    from integrations.services.changes import changes_sync_run
 
     backend = env.backend
 
@@ -66,13 +66,13 @@ def main() -> None:
         backend.seed(items=items)
         with outbox_suppressed():
             QboItem.objects.all().delete()
-        QboConnection.objects.update(items_full_synced_at=None, items_cdc_watermark=None)
+        QboConnection.objects.update(items_full_synced_at=None, changes_watermark=None)
         statement = "SELECT COUNT(*) FROM Item WHERE Type IN ('NonInventory', 'Service')"
         return backend.query(DEFAULT_REALM_ID, statement)["QueryResponse"]["totalCount"]
 
     def full_import() -> dict:
         with measured() as figures:
-            run = item_sync_run(full=True)
+            run = changes_sync_run(full=True)
         assert run.status == SyncRun.Status.SUCCEEDED, run.message
         figures["items"] = QboItem.objects.count()
         return figures
@@ -95,14 +95,14 @@ def main() -> None:
 
     catalog(args.items)
     tracemalloc.start()
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     print(f"Peak traced memory of the {args.items}-item import: {peak / 2**20:.1f} MiB")
 
-    item_sync_run()  # the overlap replays the default items made by the import once
+    changes_sync_run()  # the overlap replays the default items made by the import once
     with measured() as quiet:
-        run = item_sync_run()
+        run = changes_sync_run()
     print(f"Hourly sync, no changes: {quiet['reads']} API reads ({quiet['api']} calls), "
           f"{quiet['sql']} SQL statements, {quiet['seconds'] * 1000:.0f} ms "
           f"[{run.get_kind_display()}]")  # fmt: skip
@@ -115,7 +115,7 @@ def main() -> None:
                     "Name": raw["Name"] + " (renamed)"}  # fmt: skip
             company.update(SPECS["Item"], body)
     with measured() as busy:
-        run = item_sync_run()
+        run = changes_sync_run()
     print(f"Hourly sync, {CHANGED} changed items: {busy['reads']} API reads "
           f"({busy['api']} calls), {busy['sql']} SQL statements, "
           f"{busy['seconds'] * 1000:.0f} ms [{run.get_kind_display()}: {run.message}]")  # fmt: skip

@@ -256,8 +256,9 @@ QBO_CLIENT_SECRET = env.str(
     "QBO_CLIENT_SECRET",
     default="distru-local-secret" if _local else "",  # noqa: S106
 )
-# Signs QBO's webhook notifications (Intuit's developer portal shows it); in `local`, the
-# token `make run` gives the bundled sandbox.
+# The verifier token Intuit's developer portal shows for the app's webhooks: each notification
+# is signed with it. Empty: webhooks are off, and the hourly sync alone brings QBO's changes.
+# In `local`, the token `make run` gives the bundled sandbox.
 QBO_WEBHOOK_VERIFIER_TOKEN = env.str(
     "QBO_WEBHOOK_VERIFIER_TOKEN",
     default="distru-local-webhook-verifier" if _local else "",  # noqa: S106

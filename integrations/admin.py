@@ -46,7 +46,8 @@ class QboConnectionAdmin(admin.ModelAdmin):
 
     The key accounts are chosen on the Key accounts page, which checks each account's type and
     that it is active, and then moves the default items onto them; class tracking follows
-    QuickBooks' own preferences, read at every sync. A second editor here would skip both.
+    QuickBooks' own preferences, read by the change pipeline. A second editor here would skip
+    both.
     """
 
     list_display = ["__str__", "realm_id", "environment", "status", "connected_at"]
@@ -60,8 +61,8 @@ class QboConnectionAdmin(admin.ModelAdmin):
         "access_token_expires_at",
         "refresh_token_expires_at",
         "items_full_synced_at",
-        "items_cdc_watermark",
-        "transactions_cdc_watermark",
+        "changes_watermark",
+        "preferences_read_at",
         "default_income_account",
         "default_expense_account",
         "sales_deposit_account",

@@ -260,10 +260,15 @@ class QboConnection(models.Model):
         "(SalesFormsPrefs.CustomTxnNumbers); off, QBO numbers them itself.",
     )
 
-    # Sync watermarks: the QBO-side times up to which changes have been taken in.
     items_full_synced_at = models.DateTimeField(null=True, blank=True)
-    items_cdc_watermark = models.DateTimeField(null=True, blank=True)
-    transactions_cdc_watermark = models.DateTimeField(null=True, blank=True)
+    # The change pipeline (integrations/services/changes.py): QBO's time of the last CDC answer
+    # taken in, for items, accounts, classes and pushed documents alike.
+    changes_watermark = models.DateTimeField(null=True, blank=True)
+    preferences_read_at = models.DateTimeField(null=True, blank=True)
+    # One worker runs the pipeline at a time. A pass asked for meanwhile leaves its trigger in
+    # `changes_pending`, and that worker runs once more instead of each asker running its own.
+    changes_claimed_at = models.DateTimeField(null=True, blank=True)
+    changes_pending = models.CharField(max_length=20, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -306,6 +311,8 @@ class SyncRun(models.Model):
         CONNECT = "connect", "Connect (accounts and classes)"
         ACCOUNTS = "accounts", "Accounts refresh"
         ITEMS_FULL = "items_full", "Full item import"
+        CHANGES = "changes", "Changes from QuickBooks"
+        # The two hourly passes the change pipeline replaced, named in the runs they left.
         ITEMS_CDC = "items_cdc", "Hourly item sync"
         TRANSACTIONS_CDC = "transactions_cdc", "Hourly check for edits made in QuickBooks"
         RECONCILE = "reconcile", "Reconciliation with QuickBooks"
@@ -542,3 +549,40 @@ class PushAttempt(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.label} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class QboWebhookEvent(models.Model):
+    """One change QuickBooks told us about by webhook, as its notification named it.
+
+    Events carry ids only; the change pipeline's CDC read brings what changed. An event is
+    taken by the run that read QBO after it arrived, so a burst of them costs one read.
+    """
+
+    event_id = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text="The CloudEvents id; for a legacy notification, one derived from its realm, "
+        "entity, id, operation and time, so a repeat is recognised.",
+    )
+    realm_id = models.CharField("realm id", max_length=32)
+    entity = models.CharField(max_length=40, blank=True, help_text="QBO's name, such as Item.")
+    entity_id = models.CharField("QBO id", max_length=32, blank=True)
+    operation = models.CharField(max_length=20, blank=True, help_text="created, updated, ...")
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When QBO says it was.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    # SET_NULL: the event outlives a run pruned before it (both go after QBO_HISTORY_DAYS).
+    taken_by = models.ForeignKey(
+        SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+
+    class Meta:
+        verbose_name = "QuickBooks webhook event"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["taken_at"], name="webhookevent_taken_at"),
+            models.Index(fields=["received_at"], name="webhookevent_received_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.entity or 'QuickBooks'} {self.entity_id} {self.operation}".strip()

@@ -14,27 +14,27 @@ from django_q.models import Schedule
 
 from integrations import tasks
 
-ITEM_SYNC_SCHEDULE = "qbo-items-hourly"
+CHANGES_SCHEDULE = "qbo-changes-hourly"
 OUTBOX_SWEEP_SCHEDULE = "qbo-outbox-every-minute"
-TRANSACTIONS_CHECK_SCHEDULE = "qbo-transactions-changed-hourly"
 HISTORY_PRUNE_SCHEDULE = "qbo-history-prune-daily"
 
 SCHEDULES = {
-    ITEM_SYNC_SCHEDULE: ("integrations.tasks.item_sync_task", Schedule.HOURLY),
+    # The catch-up of the change pipeline: it stays on with webhooks, which may be lost.
+    CHANGES_SCHEDULE: ("integrations.tasks.changes_sync_task", Schedule.HOURLY),
     # Picks up any job whose enqueue was lost (a crash between commit and enqueue) and retries.
     OUTBOX_SWEEP_SCHEDULE: ("integrations.tasks.sync_jobs_drain_task", Schedule.MINUTES),
-    TRANSACTIONS_CHECK_SCHEDULE: (
-        "integrations.tasks.transactions_cdc_check_task",
-        Schedule.HOURLY,
-    ),
     HISTORY_PRUNE_SCHEDULE: ("integrations.tasks.sync_history_prune_task", Schedule.DAILY),
 }
+# The two hourly passes the change pipeline replaced; migrating removes them.
+RETIRED_SCHEDULES = ("qbo-items-hourly", "qbo-transactions-changed-hourly")
 # Long enough for any argument our tasks take; literal_eval of a huge text can exhaust memory.
 ARGUMENTS_MAX_CHARS = 1000
 
 
 def schedules_ensure(*, using: str = "default") -> None:
-    """Create the schedules that do not exist yet; ones an admin has edited are left alone."""
+    """Create the schedules that do not exist yet, and remove the retired ones; ones an admin
+    has edited are left alone."""
+    Schedule.objects.using(using).filter(name__in=RETIRED_SCHEDULES).delete()
     for name, (func, schedule_type) in SCHEDULES.items():
         Schedule.objects.using(using).get_or_create(
             name=name,

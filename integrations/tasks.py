@@ -4,23 +4,24 @@ import logging
 
 from integrations.models import QboConnection, SyncRun
 from integrations.outbox.runner import sync_job_run, sync_jobs_drain
+from integrations.services.changes import changes_sync_run, company_import_after_connect
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
 from integrations.services.history import sync_history_prune
-from integrations.services.items import company_import_after_connect, item_sync_run
 from integrations.services.mirror import company_mirror_refresh
 from integrations.services.problems import problem_email_send
 from integrations.services.reconciliation import reconciliation_run
-from integrations.services.remote_changes import transactions_cdc_check
+from integrations.services.webhooks import webhook_events_waiting
 
 logger = logging.getLogger(__name__)
 # Half of django-q's task timeout (120 s): the sweeper stops starting jobs after this long.
 SWEEP_BUDGET_SECONDS = 60
 
 
-def company_import_task(run_id: int | None = None) -> int:
+def company_import_task(run_id: int | None = None) -> int | None:
     """After connecting: the company, accounts and classes, then the items; the items run's id."""
-    return company_import_after_connect(run_id=run_id).pk
+    run = company_import_after_connect(run_id=run_id)
+    return run.pk if run else None
 
 
 def company_mirror_refresh_task(run_id: int | None = None) -> int:
@@ -28,12 +29,21 @@ def company_mirror_refresh_task(run_id: int | None = None) -> int:
     return company_mirror_refresh(run_id=run_id).pk
 
 
-def item_sync_task(full: bool = False, *, trigger: str = SyncRun.Trigger.HOURLY) -> int | None:
-    """The hourly item sync, and the status page's Sync now; the run's id."""
+def changes_sync_task(full: bool = False, *, trigger: str = SyncRun.Trigger.HOURLY) -> int | None:
+    """The hourly pass of the change pipeline, and Sync now's; the run's id."""
     # The schedule keeps firing while disconnected; that is no failure worth recording.
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None
-    return item_sync_run(full=full, trigger=trigger).pk
+    run = changes_sync_run(full=full, trigger=trigger)
+    return run.pk if run else None
+
+
+def webhook_changes_task() -> int | None:
+    """Take in what QuickBooks' webhooks told of; nothing when an earlier pass took it all."""
+    if connection_get().status != QboConnection.Status.CONNECTED or not webhook_events_waiting():
+        return None
+    run = changes_sync_run(trigger=SyncRun.Trigger.WEBHOOK)
+    return run.pk if run else None
 
 
 def default_items_ensure_task() -> list[str]:
@@ -55,13 +65,6 @@ def sync_jobs_drain_task() -> int | None:
     if connection_get().status != QboConnection.Status.CONNECTED:
         return None  # paused jobs wait for the reconnect, which kicks the sweeper itself
     return sync_jobs_drain(budget_seconds=SWEEP_BUDGET_SECONDS)
-
-
-def transactions_cdc_check_task(*, trigger: str = SyncRun.Trigger.HOURLY) -> int | None:
-    """The hourly check for documents edited or deleted in QBO, and Sync now's; the run's id."""
-    if connection_get().status != QboConnection.Status.CONNECTED:
-        return None
-    return transactions_cdc_check(trigger=trigger).pk
 
 
 def problem_email_task(problem_id: int) -> int:

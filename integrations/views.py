@@ -1,21 +1,32 @@
-"""Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts."""
+"""Settings → Integrations: the QuickBooks Online card, connect/callback, key accounts; and
+the endpoint QuickBooks' webhooks call."""
 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from integrations.company_prefs import company_settings, outside_us
 from integrations.forms import KeyAccountsForm, OutboxRetryForm, ReconciliationMonthForm
-from integrations.models import QboAccount, QboClass, QboConnection, QboItem, SyncJob, SyncRun
+from integrations.models import (
+    QboAccount,
+    QboClass,
+    QboConnection,
+    QboItem,
+    QboWebhookEvent,
+    SyncJob,
+    SyncRun,
+)
 from integrations.outbox.jobs import outbox_counts, outbox_summary, sync_jobs_retry
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
@@ -31,6 +42,12 @@ from integrations.services.reconciliation import (
     reconciliation_stalled,
 )
 from integrations.services.runs import sync_run_queue
+from integrations.services.webhooks import (
+    WEBHOOK_MAX_BODY_BYTES,
+    WebhookPayloadError,
+    webhook_events_store,
+    webhook_signature_valid,
+)
 
 logger = logging.getLogger(__name__)
 # The runs that bring in the chart of accounts, shown on the key accounts page.
@@ -98,6 +115,15 @@ def quickbooks_detail(request):
                 "items": QboItem.objects.count(),
             },
             outbox=outbox_summary(),
+            webhooks={
+                "configured": bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN),
+                "endpoint": settings.DISTRU_BASE_URL + reverse("quickbooks_webhook"),
+                "last_event": QboWebhookEvent.objects.first(),
+                "last_catch_up": SyncRun.objects.filter(
+                    kind__in=[SyncRun.Kind.CHANGES, SyncRun.Kind.ITEMS_FULL],
+                    trigger=SyncRun.Trigger.HOURLY,
+                ).first(),
+            },
         ),
     )
 
@@ -176,19 +202,48 @@ def quickbooks_callback(request):
 @require_POST
 def quickbooks_sync(request):
     _require_manage(request)
-    sync_now = SyncRun.Trigger.SYNC_NOW
-    async_task("integrations.tasks.item_sync_task", trigger=sync_now, task_name="qbo-items-sync")
     async_task(
-        "integrations.tasks.transactions_cdc_check_task",
-        trigger=sync_now,
-        task_name="qbo-transactions-check",
+        "integrations.tasks.changes_sync_task",
+        trigger=SyncRun.Trigger.SYNC_NOW,
+        task_name="qbo-changes-sync-now",
     )
     messages.success(
         request,
-        "Item sync started: changes made in QuickBooks arrive shortly, and documents edited "
-        "there are flagged.",
+        "Sync started: changes made in QuickBooks arrive shortly, and documents edited there "
+        "are flagged.",
     )
     return redirect("integrations:quickbooks")
+
+
+@csrf_exempt  # Intuit signs the body instead; no browser session is involved
+@require_POST
+def quickbooks_webhook(request):
+    """QuickBooks' webhook notifications: verified, kept and answered at once (Intuit waits
+    3 s); a worker then reads what changed. No login: the signature is the credential."""
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0
+    # Read here rather than through request.body, whose own limit (2.5 MB) is not ours.
+    body = b"" if announced > WEBHOOK_MAX_BODY_BYTES else request.read(WEBHOOK_MAX_BODY_BYTES + 1)
+    if announced > WEBHOOK_MAX_BODY_BYTES or len(body) > WEBHOOK_MAX_BODY_BYTES:
+        logger.warning("Refused a QuickBooks webhook of more than %d bytes", WEBHOOK_MAX_BODY_BYTES)
+        return HttpResponse(status=413)
+    if not webhook_signature_valid(body=body, signature=request.headers.get("intuit-signature")):
+        logger.warning(
+            "Refused a QuickBooks webhook: %s",
+            "its intuit-signature does not match its body"
+            if settings.QBO_WEBHOOK_VERIFIER_TOKEN
+            else "QBO_WEBHOOK_VERIFIER_TOKEN is not set",
+        )
+        return HttpResponse(status=401)
+    try:
+        webhook_events_store(body=body)
+    except WebhookPayloadError as exc:
+        # Signed, so Intuit's: a refusal would only make it send the same body again, and hold
+        # back the notifications after it. The hourly catch-up brings whatever it was about.
+        logger.warning("A signed QuickBooks webhook could not be read: %s", exc)
+    return HttpResponse(status=200)
 
 
 @staff_member_required

@@ -57,9 +57,9 @@ def chart(qbo_connected, qbo_sandbox):
 @pytest.fixture
 def synced(chart):
     """Items fully imported (defaults made), the sandbox's request log cleared."""
-    from integrations.services.items import item_sync_run
+    from integrations.services.changes import changes_sync_run
 
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
     chart.control("requests/clear")
     return chart
 

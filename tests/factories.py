@@ -235,7 +235,7 @@ class SyncRunFactory(DjangoModelFactory):
     class Meta:
         model = SyncRun
 
-    kind = SyncRun.Kind.ITEMS_CDC
+    kind = SyncRun.Kind.CHANGES
     trigger = SyncRun.Trigger.HOURLY
     status = SyncRun.Status.SUCCEEDED
     message = "0 new, 0 updated, 0 removed"

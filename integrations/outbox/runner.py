@@ -221,12 +221,12 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             raise
         return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
     except (QboNotFoundError, QboInvalidReferenceError):
-        # An item on a line was inactivated in QBO since the last item sync (QBO says 610 or
+        # An item on a line was inactivated in QBO since the last sync of changes (QBO says 610 or
         # 2500). Take in QBO's changes now (that unmaps it, so the line falls back to the
         # default) and send once more.
-        from integrations.services.items import item_sync_run  # items → signals → outbox
+        from integrations.services.changes import changes_sync_run  # → signals → outbox
 
-        item_sync_run(trigger=SyncRun.Trigger.PUSH)
+        changes_sync_run(trigger=SyncRun.Trigger.PUSH)
         rebuilt = adapter.payload(model._default_manager.get(pk=record.pk), context=context)
         gone = {
             ref: name for ref, name in _item_refs(body).items() if ref not in _item_refs(rebuilt)

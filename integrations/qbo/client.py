@@ -9,7 +9,8 @@ import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from hashlib import sha256
 from typing import Any, Protocol
@@ -59,6 +60,19 @@ _TRANSPORT_ERRORS = (
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
+
+
+@dataclass(frozen=True)
+class CdcAnswer:
+    """A CDC answer: the changed objects by entity, and when QBO answered (its `time`).
+
+    `answered_at` is QBO's own clock when it answered (the recorded answer in
+    tests/data/qbo-samples/cdc__basic.json carries one), so a caller can ask for what changed
+    since then without trusting its own clock; None when the answer has no readable one.
+    """
+
+    changes: dict[str, list[dict]]
+    answered_at: datetime | None
 
 
 class TokenProvider(Protocol):
@@ -270,7 +284,7 @@ class QboClient:
             raise QboMalformedResponseError("Expected an integer totalCount in QueryResponse")
         return total
 
-    def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
+    def cdc(self, entities: list[str], changed_since: datetime) -> CdcAnswer:
         """Objects of `entities` changed since a moment (at most 30 days back), by entity.
 
         An answer holding CDC_MAX_OBJECTS objects, all entities together, raises
@@ -284,7 +298,8 @@ class QboClient:
             "entities": ",".join(entities),
             "changedSince": changed_since.isoformat(timespec="seconds"),
         }
-        blocks = self._call("GET", "cdc", params=params).get("CDCResponse")
+        document = self._call("GET", "cdc", params=params)
+        blocks = document.get("CDCResponse")
         if not isinstance(blocks, list):
             raise QboMalformedResponseError("Expected a CDCResponse list in the CDC answer")
         changes: dict[str, list[dict]] = {entity: [] for entity in entities}
@@ -301,9 +316,12 @@ class QboClient:
                             f"Expected only objects in the CDC rows of {clip(key, 40)!r}"
                         )
                     changes.setdefault(names.get(key.lower(), key), []).extend(rows)
+        answered_at = qbo_time(document.get("time"))
         if sum(len(rows) for rows in changes.values()) >= CDC_MAX_OBJECTS:
-            raise QboCdcTruncatedError({entity: len(rows) for entity, rows in changes.items()})
-        return changes
+            raise QboCdcTruncatedError(
+                {entity: len(rows) for entity, rows in changes.items()}, answered_at=answered_at
+            )
+        return CdcAnswer(changes=changes, answered_at=answered_at)
 
     def batch(
         self, operations: list[Mapping[str, Any]], *, request_id: str | None = None
@@ -533,6 +551,18 @@ def _derived_request_id(request_id: str, number: int) -> str:
     if len(derived) <= MAX_REQUEST_ID_LENGTH:
         return derived
     return sha256(derived.encode()).hexdigest()[:MAX_REQUEST_ID_LENGTH]
+
+
+def qbo_time(value: object) -> datetime | None:
+    """A time as QBO writes it ("2020-09-29T08:02:53.512-07:00", "2025-12-04T15:25:05Z") in
+    UTC, or None when it is missing or not an ISO date-time with its offset."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _document(response: requests.Response, what: str, tid: str | None) -> dict:

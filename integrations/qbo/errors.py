@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -223,13 +224,15 @@ class QboMalformedResponseError(QboError):
 class QboCdcTruncatedError(QboError):
     """A CDC answer holding QBO's cap of objects: changes may be missing from it."""
 
-    def __init__(self, counts: Mapping[str, int]) -> None:
+    def __init__(self, counts: Mapping[str, int], *, answered_at: datetime | None = None) -> None:
         listed = ", ".join(f"{entity} {count}" for entity, count in counts.items() if count)
         super().__init__(
             f"QuickBooks sent {sum(counts.values())} changes ({listed}), the most it sends in "
             "one answer, so some may be missing"
         )
         self.counts = dict(counts)
+        # QBO's `time` of the capped answer: whatever is read after it covers up to it.
+        self.answered_at = answered_at
 
 
 class OAuthError(QboError):

@@ -1,9 +1,9 @@
-"""QBO items here: the full import and reconcile, the hourly CDC sync, and the line fallbacks."""
+"""QBO items here: the full import and reconcile, a CDC answer's changes, the line fallbacks."""
 
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,16 +20,13 @@ from integrations.models import (
 )
 from integrations.outbox.signals import outbox_suppressed
 from integrations.qbo.client import QboClient, select
-from integrations.qbo.errors import QboCdcTruncatedError, without_nul
-from integrations.services.connection import connection_get, qbo_client
+from integrations.qbo.errors import without_nul
 from integrations.services.default_items import default_item_get, default_items_ensure
 from integrations.services.mirror import (
     IGNORED_ITEM_TYPES,
     IMPORTED_ITEM_TYPES,
     accounts_mirror,
     classes_mirror,
-    company_mirror_refresh,
-    company_preferences_import,
     is_active,
     item_problem,
     items_mirror,
@@ -42,13 +39,8 @@ logger = logging.getLogger(__name__)
 SYNCABLE_ITEMS = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)})
 SYNCABLE_ITEM_COUNT = select("Item", {"Type": list(IMPORTED_ITEM_TYPES)}, count=True)
 IGNORED_ITEMS = select("Item", {"Type": list(IGNORED_ITEM_TYPES)})
-CDC_ENTITIES = ["Item", "Account", "Class"]
-# QBO's CDC looks back 30 days at most; the hour spares a QBO clock running ahead of ours.
-CDC_MAX_WINDOW = timedelta(days=30) - timedelta(hours=1)
-# Each CDC call reaches back before the watermark, so a change that QBO stamped a little
-# before it (clock skew, a slow commit at Intuit) is still seen. Replays are harmless.
-CDC_OVERLAP = timedelta(minutes=10)
-RUN_STALE_AFTER = timedelta(hours=1)  # a run "running" longer than this died with its worker
+# The name lists a CDC answer brings into the mirror.
+MIRRORED_ENTITIES = ["Item", "Account", "Class"]
 SWEEP_CHUNK = 500  # item ids per confirming query, well under a 1000-row page
 # The product side of each mapping, as (side, reverse relation on QboItem, Product field).
 MAPPINGS = (
@@ -57,42 +49,6 @@ MAPPINGS = (
 )
 
 Progress = Callable[[int, int], None]
-
-
-def item_sync_run(
-    *,
-    full: bool = False,
-    progress: Progress | None = None,
-    trigger: str = SyncRun.Trigger.HOURLY,
-) -> SyncRun:
-    """Take in QBO's item, account and class changes: one CDC call, or a full reconcile."""
-    running = SyncRun.objects.filter(
-        kind__in=[SyncRun.Kind.ITEMS_CDC, SyncRun.Kind.ITEMS_FULL],
-        status=SyncRun.Status.RUNNING,
-        started_at__gte=timezone.now() - RUN_STALE_AFTER,
-    ).first()
-    if running is not None:
-        logger.info("Item sync skipped: run %s is still going", running.pk)
-        return running
-    connection = connection_get()
-    client = qbo_client()
-    reason = "asked for" if full else _cdc_refusal(connection)
-    if reason is None:
-        run, complete = _items_cdc(client=client, since=_cdc_since(connection), trigger=trigger)
-        if complete:
-            return run
-        reason = run.message
-    company_mirror_refresh(trigger=trigger)
-    return items_import(
-        client=client, progress=progress, reason=f"Full reconcile: {reason}", trigger=trigger
-    )
-
-
-def company_import_after_connect(*, run_id: int | None = None) -> SyncRun:
-    """Right after a connect: the company, its accounts and classes, then every item."""
-    connect = SyncRun.Trigger.CONNECT
-    company_mirror_refresh(kind=SyncRun.Kind.CONNECT, trigger=connect, run_id=run_id)
-    return items_import(client=qbo_client(), trigger=connect)
 
 
 def items_import(
@@ -117,9 +73,11 @@ def items_import(
                 progress(run.processed, total)
         _items_sweep(client=client, run=run, started=started)
         _items_not_imported(client=client, run=run)
-        _watermarks_set(items_full_synced_at=started, items_cdc_watermark=started)
+        QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(
+            items_full_synced_at=started
+        )
         run.details.extend(default_items_ensure(client=client))
-        run.message = _summary(run)
+        run.message = items_summary(run)
     logger.info("Imported %d QuickBooks items, removed %d", run.processed, run.removed)
     return run
 
@@ -134,45 +92,19 @@ def item_for_bill_line(product) -> QboItem:
     return product.purchase_qbo_item or default_item_get(name=DEFAULT_PURCHASE_ITEM_NAME)
 
 
-def _cdc_refusal(connection: QboConnection) -> str | None:
-    """Why CDC cannot bring this mirror up to date, or None when one CDC call can."""
-    if connection.items_full_synced_at is None or connection.items_cdc_watermark is None:
-        return "the items were never fully imported"
-    if timezone.now() - _cdc_since(connection) >= CDC_MAX_WINDOW:
-        return "the last sync is older than QuickBooks' 30-day change window"
-    return None
-
-
-def _cdc_since(connection: QboConnection) -> datetime:
-    return connection.items_cdc_watermark - CDC_OVERLAP
-
-
-def _items_cdc(*, client: QboClient, since: datetime, trigger: str) -> tuple[SyncRun, bool]:
-    """One CDC call for items, accounts and classes; False when a capped answer needs more."""
-    started = timezone.now()
-    with sync_run(SyncRun.Kind.ITEMS_CDC, trigger=trigger) as run:
-        # One read per sync: class tracking turned off in QBO, a change of sales tax or of
-        # numbering, must be known before the next push (the CDC call covers only the lists).
-        company_preferences_import(client=client)
-        try:
-            changes = client.cdc(CDC_ENTITIES, since)
-        except QboCdcTruncatedError as capped:
-            run.message = capped.message  # the watermark stays: the reconcile moves it
-            return run, False
-        accounts = _changed(QboAccount, _identified(run, "Account", changes.get("Account", [])))
-        if accounts:
-            accounts_mirror(rows=accounts)
-        classes = _changed(QboClass, _identified(run, "Class", changes.get("Class", [])))
-        if classes:
-            classes_mirror(rows=classes)
-        live, dead = _items_sorted(run, changes.get("Item", []))
-        _items_upsert(run, _changed(QboItem, live))
-        if dead:
-            _items_remove(run, QboItem.objects.filter(qbo_id__in=dead))
-        _watermarks_set(items_cdc_watermark=started)
-        run.details.extend(default_items_ensure(client=client))
-        run.message = _summary(run)
-    return run, True
+def mirror_changes_apply(*, run: SyncRun, changes: dict[str, list]) -> None:
+    """Take a CDC answer's items, accounts and classes into the mirror; an item QBO
+    inactivated (or turned into a type left out) is removed after its products are unmapped."""
+    accounts = _changed(QboAccount, _identified(run, "Account", changes.get("Account", [])))
+    if accounts:
+        accounts_mirror(rows=accounts)
+    classes = _changed(QboClass, _identified(run, "Class", changes.get("Class", [])))
+    if classes:
+        classes_mirror(rows=classes)
+    live, dead = _items_sorted(run, changes.get("Item", []))
+    _items_upsert(run, _changed(QboItem, live))
+    if dead:
+        _items_remove(run, QboItem.objects.filter(qbo_id__in=dead))
 
 
 def _changed(model: type[QboSyncable], rows: list[dict]) -> list[dict]:
@@ -306,11 +238,8 @@ def _items_remove(run: SyncRun, items: QuerySet[QboItem]) -> None:
         sync_run_progress(run, removed=len(doomed))
 
 
-def _watermarks_set(**watermarks: datetime) -> None:
-    QboConnection.objects.filter(id=QboConnection.SINGLETON_ID).update(**watermarks)
-
-
-def _summary(run: SyncRun) -> str:
+def items_summary(run: SyncRun) -> str:
+    """What a run did to the items, and what it asks of the user."""
     unmapped = sum(1 for note in run.details if note["event"] == "unmapped")
     summary = f"{run.created} new, {run.updated} updated, {run.removed} removed"
     if unmapped:

@@ -50,8 +50,8 @@ def company_profile_import(*, client: QboClient) -> QboConnection:
 
 def company_preferences_import(*, client: QboClient) -> QboConnection:
     """Store the preferences pushes follow (class tracking, sales tax, custom numbers): the one
-    place they are read, at connect, on every item sync, and when QBO refuses a push that
-    carried a class."""
+    place they are read, at connect, by the change pipeline when they may have changed, and
+    when QBO refuses a push that carried a class."""
     prefs = client.preferences()
     accounting, tax = _prefs(prefs, "AccountingInfoPrefs"), _prefs(prefs, "TaxPrefs")
     connection = QboConnection.objects.get()
@@ -61,6 +61,7 @@ def company_preferences_import(*, client: QboClient) -> QboConnection:
     connection.automated_sales_tax = tax.get("PartnerTaxEnabled") is True
     sales_forms = _prefs(prefs, "SalesFormsPrefs")
     connection.custom_txn_numbers = sales_forms.get("CustomTxnNumbers") is True
+    connection.preferences_read_at = timezone.now()
     connection.save(
         update_fields=[
             "class_tracking_per_txn",
@@ -68,6 +69,7 @@ def company_preferences_import(*, client: QboClient) -> QboConnection:
             "sales_tax_enabled",
             "automated_sales_tax",
             "custom_txn_numbers",
+            "preferences_read_at",
             "updated_at",
         ]
     )

@@ -1,28 +1,25 @@
 """One-way sync: documents edited or deleted in QBO are flagged here, never pulled back."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.models import QboConnection, SyncJob, SyncRun
+from integrations.models import SyncJob, SyncRun
 from integrations.outbox.fingerprint import differences
 from integrations.outbox.jobs import new_request_id, sync_job_record
 from integrations.outbox.registry import PRIORITY_NAME, sync_adapter_for, synced_models
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboCdcTruncatedError, clip
 from integrations.selectors import sync_job_for
-from integrations.services.connection import qbo_client
 from integrations.services.mirror import object_problem
-from integrations.services.runs import sync_run, sync_run_note, sync_run_progress
+from integrations.services.runs import sync_run_note, sync_run_progress
 
 logger = logging.getLogger(__name__)
 
-OVERLAP = timedelta(minutes=5)
-CDC_LOOKBACK_LIMIT = timedelta(days=30) - timedelta(minutes=5)
 SYNC_TOKEN_CHARS = SyncJob._meta.get_field("sync_token").max_length
 READ_CHUNK = 500  # documents per query when a type is read again by Id, as the item sweep does
 DELETED_IN_QBO = "Deleted in QuickBooks"
@@ -42,40 +39,30 @@ def transaction_entities() -> list[str]:
     return sorted(entities)
 
 
-def transactions_cdc_check(*, trigger: str = SyncRun.Trigger.HOURLY) -> SyncRun:
-    """One CDC call over the pushed transaction types; flag what changed in QBO, change nothing.
+def documents_flag(*, run: SyncRun, changes: dict[str, list]) -> None:
+    """Flag the pushed documents a CDC answer shows edited or deleted in QBO; change nothing.
 
-    An answer at QBO's cap may have left changes out, so it is never taken for complete: each
-    type is then asked for on its own, and a type at the cap by itself is read again document
-    by document. The watermark moves only past what was read.
-
-    A row that cannot be read is skipped and named in the run's log, and the watermark still
-    moves on: QBO would send the same broken row again, so holding the watermark back would
-    not recover it, only stall every later check until the 30-day window dropped it anyway.
-    A document whose change time alone is unreadable is still flagged, at the time of the check.
+    A row that cannot be read is skipped and named in the run's log: QBO would send the same
+    broken row again, so holding the watermark back would not recover it, only stall every
+    later pass until the 30-day window dropped it anyway. A document whose change time alone
+    is unreadable is still flagged, at the time of the pass.
     """
-    connection = QboConnection.objects.get()
-    now = timezone.now()
-    since = (connection.transactions_cdc_watermark or now - timedelta(days=1)) - OVERLAP
-    since = max(since, now - CDC_LOOKBACK_LIMIT)
-    client = qbo_client()
-    with sync_run(SyncRun.Kind.TRANSACTIONS_CDC, trigger=trigger) as run:
-        entities = transaction_entities()
-        try:
-            changes = client.cdc(entities, since)
-        except QboCdcTruncatedError as capped:
-            sync_run_note(run, event="capped", text=f"{capped.message}: asking type by type.")
-            changes = {entity: _entity_changes(run, client, entity, since) for entity in entities}
-        for entity, objects in changes.items():
-            _flag(run, entity, objects)
-        QboConnection.objects.filter(pk=connection.pk).update(transactions_cdc_watermark=now)
-    return run
+    for entity in transaction_entities():
+        if rows := changes.get(entity):
+            _flag(run, entity, rows)
+
+
+def documents_changes_by_type(*, run: SyncRun, client: QboClient, since: datetime) -> dict:
+    """The documents' changes when one CDC answer held QBO's cap and may have left some out:
+    each type is asked for on its own, and a type at the cap by itself is read again by Id."""
+    entities = transaction_entities()
+    return {entity: _entity_changes(run, client, entity, since) for entity in entities}
 
 
 def _entity_changes(run: SyncRun, client: QboClient, entity: str, since: datetime) -> list[dict]:
     """One type's CDC changes; at the cap by itself, every document of it pushed from here."""
     try:
-        return client.cdc([entity], since).get(entity, [])
+        return client.cdc([entity], since).changes.get(entity, [])
     except QboCdcTruncatedError as capped:
         sync_run_note(
             run,

@@ -25,7 +25,7 @@ def test_an_item_inactivated_in_quickbooks_is_removed_and_its_product_falls_back
 
     assert quickbooks_status(page) == "Connected"
     page.click("input[value='Sync now']")
-    expect(page.locator(".messagelist")).to_contain_text("Item sync started")
+    expect(page.locator(".messagelist")).to_contain_text("Sync started")
     unmapped = f"“{PRODUCT}” lost its sales item “{ITEM}”"
     reload_until(page, ".sync-log", unmapped)
     log = page.locator(".sync-log").first

@@ -1,7 +1,7 @@
 """The client reads any 2xx answer as the object it expected, or raises a typed QboError."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -208,7 +208,9 @@ def well_formed(call: str, result: object) -> bool:
     if call == "count":
         return isinstance(result, int) and not isinstance(result, bool) and result >= 0
     if call == "cdc":
-        return all(isinstance(row, dict) for rows in result.values() for row in rows)
+        rows_ok = all(isinstance(row, dict) for rows in result.changes.values() for row in rows)
+        stamp = result.answered_at
+        return rows_ok and (stamp is None or stamp.utcoffset() == timedelta(0))
     if call == "batch":
         return len(result) == 1 and isinstance(result[0], dict | QboError)
     return isinstance(result, dict)

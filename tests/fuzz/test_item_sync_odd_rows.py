@@ -1,4 +1,4 @@
-"""The hourly item sync against a sandbox whose objects QBO would rarely send: it finishes,
+"""The change pipeline against a sandbox whose items QBO would rarely send: it finishes,
 mirrors what it can read, and says in the run's log what it skipped and why."""
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 
 from integrations.models import QboAccount, QboClass, QboItem, SyncRun
-from integrations.services.items import item_sync_run
+from integrations.services.changes import changes_sync_run
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_a_cdc_answer_with_odd_objects_mirrors_what_it_can_and_names_what_it_ski
             **stamp,
         }
 
-    run = item_sync_run()
+    run = changes_sync_run()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert QboItem.objects.get(qbo_id="9101").unit_price is None
@@ -68,7 +68,7 @@ def test_a_name_freed_by_inactivation_and_taken_by_a_new_item_syncs(synced):
     )
     created.raise_for_status()
 
-    run = item_sync_run()
+    run = changes_sync_run()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert QboItem.objects.get(name="Distribution Fee").qbo_id == created.json()["Item"]["Id"]
@@ -84,7 +84,7 @@ def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
     qbo_item_update(synced, "Distribution Fee", Name="Blue Dream 3.5g")
     qbo_item_update(synced, "Swap in progress", Name="Distribution Fee")
 
-    run = item_sync_run(full=full)
+    run = changes_sync_run(full=full)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert QboItem.objects.get(qbo_id=first["Id"]).name == "Distribution Fee"
@@ -92,8 +92,8 @@ def test_two_items_that_swapped_names_in_qbo_sync(synced, full):
 
 
 def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, qbo_proxy):
-    """The item sync keys its watermark on its own clock and never reads LastUpdatedTime, so
-    a broken one (the weakness of the "changed in QuickBooks" check) cannot stop it."""
+    """The change pipeline keys its watermark on QBO's time of the answer and never reads an
+    item's LastUpdatedTime, so a broken one cannot stop the item from arriving."""
     from tests.items.conftest import qbo_item_update
 
     qbo_item_update(synced, "Distribution Fee", Description="Now per pallet")
@@ -106,8 +106,8 @@ def test_an_item_cdc_row_with_a_broken_change_time_is_still_mirrored(synced, qbo
         return status, headers, json.dumps(document).encode()
 
     qbo_proxy.mangle_next(break_times, when=lambda received: received.path.endswith("/cdc"))
-    run = item_sync_run()
+    run = changes_sync_run()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
-    assert run.kind == SyncRun.Kind.ITEMS_CDC
+    assert run.kind == SyncRun.Kind.CHANGES
     assert QboItem.objects.get(name="Distribution Fee").description == "Now per pallet"

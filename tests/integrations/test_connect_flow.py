@@ -204,4 +204,6 @@ def test_after_connecting_the_import_runs_in_the_worker(admin_client, qbo_sandbo
     task = Task.objects.get(name="qbo-company-import")
     assert task.func == "integrations.tasks.company_import_task" and task.success
     kinds = set(SyncRun.objects.filter(status="succeeded").values_list("kind", flat=True))
-    assert kinds == {SyncRun.Kind.CONNECT, SyncRun.Kind.ITEMS_FULL}
+    assert kinds == {SyncRun.Kind.CHANGES, SyncRun.Kind.CONNECT, SyncRun.Kind.ITEMS_FULL}
+    # The change pipeline's first pass: its watermark is where the next one starts.
+    assert QboConnection.objects.get().changes_watermark

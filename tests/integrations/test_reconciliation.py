@@ -14,7 +14,7 @@ from integrations.models import QboAccount, QboConnection, Reconciliation, SyncJ
 from integrations.outbox.jobs import sync_job_record
 from integrations.qbo.errors import QboValidationError
 from integrations.services import reconciliation as service
-from integrations.services.remote_changes import transactions_cdc_check
+from integrations.services.changes import changes_sync_run
 from integrations.tasks import reconciliation_run_task
 from products.services import priced_document_recalculate
 from purchases.models import PurchaseOrder, PurchasePayment, PurchaseReturn
@@ -243,7 +243,7 @@ def test_a_document_the_hourly_check_saw_deleted_in_quickbooks_says_so(synced, a
     token = synced.api("GET", f"invoice/{invoice.qbo_id}").json()["Invoice"]["SyncToken"]
     synced.api("POST", "invoice", params={"operation": "delete"},
                json={"Id": invoice.qbo_id, "SyncToken": token})  # fmt: skip
-    transactions_cdc_check()
+    changes_sync_run()
 
     (gone,) = compare(admin_client, push).differences
 

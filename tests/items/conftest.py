@@ -39,7 +39,7 @@ def qbo_items_bulk_create(sandbox, count: int, prefix: str = "Bulk") -> None:
 
 def watermark_age(age: timedelta) -> None:
     """Pretend the last sync took place `age` ago."""
-    QboConnection.objects.update(items_cdc_watermark=timezone.now() - age)
+    QboConnection.objects.update(changes_watermark=timezone.now() - age)
 
 
 def mirrored(name: str) -> QboItem | None:

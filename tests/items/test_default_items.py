@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import QboAccount, QboConnection, QboItem
+from integrations.services.changes import changes_sync_run
 from integrations.services.connection import qbo_client
 from integrations.services.default_items import default_items_ensure
-from integrations.services.items import item_sync_run
 from tests.factories import QboItemFactory
 from tests.items.conftest import api_calls, mirrored, qbo_item, qbo_item_update
 
@@ -24,7 +24,7 @@ def _create_in_qbo(sandbox, **body) -> dict:
 
 
 def test_missing_defaults_are_created_in_qbo_on_the_key_accounts(chart):
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     sales, purchases = qbo_item(chart, "Distru Sales"), qbo_item(chart, "Distru Purchases")
     assert sales["IncomeAccountRef"]["value"] == _account_id("Sales of Product Income")
@@ -46,7 +46,7 @@ def test_defaults_already_in_qbo_are_linked_by_name_not_duplicated(chart):
     )
     chart.control("requests/clear")
 
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     creates = chart.api_requests(method="POST", entity="Item")
     assert len(creates) == 1  # only Distru Purchases was missing
@@ -61,7 +61,7 @@ def test_a_default_on_another_account_is_moved_to_the_key_account(chart):
         IncomeAccountRef={"value": _account_id("Services")},
     )
 
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     sales = qbo_item(chart, "Distru Sales")
     assert sales["IncomeAccountRef"]["value"] == _account_id("Sales of Product Income")
@@ -72,7 +72,7 @@ def test_an_inactive_default_is_reactivated_not_created_again(synced):
     qbo_item_update(synced, "Distru Purchases", Active=False)
     synced.control("requests/clear")
 
-    run = item_sync_run()  # the sync removes it here, then puts it back in QBO
+    run = changes_sync_run()  # the sync removes it here, then puts it back in QBO
 
     purchases = qbo_item(synced, "Distru Purchases")
     assert purchases["Active"] and purchases["Name"] == "Distru Purchases"
@@ -100,7 +100,7 @@ def test_without_key_accounts_nothing_is_sent_and_the_log_says_why(qbo_connected
 def test_a_qbo_category_with_the_default_name_is_reported_not_fatal(chart):
     _create_in_qbo(chart, Name="Distru Sales", Type="Category")
 
-    run = item_sync_run(full=True)
+    run = changes_sync_run(full=True)
 
     problems = [note["text"] for note in run.details if note.get("problem")]
     assert problems == [
@@ -113,7 +113,7 @@ def test_a_qbo_category_with_the_default_name_is_reported_not_fatal(chart):
 def test_an_unpushed_default_made_here_is_linked_to_the_one_created(chart):
     mine = QboItemFactory(name="Distru Sales", qbo_id="", origin=QboItem.Origin.LOCAL)
 
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     mine.refresh_from_db()
     assert mine.qbo_id == qbo_item(chart, "Distru Sales")["Id"]
@@ -157,7 +157,7 @@ def test_a_default_in_qbo_but_not_yet_imported_is_linked(chart):
 
 def test_each_default_item_is_made_with_both_key_accounts(chart):
     """A bill line needs the item's expense account, an invoice line its income account."""
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     income, cogs = _account_id("Sales of Product Income"), _account_id("Cost of Goods Sold")
     for name in ("Distru Sales", "Distru Purchases"):

@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from integrations.models import QboConnection, QboItem, SyncRun
+from integrations.services.changes import changes_sync_run
 from integrations.services.connection import qbo_client
-from integrations.services.items import SYNCABLE_ITEMS, item_sync_run, items_import
+from integrations.services.items import SYNCABLE_ITEMS, items_import
 from tests.factories import QboItemFactory
 from tests.items.conftest import api_calls, qbo_items_bulk_create
 
@@ -36,8 +37,7 @@ def test_only_active_noninventory_and_service_items_are_imported(chart):
     assert blue_dream.income_account.name == "Sales of Product Income"
     assert blue_dream.expense_account.name == "Cost of Goods Sold"
     assert blue_dream.sku == "BD-35" and blue_dream.qbo_id and blue_dream.sync_token
-    connection = QboConnection.objects.get()
-    assert connection.items_full_synced_at and connection.items_cdc_watermark
+    assert QboConnection.objects.get().items_full_synced_at
 
 
 def test_the_import_names_each_item_it_leaves_out_and_why(chart):
@@ -87,7 +87,7 @@ def test_progress_is_reported_page_by_page(chart):
     qbo_items_bulk_create(chart, 1500)
     seen = []
 
-    item_sync_run(full=True, progress=lambda done, total: seen.append((done, total)))
+    changes_sync_run(full=True, progress=lambda done, total: seen.append((done, total)))
 
     total = seen[0][1]
     assert total == 1500 + 10  # the sample company has 10 active NonInventory/Service items
@@ -102,11 +102,12 @@ def test_the_command_shows_a_progress_bar_and_the_outcome(chart, capsys):
     assert "Full item import" in out and "“Distru Sales” was created" in out
 
 
-def test_the_command_without_full_runs_the_hourly_sync(synced, capsys):
+def test_the_command_without_full_runs_the_change_pipeline(synced, capsys):
+    """What the hourly pass does, preferences included: someone asked for it."""
     call_command("qbo_sync_items")
 
-    assert "Hourly item sync" in capsys.readouterr().out
-    assert api_calls(synced) == ["GET preferences", "GET cdc"]
+    assert "Changes from QuickBooks" in capsys.readouterr().out
+    assert api_calls(synced) == ["GET cdc", "GET preferences"]
 
 
 def test_the_command_fails_clearly_when_not_connected(db):

@@ -6,8 +6,9 @@ import pytest
 
 from integrations.models import QboItem, SyncRun
 from integrations.qbo.client import QboClient
+from integrations.services.changes import changes_sync_run
 from integrations.services.default_items import DefaultItemMissingError, DefaultItemNotReadyError
-from integrations.services.items import item_for_bill_line, item_for_invoice_line, item_sync_run
+from integrations.services.items import item_for_bill_line, item_for_invoice_line
 from products.models import Product
 from tests.factories import ProductFactory, QboItemFactory
 from tests.items.conftest import (
@@ -49,9 +50,9 @@ def _mappings(product: Product) -> tuple[str | None, str | None]:
 def test_an_item_inactivated_in_qbo_is_unmapped_on_both_sides_then_deleted(synced, products):
     qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
 
-    run = item_sync_run()
+    run = changes_sync_run()
 
-    assert run.kind == SyncRun.Kind.ITEMS_CDC and run.status == SyncRun.Status.SUCCEEDED
+    assert run.kind == SyncRun.Kind.CHANGES and run.status == SyncRun.Status.SUCCEEDED
     assert mirrored("Blue Dream 3.5g") is None
     assert _mappings(products["both"]) == (None, None)
     assert _mappings(products["sales"]) == (None, "Wedding Cake 3.5g")
@@ -71,7 +72,7 @@ def test_an_item_inactivated_in_qbo_is_unmapped_on_both_sides_then_deleted(synce
 
 def test_an_unmapped_product_falls_back_to_the_default_items(synced, products):
     qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
-    item_sync_run()
+    changes_sync_run()
     both = Product.objects.get(pk=products["both"].pk)
 
     assert item_for_invoice_line(both).name == "Distru Sales"
@@ -102,10 +103,10 @@ def test_with_the_key_accounts_chosen_the_fallback_waits_for_the_items_being_mad
 
 def test_a_reactivated_item_comes_back_on_the_next_run(synced, products):
     qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
-    item_sync_run()
+    changes_sync_run()
 
     qbo_item_update(synced, "Blue Dream 3.5g", Active=True)
-    run = item_sync_run()
+    run = changes_sync_run()
 
     back = mirrored("Blue Dream 3.5g")
     assert back is not None and back.active and run.created == 1
@@ -122,7 +123,7 @@ def test_an_item_turned_into_an_inventory_item_leaves_the_mirror(synced):
         stored["MetaData"]["LastUpdatedTime"] = synced.backend.time()
         stored["SyncToken"] = "9"
 
-    item_sync_run()
+    changes_sync_run()
 
     assert mirrored("Exit Bags (child resistant)") is None
 
@@ -133,7 +134,7 @@ def test_the_full_reconcile_removes_items_gone_or_inactive_in_qbo(synced, produc
     qbo_item_update(synced, "Blue Dream 3.5g", Active=False)
     watermark_age(timedelta(days=40))  # long enough that CDC cannot tell
 
-    run = item_sync_run()
+    run = changes_sync_run()
 
     assert run.kind == SyncRun.Kind.ITEMS_FULL
     assert mirrored("Gone From QBO") is None and mirrored("Blue Dream 3.5g") is None
@@ -151,7 +152,7 @@ def test_an_item_made_here_and_not_yet_pushed_survives_a_reconcile(synced):
     waiting = QboItemFactory(name="Made Here", qbo_id="", origin=QboItem.Origin.LOCAL)
     mapped = ProductFactory(sales_qbo_item=waiting)
 
-    item_sync_run(full=True)
+    changes_sync_run(full=True)
 
     assert QboItem.objects.filter(pk=waiting.pk).exists()
     assert _mappings(mapped) == ("Made Here", None)
@@ -170,7 +171,7 @@ def test_the_full_reconcile_asks_qbo_by_id_before_removing_an_unseen_item(synced
     monkeypatch.setattr(QboClient, "query", shifted_pages)
     mapped = ProductFactory(sales_qbo_item=mirrored("Wedding Cake 3.5g"))
 
-    run = item_sync_run(full=True)
+    run = changes_sync_run(full=True)
 
     assert mirrored("Wedding Cake 3.5g") is not None
     assert _mappings(mapped) == ("Wedding Cake 3.5g", None)

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import QboClass, QboConnection, QboItem, SyncJob
-from integrations.services.items import item_sync_run
+from integrations.services.changes import changes_sync_run
 from purchases.models import PurchaseOrder
 from tests import factories
+from tests.items.conftest import qbo_item_update
 from tests.outbox.conftest import remote
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +88,15 @@ def test_a_push_refused_for_another_reason_keeps_its_class_and_its_error(
     assert len(synced.api_requests(method="GET", entity="Preferences")) == 1
 
 
-def test_the_hourly_sync_reads_the_preferences(synced):
+def test_the_hourly_sync_reads_the_preferences_when_someone_is_at_work_in_qbo(synced):
+    """Preferences are no CDC entity: a pass reads them when the CDC answer shows an edit made
+    in QuickBooks (and when a webhook names them, or once a day)."""
     class_tracking_off_in_qbo(synced)
-    item_sync_run()
+    changes_sync_run()  # nothing new in QBO but the preferences: they wait
+    assert QboConnection.objects.get().class_tracking_per_line
+
+    qbo_item_update(synced, "Distribution Fee", UnitPrice=180)
+    changes_sync_run()
     assert not QboConnection.objects.get().class_tracking_per_line
 
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from integrations.models import PushAttempt, SyncJob, SyncRun
+from integrations.models import PushAttempt, QboWebhookEvent, SyncJob, SyncRun
 from integrations.outbox.runner import sync_job_run
 from integrations.schedules import HISTORY_PRUNE_SCHEDULE
-from integrations.tasks import item_sync_task, sync_history_prune_task
+from integrations.tasks import changes_sync_task, sync_history_prune_task
 from purchases.models import PurchaseOrder
 from sales.models import Customer
 from tests import factories
@@ -38,6 +38,7 @@ def excise(synced):
 def test_connect_names_its_runs(admin_client, qbo_sandbox):
     connect(admin_client)
     assert set(SyncRun.objects.values_list("kind", "trigger")) == {
+        (SyncRun.Kind.CHANGES, SyncRun.Trigger.CONNECT),
         (SyncRun.Kind.CONNECT, SyncRun.Trigger.CONNECT),
         (SyncRun.Kind.ITEMS_FULL, SyncRun.Trigger.CONNECT),
     }
@@ -45,13 +46,12 @@ def test_connect_names_its_runs(admin_client, qbo_sandbox):
 
 def test_the_hourly_run_sync_now_and_refresh_accounts_name_their_runs(admin_client, synced):
     SyncRun.objects.all().delete()
-    item_sync_task()
+    changes_sync_task()
     admin_client.post(reverse("integrations:sync"))
     admin_client.post(reverse("integrations:key_accounts"), {"refresh": "1"})
     assert list(SyncRun.objects.order_by("pk").values_list("kind", "trigger")) == [
-        (SyncRun.Kind.ITEMS_CDC, SyncRun.Trigger.HOURLY),
-        (SyncRun.Kind.ITEMS_CDC, SyncRun.Trigger.SYNC_NOW),
-        (SyncRun.Kind.TRANSACTIONS_CDC, SyncRun.Trigger.SYNC_NOW),
+        (SyncRun.Kind.CHANGES, SyncRun.Trigger.HOURLY),
+        (SyncRun.Kind.CHANGES, SyncRun.Trigger.SYNC_NOW),
         (SyncRun.Kind.ACCOUNTS, SyncRun.Trigger.REFRESH_ACCOUNTS),
     ]
     page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
@@ -157,7 +157,7 @@ def test_the_history_is_browsable_by_kind_status_outcome_and_date(admin_client):
         assert response.status_code == 200
         return {obj.pk for obj in response.context["cl"].result_list}
 
-    assert shown("syncrun", kind__exact="items_cdc") == {hourly.pk}
+    assert shown("syncrun", kind__exact="changes") == {hourly.pk}
     assert hourly.pk not in shown("syncrun", status__exact="failed")
     # As the filter's "Today" link asks: from local midnight, with its offset.
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -181,10 +181,15 @@ def test_the_daily_prune_drops_only_what_is_older_than_the_setting(settings):
     SyncRun.objects.filter(pk=old_run.pk).update(started_at=now - timedelta(days=31))
     kept = factories.PushAttemptFactory(started_at=now - timedelta(days=29))
     factories.PushAttemptFactory(started_at=now - timedelta(days=31))
+    kept_event, old_event = (
+        QboWebhookEvent.objects.create(event_id=name, realm_id="1") for name in ("new", "old")
+    )
+    QboWebhookEvent.objects.filter(pk=old_event.pk).update(received_at=now - timedelta(days=31))
 
-    assert sync_history_prune_task() == {"runs": 1, "attempts": 1}
+    assert sync_history_prune_task() == {"runs": 1, "attempts": 1, "webhook_events": 1}
     assert list(SyncRun.objects.values_list("pk", flat=True)) == [kept_run.pk]
     assert list(PushAttempt.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(QboWebhookEvent.objects.values_list("pk", flat=True)) == [kept_event.pk]
     schedule = Schedule.objects.get(name=HISTORY_PRUNE_SCHEDULE)
     assert (schedule.func, schedule.schedule_type) == (
         "integrations.tasks.sync_history_prune_task",

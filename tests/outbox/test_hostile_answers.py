@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.models import SyncJob, SyncRun
 from integrations.outbox.runner import BACKOFF_CAP_SECONDS, sync_job_run
-from integrations.services.items import item_sync_run
+from integrations.services.changes import changes_sync_run
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_a_nul_in_an_item_name_from_qbo_is_dropped_from_the_sync_log(synced):
             "MetaData": {"LastUpdatedTime": synced.backend.time()},
         }
 
-    run = item_sync_run()
+    run = changes_sync_run()
 
     run.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED, run.message

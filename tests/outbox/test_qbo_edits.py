@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import QboAccount, QboClass, QboItem, SyncJob
-from integrations.services.remote_changes import UNKNOWN_EDIT, transactions_cdc_check
+from integrations.services.changes import changes_sync_run
+from integrations.services.remote_changes import UNKNOWN_EDIT
 from purchases.models import PurchaseOrder
 from tests import factories
 from tests.outbox.conftest import remote
@@ -65,7 +66,7 @@ def lines_edited(sandbox, entity, qbo_id, edit):
 
 
 def flagged(entity="Invoice") -> str:
-    transactions_cdc_check()
+    changes_sync_run()
     return SyncJob.objects.get(qbo_entity=entity).remote_change
 
 
@@ -210,7 +211,7 @@ def as_broad_staff(client, broad_staff):
 
 def test_overwrite_sends_ours_over_the_edit(invoice, synced, as_broad_staff, push):
     edit_in_qbo(synced, "Invoice", invoice.qbo_id, DueDate="2026-12-20")
-    transactions_cdc_check()
+    changes_sync_run()
     page = invoice_page(as_broad_staff, invoice)
     assert "Due date is 2026-12-20 in QuickBooks, 2026-12-10 here" in page
     assert page.count('class="qbo-settle"') == 2
@@ -222,7 +223,7 @@ def test_overwrite_sends_ours_over_the_edit(invoice, synced, as_broad_staff, pus
     assert remote(synced, "Invoice", invoice.qbo_id)["DueDate"] == "2026-12-10"
     job = SyncJob.objects.get(qbo_entity="Invoice")
     assert (job.status, job.remote_change) == (SyncJob.Status.SUCCEEDED, "")
-    transactions_cdc_check()  # our own write: not flagged again
+    changes_sync_run()  # our own write: not flagged again
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == ""
 
 
@@ -245,7 +246,7 @@ def test_keep_clears_the_flag_and_later_checks_compare_with_qbos_version(
     invoice, synced, as_broad_staff, push
 ):
     edit_in_qbo(synced, "Invoice", invoice.qbo_id, DueDate="2026-12-20")
-    transactions_cdc_check()
+    changes_sync_run()
     synced.control("requests/clear")
 
     assert settle(as_broad_staff, invoice, "keep").status_code == 302
@@ -255,7 +256,7 @@ def test_keep_clears_the_flag_and_later_checks_compare_with_qbos_version(
     assert not synced.api_requests(method="POST")  # nothing was sent
     with push():  # a payment moves the invoice's SyncToken in QBO: no edit
         factories.InvoicePaymentFactory(invoice=invoice, amount=Decimal("5.00"))
-    transactions_cdc_check()
+    changes_sync_run()
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == ""
     edit_in_qbo(synced, "Invoice", invoice.qbo_id, PrivateNote="Call first")
     assert flagged() == (
@@ -265,7 +266,7 @@ def test_keep_clears_the_flag_and_later_checks_compare_with_qbos_version(
 
 def test_settling_needs_the_change_permission(invoice, synced, client, viewer, broad_staff):
     edit_in_qbo(synced, "Invoice", invoice.qbo_id, DueDate="2026-12-20")
-    transactions_cdc_check()
+    changes_sync_run()
     client.force_login(viewer)
 
     assert 'class="qbo-settle"' not in invoice_page(client, invoice)

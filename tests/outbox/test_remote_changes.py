@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from integrations.models import QboConnection, SyncJob, SyncRun
 from integrations.sandbox.entities import SPECS
-from integrations.services.remote_changes import transaction_entities, transactions_cdc_check
+from integrations.services.changes import change_entities, changes_sync_run
+from integrations.services.remote_changes import transaction_entities
 from tests import factories
 from tests.outbox.test_documents import make_invoice, remote
 
@@ -33,7 +34,7 @@ def test_our_own_writes_and_payments_applied_are_not_flagged(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         factories.InvoicePaymentFactory(invoice=pushed_invoice, amount=Decimal("5.00"))
-    run = transactions_cdc_check()
+    run = changes_sync_run()
     assert run.status == SyncRun.Status.SUCCEEDED
     assert not SyncJob.objects.exclude(remote_change="").exists()
     # The invoice's new SyncToken (moved by the payment) is kept for the next update.
@@ -54,7 +55,7 @@ def test_an_invoice_edited_in_qbo_is_flagged_and_left_alone_here(synced, pushed_
             "TxnDate": "2026-11-20",
         },
     )
-    transactions_cdc_check()
+    changes_sync_run()
     job = SyncJob.objects.get(qbo_entity="Invoice")
     assert job.remote_change == (
         "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, 2026-11-02 here"
@@ -71,11 +72,10 @@ def test_an_invoice_deleted_in_qbo_is_flagged(synced, pushed_invoice):
         params={"operation": "delete"},
         json={"Id": current["Id"], "SyncToken": current["SyncToken"]},
     )
-    transactions_cdc_check()
+    run = changes_sync_run()
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == "Deleted in QuickBooks"
-    assert SyncRun.objects.get(kind=SyncRun.Kind.TRANSACTIONS_CDC).details[0]["event"] == (
-        "changed_in_qbo"
-    )
+    assert run.details[0]["event"] == "changed_in_qbo"
+    assert run.message.endswith("; 1 changed in QuickBooks")
 
 
 def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
@@ -105,7 +105,7 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
 
     qbo_proxy.mangle_next(break_rows, when=lambda received: received.path.endswith("/cdc"))
     before = timezone.now()
-    run = transactions_cdc_check()
+    run = changes_sync_run()
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     job = SyncJob.objects.get(qbo_entity="Invoice")
@@ -121,7 +121,7 @@ def test_a_cdc_answer_with_unreadable_rows_flags_what_it_can_and_moves_on(
         "SyncToken.",
     ) in events
     assert any(event == "unreadable_time" and "2026-13-45" in text for event, text in events)
-    assert QboConnection.objects.get().transactions_cdc_watermark >= before
+    assert QboConnection.objects.get().changes_watermark >= before
 
 
 def qbo_documents_bulk_create(sandbox, entity: str, count: int) -> None:
@@ -149,7 +149,7 @@ def test_an_answer_of_1000_across_types_is_asked_for_type_by_type(synced, pushed
     qbo_invoice_edit(synced, pushed_invoice)
     synced.control("requests/clear")
 
-    run = transactions_cdc_check()
+    run = changes_sync_run()
 
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == (
         "Edited in QuickBooks: Date is 2026-11-20 in QuickBooks, "
@@ -159,9 +159,11 @@ def test_an_answer_of_1000_across_types_is_asked_for_type_by_type(synced, pushed
         parse.parse_qs(call["query"])["entities"][0]
         for call in synced.api_requests(operation="cdc")
     ]
-    assert asked == [",".join(transaction_entities()), *transaction_entities()]
-    assert run.details[0]["event"] == "capped"
-    assert timezone.now() - QboConnection.objects.get().transactions_cdc_watermark < MINUTE
+    assert asked == [",".join(change_entities()), *transaction_entities()]
+    changes_run = SyncRun.objects.filter(kind=SyncRun.Kind.CHANGES).first()
+    assert changes_run.details[0]["event"] == "capped"
+    assert run.kind == SyncRun.Kind.ITEMS_FULL  # the lists, too, may have been left out
+    assert timezone.now() - QboConnection.objects.get().changes_watermark < MINUTE
 
 
 def test_a_type_at_the_cap_by_itself_is_read_again_document_by_document(
@@ -177,7 +179,7 @@ def test_a_type_at_the_cap_by_itself_is_read_again_document_by_document(
     body = {"Id": current["Id"], "SyncToken": current["SyncToken"]}
     synced.api("POST", "invoice", params={"operation": "delete"}, json=body).raise_for_status()
 
-    run = transactions_cdc_check()
+    changes_sync_run()
 
     flagged = dict(
         SyncJob.objects.filter(qbo_entity="Invoice").values_list("qbo_id", "remote_change")
@@ -187,5 +189,6 @@ def test_a_type_at_the_cap_by_itself_is_read_again_document_by_document(
         f"{pushed_invoice.invoice_date} here",
         deleted.qbo_id: "Deleted in QuickBooks",
     }
-    assert [note["event"] for note in run.details][:2] == ["capped", "reconcile"]
-    assert timezone.now() - QboConnection.objects.get().transactions_cdc_watermark < MINUTE
+    changes_run = SyncRun.objects.filter(kind=SyncRun.Kind.CHANGES).first()
+    assert [note["event"] for note in changes_run.details][:2] == ["capped", "reconcile"]
+    assert timezone.now() - QboConnection.objects.get().changes_watermark < MINUTE

@@ -4,14 +4,15 @@ The sandbox's seeds: "us-ast" (US, QBO's automated sales tax, QBO numbers the sa
 "sample" (US, no sales tax, custom numbers on) and "canada" (GST/HST on every line).
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from integrations.models import QboAccount, QboConnection, SyncJob, SyncRun
 from integrations.outbox.registry import PushContext
-from integrations.services.items import item_sync_run
-from integrations.services.remote_changes import transactions_cdc_check
+from integrations.services.changes import changes_sync_run
 from products.services import priced_document_recalculate
 from sales.qbo import InvoiceAdapter
 from tests import factories
@@ -49,7 +50,7 @@ def test_an_invoice_with_excise_and_its_payment_leave_qbo_equal_to_ours(
     with push():
         factories.InvoicePaymentFactory(invoice=invoice, amount=invoice.total)
     assert remote(synced, "Invoice", invoice.qbo_id)["Balance"] == 0
-    assert transactions_cdc_check().status == SyncRun.Status.SUCCEEDED
+    assert changes_sync_run().status == SyncRun.Status.SUCCEEDED
     assert not SyncJob.objects.exclude(remote_change="").exists()
 
 
@@ -100,7 +101,7 @@ def test_with_custom_numbers_off_qbo_numbers_the_invoice_and_nothing_is_flagged(
         invoice.notes = "Deliver to the back door"
         invoice.save()
     assert remote(synced, "Invoice", invoice.qbo_id)["DocNumber"] == number
-    transactions_cdc_check()
+    changes_sync_run()
     assert SyncJob.objects.get(qbo_entity="Invoice").remote_change == ""
 
 
@@ -149,12 +150,20 @@ def test_connecting_reads_the_country_sales_tax_and_numbering(
 
 
 @pytest.mark.parametrize("qbo_seed", ["us-ast"], indirect=True)
-def test_the_hourly_sync_reads_the_preferences_again(qbo_seed, synced):
+def test_the_hourly_sync_reads_the_preferences_again_once_they_are_a_day_old(qbo_seed, synced):
+    """Preferences are no CDC entity: a quiet hour costs the CDC read alone, and they are read
+    again when a day old (at once when a webhook says they changed, or something else did)."""
     set_preferences(synced, SalesFormsPrefs={"CustomTxnNumbers": True},
                     TaxPrefs={"UsingSalesTax": False})  # fmt: skip
+    changes_sync_run()  # the overlap replays the import's default items: nothing new
     synced.control("requests/clear")
-    item_sync_run()
+    changes_sync_run()
+    assert [r["operation"] for r in synced.api_requests(method="GET")] == ["cdc"]
+    assert not QboConnection.objects.get().custom_txn_numbers
+
+    QboConnection.objects.update(preferences_read_at=timezone.now() - timedelta(days=1))
+    changes_sync_run()
     connection = QboConnection.objects.get()
     assert connection.custom_txn_numbers and not connection.sales_tax_enabled
     reads = [r["entity"] or r["operation"] for r in synced.api_requests(method="GET")]
-    assert reads == ["Preferences", "cdc"]  # the country is read at connect, not hourly
+    assert reads == ["cdc", "cdc", "Preferences"]  # the country is read at connect, not hourly

@@ -14,6 +14,7 @@ from integrations.qbo.client import QboClient, quote, select
 from integrations.qbo.config import QboConfig
 from integrations.qbo.errors import (
     QboAuthenticationError,
+    QboCdcTruncatedError,
     QboDuplicateNameError,
     QboError,
     QboMalformedResponseError,
@@ -458,13 +459,14 @@ def test_cdc_groups_changes_by_entity(stub, client):
     )
     since = datetime(2024, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=-7)))
 
-    changes = client.cdc(["Item", "Account", "Class"], since)
+    answer = client.cdc(["Item", "Account", "Class"], since)
 
-    assert changes == {
+    assert answer.changes == {
         "Item": [{"Id": "1"}, {"Id": "2", "Active": False}, {"Id": "3"}],
         "Account": [{"Id": "30"}],
         "Class": [],
     }
+    assert answer.answered_at is None  # this answer carries no time
     request = stub.received[0]
     assert request.path == f"/v3/company/{REALM}/cdc"
     assert request.query["entities"] == "Item,Account,Class"
@@ -475,10 +477,38 @@ def test_cdc_parses_the_recorded_answer(stub, client):
     recorded = json.loads((SAMPLES / "cdc__basic.json").read_text())[0]["response"]["body"]
     stub.add_json(200, recorded)
 
-    changes = client.cdc(["Estimate"], datetime(2011, 10, 10, tzinfo=UTC))
+    answer = client.cdc(["Estimate"], datetime(2011, 10, 10, tzinfo=UTC))
 
-    assert changes["Estimate"]
-    assert all("Id" in row for row in changes["Estimate"])
+    assert answer.changes["Estimate"]
+    assert all("Id" in row for row in answer.changes["Estimate"])
+    # QBO's clock when it answered ("2020-09-29T08:02:53.512-07:00"): the next watermark.
+    assert answer.answered_at == datetime(2020, 9, 29, 15, 2, 53, 512000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "stamp", [None, 1601391773, "", "yesterday", "2020-09-29T08:02:53", "2020-13-45T99:00:00Z"]
+)
+def test_a_cdc_answer_without_a_readable_time_has_none(stub, client, stamp):
+    """A missing, numeric, local or broken time is no QBO time: the caller falls back."""
+    body = {"CDCResponse": [{"QueryResponse": [{"Item": [{"Id": "1"}]}]}]}
+    stub.add_json(200, body if stamp is None else {**body, "time": stamp})
+
+    answer = client.cdc(["Item"], datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert answer.changes["Item"] == [{"Id": "1"}] and answer.answered_at is None
+
+
+def test_a_capped_cdc_answer_still_says_when_qbo_answered(stub, client):
+    rows = [{"Id": str(n)} for n in range(1000)]
+    stub.add_json(
+        200,
+        {"CDCResponse": [{"QueryResponse": [{"Item": rows}]}], "time": "2026-11-02T10:00:00Z"},
+    )
+
+    with pytest.raises(QboCdcTruncatedError) as capped:
+        client.cdc(["Item"], datetime(2026, 11, 1, tzinfo=UTC))
+
+    assert capped.value.answered_at == datetime(2026, 11, 2, 10, tzinfo=UTC)
 
 
 def test_cdc_needs_an_aware_datetime_and_a_cdc_response(stub, client):

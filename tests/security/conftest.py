@@ -4,7 +4,7 @@ from django_q.models import Failure, OrmQ, Schedule, Success, Task
 from django_q.signing import SignedPackage
 
 from integrations.models import PushAttempt, QboAccount, QboClass, QboConnection, QboItem, SyncRun
-from integrations.schedules import ITEM_SYNC_SCHEDULE
+from integrations.schedules import CHANGES_SCHEDULE
 from products.models import Product
 from purchases.models import PurchaseOrder, PurchasePayment, PurchaseReturn, Vendor
 from sales.models import Customer, Invoice, InvoicePayment, SalesReturn, Tax
@@ -54,7 +54,7 @@ def admin_objects(db, django_user_model):
         return Task.objects.create(
             id=f"task-{success}",
             name=f"qbo-items-sync-{success}",
-            func="integrations.tasks.item_sync_task",
+            func="integrations.tasks.changes_sync_task",
             started="2026-01-01T00:00Z",
             stopped="2026-01-01T00:01Z",
             success=success,
@@ -67,7 +67,7 @@ def admin_objects(db, django_user_model):
     return {
         Group: Group.objects.create(name="Clerks"),
         django_user_model: django_user_model.objects.create_user("clerk", password="pw"),
-        Schedule: Schedule.objects.get(name=ITEM_SYNC_SCHEDULE),
+        Schedule: Schedule.objects.get(name=CHANGES_SCHEDULE),
         OrmQ: OrmQ.objects.create(key="distru_qbo", payload=SignedPackage.dumps(package)),
         Success: Success.objects.get(pk=task(success=True).pk),
         Failure: Failure.objects.get(pk=task(success=False).pk),

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from integrations.models import QboAccount, QboConnection
 from integrations.qbo.client import select
-from integrations.services.items import item_sync_run
+from integrations.services.changes import changes_sync_run
 from integrations.services.key_accounts import key_account_conflicts
 from integrations.services.mirror import company_mirror_refresh
 from sales.models import Tax
@@ -100,7 +100,7 @@ def qbo_account_inactivate(sandbox, name: str) -> None:
     sandbox.api("POST", "account", json=body).raise_for_status()
 
 
-@pytest.mark.parametrize("sync", [company_mirror_refresh, item_sync_run])
+@pytest.mark.parametrize("sync", [company_mirror_refresh, changes_sync_run])
 def test_an_account_inactivated_in_quickbooks_stays_mapped_and_shows_as_a_conflict(
     admin_client, synced, sync
 ):

@@ -101,7 +101,7 @@ def test_resubmitting_a_task_is_refused(as_broad_staff, admin_objects, monkeypat
 def test_schedules_and_the_queue_refuse_every_write(as_broad_staff, admin_objects):
     schedule, queued = admin_objects[Schedule], admin_objects[OrmQ]
     writes = [
-        (admin_url(Schedule, "add"), {"func": "integrations.tasks.item_sync_task"}),
+        (admin_url(Schedule, "add"), {"func": "integrations.tasks.changes_sync_task"}),
         (admin_url(Schedule, "change", schedule.pk), {"func": "subprocess.getoutput"}),
         (admin_url(Schedule, "delete", schedule.pk), {"post": "yes"}),
         (admin_url(OrmQ, "change", queued.pk), {"key": "elsewhere"}),
@@ -110,7 +110,7 @@ def test_schedules_and_the_queue_refuse_every_write(as_broad_staff, admin_object
     ]
     for url, data in writes:
         assert as_broad_staff.post(url, data).status_code == 403, url
-    assert Schedule.objects.get(pk=schedule.pk).func == "integrations.tasks.item_sync_task"
+    assert Schedule.objects.get(pk=schedule.pk).func == "integrations.tasks.changes_sync_task"
     assert OrmQ.objects.get(pk=queued.pk).key == "distru_qbo"
 
 

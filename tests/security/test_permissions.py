@@ -176,7 +176,7 @@ def test_resubmitting_queued_tasks_needs_the_integration_permission(
     task = Task.objects.create(
         id="t1",
         name="t1",
-        func="integrations.tasks.item_sync_task",
+        func="integrations.tasks.changes_sync_task",
         started="2026-01-01T00:00Z",
         stopped="2026-01-01T00:00Z",
         success=model == "success",
@@ -193,4 +193,4 @@ def test_resubmitting_queued_tasks_needs_the_integration_permission(
 
     client.force_login(manager)
     client.post(url, data)
-    assert resubmitted == ["integrations.tasks.item_sync_task"]
+    assert resubmitted == ["integrations.tasks.changes_sync_task"]

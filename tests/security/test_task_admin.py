@@ -9,7 +9,7 @@ from django_q.scheduler import scheduler
 from django_q.signing import SignedPackage
 
 from integrations import tasks
-from integrations.schedules import ITEM_SYNC_SCHEDULE, OUTBOX_SWEEP_SCHEDULE, task_entry_points
+from integrations.schedules import CHANGES_SCHEDULE, OUTBOX_SWEEP_SCHEDULE, task_entry_points
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def schedule_form(**fields) -> dict:
     """What the Schedule admin's add or change form posts, with `fields` changed."""
     return {
         "name": "nightly full sync",
-        "func": "integrations.tasks.item_sync_task",
+        "func": "integrations.tasks.changes_sync_task",
         "hook": "",
         "args": "",
         "kwargs": "",
@@ -97,8 +97,8 @@ def test_a_schedule_that_would_run_anything_else_is_refused_even_for_a_superuser
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"args": "1, 2"}, "__all__", "Give item_sync_task the arguments it takes (full: bool"),
-        ({"kwargs": "ful=True"}, "kwargs", "Remove “ful”: item_sync_task takes only"),
+        ({"args": "1, 2"}, "__all__", "Give changes_sync_task the arguments it takes (full: bool"),
+        ({"kwargs": "ful=True"}, "kwargs", "Remove “ful”: changes_sync_task takes only"),
         ({"args": "(" * 2000}, "args", "Shorten the arguments to 1000 characters"),
         ({"kwargs": "full=True)(x=1"}, "kwargs", "Write the keyword arguments as name=value"),
         ({"func": SHELL}, "func", "Choose one of the integration's tasks"),
@@ -113,10 +113,13 @@ def test_each_refusal_says_what_to_write_instead(admin_client, fields, field, me
 @pytest.mark.parametrize(
     ("func", "arguments"),
     [
-        ("integrations.tasks.item_sync_task", {"kwargs": "full=True"}),
-        ("integrations.tasks.item_sync_task", {"kwargs": "{'full': True}"}),
+        ("integrations.tasks.changes_sync_task", {"kwargs": "full=True"}),
+        ("integrations.tasks.changes_sync_task", {"kwargs": "{'full': True}"}),
         ("integrations.tasks.sync_job_run_task", {"args": "12"}),
-        ("integrations.tasks.sync_jobs_drain_task", {"hook": "integrations.tasks.item_sync_task"}),
+        (
+            "integrations.tasks.sync_jobs_drain_task",
+            {"hook": "integrations.tasks.changes_sync_task"},
+        ),
     ],
 )
 def test_a_manager_schedules_an_integration_task_with_literal_arguments(
@@ -142,7 +145,7 @@ def test_the_allowed_tasks_are_the_public_functions_defined_in_integrations_task
     allowed = task_entry_points()
 
     assert "integrations.tasks.report_task" in allowed
-    assert "integrations.tasks.item_sync_task" in allowed
+    assert "integrations.tasks.changes_sync_task" in allowed
     assert "integrations.tasks._private_helper" not in allowed
     assert "integrations.tasks.qbo_client" not in allowed  # imported, not defined there
 
@@ -154,7 +157,7 @@ def test_staff_with_django_qs_schedule_permissions_but_not_the_integrations_are_
     permission."""
     with_permissions(viewer, "add_schedule", "change_schedule", "delete_schedule")
     client.force_login(viewer)
-    ours = Schedule.objects.get(name=ITEM_SYNC_SCHEDULE)
+    ours = Schedule.objects.get(name=CHANGES_SCHEDULE)
 
     assert client.post(ADD_URL, schedule_form()).status_code == 403
     change = reverse("admin:django_q_schedule_change", args=[ours.pk])
@@ -169,7 +172,7 @@ def test_staff_with_django_qs_schedule_permissions_but_not_the_integrations_are_
 def test_the_integrations_own_schedules_can_be_retimed_but_not_re_pointed_or_deleted(
     admin_client,
 ):
-    ours = Schedule.objects.get(name=ITEM_SYNC_SCHEDULE)
+    ours = Schedule.objects.get(name=CHANGES_SCHEDULE)
     change = reverse("admin:django_q_schedule_change", args=[ours.pk])
     page = admin_client.get(change).content.decode()
     assert 'name="func"' not in page and 'name="args"' not in page
@@ -194,8 +197,8 @@ def test_the_integrations_own_schedules_can_be_retimed_but_not_re_pointed_or_del
 
     ours.refresh_from_db()
     assert (ours.name, ours.func, ours.args) == (
-        ITEM_SYNC_SCHEDULE,
-        "integrations.tasks.item_sync_task",
+        CHANGES_SCHEDULE,
+        "integrations.tasks.changes_sync_task",
         None,
     )
     assert (ours.schedule_type, ours.minutes) == (Schedule.MINUTES, 30)
@@ -252,7 +255,7 @@ def finished_task(func: str, *, hook: str | None = None, success: bool = True) -
 def test_resubmit_runs_only_the_integrations_own_tasks_even_for_a_manager(
     client, manager, monkeypatch
 ):
-    ours = finished_task("integrations.tasks.item_sync_task")
+    ours = finished_task("integrations.tasks.changes_sync_task")
     shell = finished_task(SHELL)
     hooked = finished_task("integrations.tasks.sync_jobs_drain_task", hook=SHELL)
     resubmitted = []
@@ -265,12 +268,12 @@ def test_resubmit_runs_only_the_integrations_own_tasks_even_for_a_manager(
         follow=True,
     )
 
-    assert resubmitted == ["integrations.tasks.item_sync_task"]
+    assert resubmitted == ["integrations.tasks.changes_sync_task"]
     assert "they were not resubmitted" in response.content.decode()
 
 
 def test_the_task_history_is_read_only_and_only_managers_delete_from_it(client, viewer, manager):
-    task = finished_task("integrations.tasks.item_sync_task")
+    task = finished_task("integrations.tasks.changes_sync_task")
     delete = reverse("admin:django_q_success_delete", args=[task.pk])
     with_permissions(viewer, "change_success", "delete_success")
     client.force_login(viewer)

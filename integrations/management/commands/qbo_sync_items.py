@@ -2,14 +2,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import SyncRun
 from integrations.qbo.errors import QboError
+from integrations.services.changes import changes_sync_run
 from integrations.services.connection import QboNotConnectedError
-from integrations.services.items import item_sync_run
 
 BAR_WIDTH = 40
 
 
 class Command(BaseCommand):
-    help = "Sync the QBO items now: one CDC call since the last sync, or everything with --full."
+    help = (
+        "Take in what changed in QuickBooks now (items, accounts, classes, documents edited "
+        "there): one CDC read since the last sync, or every item, account and class with --full."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,17 +23,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, full=False, **options):
         try:
-            run = item_sync_run(full=full, progress=self._bar, trigger=SyncRun.Trigger.COMMAND)
+            run = changes_sync_run(full=full, progress=self._bar, trigger=SyncRun.Trigger.COMMAND)
         except (QboError, QboNotConnectedError) as exc:
-            raise CommandError(f"The item sync failed: {exc}") from exc
+            raise CommandError(f"The sync failed: {exc}") from exc
+        if run is None or run.status == SyncRun.Status.RUNNING:
+            self.stdout.write(
+                self.style.WARNING("Another sync is running: it runs once more when it ends.")
+            )
+            return
         if run.kind == SyncRun.Kind.ITEMS_FULL:
             self.stdout.write("")  # end the progress bar's line
         for note in run.details:
             self.stdout.write(f"  {note['text']}")
-        if run.status == SyncRun.Status.RUNNING:
-            self.stdout.write(self.style.WARNING(f"Another item sync is running: {run}"))
-        else:
-            self.stdout.write(self.style.SUCCESS(f"{run.get_kind_display()}: {run.message}"))
+        self.stdout.write(self.style.SUCCESS(f"{run.get_kind_display()}: {run.message}"))
 
     def _bar(self, done: int, total: int) -> None:
         share = min(1.0, done / total) if total else 1.0

@@ -39,6 +39,7 @@ bench: install ## Run the benchmarks and print their figures
 	$(PY) benchmarks/admin_bench.py
 	$(PY) benchmarks/items_bench.py
 	$(PY) benchmarks/backfill_bench.py
+	$(PY) benchmarks/webhooks_bench.py
 
 soak: install ## 10,000 outbox jobs, two workers, 10% random QBO faults: totals, exit 1 on a loss
 	$(PY) benchmarks/soak.py $(SOAK_ARGS)

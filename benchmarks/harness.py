@@ -5,17 +5,25 @@
     env.close()
 
 DATABASE_URL is honoured (point it at PostgreSQL to measure there); otherwise a fresh SQLite
-file in a temporary directory is used. The sandbox runs in a thread of this process.
+file in a temporary directory is used. The sandbox runs in a thread of this process; the
+product's own processes (`env.spawn("qcluster")`, `env.serve()` for runserver) run beside it
+on the same database and sandbox, and `close()` stops them.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,9 +36,56 @@ class BenchEnvironment:
     server: object
     env: dict[str, str] = field(default_factory=dict)
     tmp: tempfile.TemporaryDirectory | None = None
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    logs: tempfile.TemporaryDirectory = field(
+        default_factory=lambda: tempfile.TemporaryDirectory(prefix="distru-bench-logs-")
+    )
+
+    def spawn(self, *command: str) -> subprocess.Popen:
+        """`manage.py <command>` on this environment's database and sandbox, in a session of
+        its own (so that close() stops its children too); its output goes to `log(command)`."""
+        with self.log(command[0]).open("ab") as out:
+            process = subprocess.Popen(  # noqa: S603 - our own manage.py
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.processes.append(process)
+        return process
+
+    def log(self, command: str) -> Path:
+        """Where a spawned command's output goes."""
+        return Path(self.logs.name) / f"{command}.log"
+
+    def serve(self) -> str:
+        """`manage.py runserver` on a free port; its root URL, once it answers."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = self.spawn("runserver", f"127.0.0.1:{port}", "--noreload")
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while server.poll() is None and time.monotonic() < deadline:
+            try:
+                requests.get(f"{url}/admin/login/", timeout=2)
+                return url
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise SystemExit(f"runserver did not answer on {url}:\n{self.log('runserver').read_text()}")
 
     def close(self) -> None:
-        """Stop the sandbox and remove the temporary database."""
+        """Stop the processes spawned, the sandbox, and remove the temporary database."""
+        for process in reversed(self.processes):
+            process.terminate()  # qcluster stops its own workers on SIGTERM
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.logs.cleanup()
         self.server.shutdown()
         self.server.server_close()
         if self.tmp:

@@ -16,6 +16,11 @@ stop() {
 trap stop INT TERM EXIT
 
 if [ "${QBO_ENVIRONMENT:-local}" = "local" ]; then
+  # The app talks to the sandbox started here and sends people to the server started here,
+  # whatever PORT and SANDBOX_PORT say (over .env's values); one set in the environment wins.
+  export QBO_SANDBOX_URL=${QBO_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}
+  export DISTRU_BASE_URL=${DISTRU_BASE_URL:-http://127.0.0.1:$PORT}
+  export QBO_REDIRECT_URI=${QBO_REDIRECT_URI:-$DISTRU_BASE_URL/settings/integrations/quickbooks/callback/}
   mkdir -p var
   # The sandbox tells the app of every change, signed with QBO_WEBHOOK_VERIFIER_TOKEN (its
   # default, read from the app's settings).

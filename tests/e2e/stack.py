@@ -30,6 +30,8 @@ from integrations.sandbox.wsgi import SandboxApp
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 60
+# The app's verifier token for QuickBooks' webhooks; the sandbox signs with it when subscribed.
+WEBHOOK_VERIFIER_TOKEN = "e2e-webhook-verifier"  # noqa: S105 - a test stack's own
 # A fresh database for the stack: migrated, the demo seeded, the demo superuser made.
 SETUP_SCRIPT = """
 import django
@@ -123,6 +125,8 @@ class Stack:
             QBO_CLIENT_ID=self.sandbox.client_id,
             QBO_CLIENT_SECRET=self.sandbox.client_secret,
             QBO_REDIRECT_URI=f"{self.url}/settings/integrations/quickbooks/callback/",
+            QBO_WEBHOOK_VERIFIER_TOKEN=WEBHOOK_VERIFIER_TOKEN,
+            DISTRU_BASE_URL=self.url,  # the endpoint the QuickBooks page shows, and links
             QBO_RATE_LIMIT="false",  # the sandbox's limits are off too
             Q_WORKERS="2",
             PYTHONUNBUFFERED="1",
@@ -140,6 +144,12 @@ class Stack:
         """What QuickBooks holds: the `entity` objects whose fields equal `where`."""
         answer = self.qbo("GET", "query", params={"query": select(entity, where)})
         return answer["QueryResponse"].get(entity, [])
+
+    def webhooks(self, *, on: bool) -> dict:
+        """Have the sandbox post its webhooks to the web server's endpoint, signed with the
+        app's verifier token (as `make run` does), or stop; the sandbox's webhook state."""
+        url = f"{self.url}/webhooks/quickbooks/" if on else None
+        return self.sandbox.webhooks(url=url, verifier_token=WEBHOOK_VERIFIER_TOKEN)
 
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"

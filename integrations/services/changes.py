@@ -239,7 +239,10 @@ def _preferences_due(
         return "asked for"
     if "Preferences" in events:
         return "a webhook said they changed"
-    if run.created or run.updated or run.removed or _flagged(run):
+    # Webhooks announce a Preferences change themselves (Intuit's entity table lists it), so a
+    # pass they started reads them only when told; the hourly pass guesses from other changes.
+    busy = run.created or run.updated or run.removed or _flagged(run)
+    if busy and trigger != SyncRun.Trigger.WEBHOOK:
         return "someone is at work in QuickBooks"
     read = connection.preferences_read_at
     if read is None or timezone.now() - read >= PREFERENCES_MAX_AGE:

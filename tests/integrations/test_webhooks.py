@@ -13,6 +13,7 @@ import pytest
 from django.db.models.signals import post_save
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import QboConnection, QboItem, QboWebhookEvent, SyncRun
 from integrations.services.webhooks import WEBHOOK_MAX_BODY_BYTES, webhook_signature_valid
@@ -429,3 +430,19 @@ def test_the_quickbooks_page_says_whether_webhooks_are_on_what_came_last_and_the
     assert "On: QuickBooks tells Distru of a change within seconds" in page
     assert f"Invoice 7 created, company {webhooks.realm_id} · taken in by the sync of" in page
     assert "Succeeded · 0 new, 0 updated" in page
+
+
+def test_a_change_told_by_webhook_costs_one_read_the_preferences_not_asked_for(
+    client, webhooks, django_capture_on_commit_callbacks
+):
+    """Reads are billed: a webhook announces a Preferences change itself, so an item's change
+    costs its CDC read alone; the hourly pass, which hears of nothing, still reads them then."""
+    QboConnection.objects.update(preferences_read_at=timezone.now())
+    changed = qbo_item_update(webhooks, "Distribution Fee", UnitPrice=160)
+    webhooks.control("requests/clear")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, cloud_events(cloud_event(webhooks.realm_id, changed["Id"])))
+
+    assert mirrored("Distribution Fee").unit_price == 160
+    assert [r["entity"] or r["operation"] for r in webhooks.api_requests()] == ["cdc"]

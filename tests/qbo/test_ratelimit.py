@@ -166,7 +166,8 @@ def test_the_null_limiter_never_waits():
     for _ in range(5):
         with limiter.slot(REALM):
             pass
-    assert time.monotonic() - started < 0.1
+    # A limiter that honoured 1 a minute would wait minutes; a loaded machine takes milliseconds.
+    assert time.monotonic() - started < 30
 
 
 def test_the_factory_picks_redis_when_a_url_is_given(tmp_path):

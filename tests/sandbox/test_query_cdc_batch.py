@@ -163,15 +163,6 @@ def test_a_star_select_list_still_names_real_fields(qbo_sandbox):
     assert (response.status_code, fault_code(response)) == (400, "4001")
 
 
-def test_a_page_of_1000_items_is_answered_in_under_50_ms(qbo_sandbox):
-    """With 10,000 items, the sandbox answers a 1000-row page in under 50 ms."""
-    qbo_sandbox.reset(items=10000)
-    for _ in range(5):
-        qbo_sandbox.query("SELECT * FROM Item STARTPOSITION 9001 MAXRESULTS 1000")
-    durations = [e["duration_ms"] for e in qbo_sandbox.api_requests(operation="query")]
-    assert sorted(durations)[len(durations) // 2] < 50
-
-
 # ---- CDC ----------------------------------------------------------------------------------
 
 

@@ -19,7 +19,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from integrations.sandbox import contract, faults, query
-from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
+from integrations.sandbox.auth import (
+    DEFAULT_ACCESS_TTL,
+    DEFAULT_REFRESH_ROTATION,
+    DEFAULT_REFRESH_TTL,
+    OAuthState,
+    TokenTiming,
+)
 from integrations.sandbox.entities import (
     BY_PATH,
     QUERYABLE,
@@ -66,6 +72,9 @@ class Config:
     client_secret: str = DEFAULT_CLIENT_SECRET
     access_token_ttl: int = DEFAULT_ACCESS_TTL
     refresh_token_ttl: int = DEFAULT_REFRESH_TTL
+    # Seconds a refresh token's value is handed back on refresh before a new one replaces it:
+    # Intuit's day by default; 0 rotates it on every refresh (the product's race tests).
+    refresh_token_rotation: int = DEFAULT_REFRESH_ROTATION
     limits: bool = True
     rate_per_minute: int = 500
     concurrent: int = 10
@@ -77,6 +86,12 @@ class Config:
     fault_seed: int = 0
     fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
     fault_timeout_ms: int = 35_000  # longer than the client's default 30 s timeout
+
+    def token_timing(self, hard_expiry: bool = False) -> TokenTiming:
+        """The token lifetimes and rotation in force; `hard_expiry` when the client asked."""
+        return TokenTiming(
+            self.access_token_ttl, self.refresh_token_ttl, self.refresh_token_rotation, hard_expiry
+        )
 
 
 class Company:

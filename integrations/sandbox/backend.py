@@ -50,6 +50,8 @@ REQUEST_LOG_SIZE = 10000
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar"}
 # `?include=allowduplicatedocnum` lets a write reuse a DocNumber (Intuit's entity pages).
 ALLOW_DUPLICATE_DOC_NUMBER = "allowduplicatedocnum"
+# What QBO puts between "Voided" and the note a voided transaction had (README, "Void and delete").
+VOID_NOTE_SEPARATOR = " - "
 NAME_GROUPS = {
     "Item": ("Item", "FullyQualifiedName"),
     "Account": ("Account", "FullyQualifiedName"),
@@ -287,15 +289,16 @@ class Company:
         self._refuse_if_linked(spec, old, "voiding")
         self._unapply(spec, old)
         obj = copy.deepcopy(self.get(spec.name, old["Id"]))
-        obj["PrivateNote"] = " ".join(filter(None, ["Voided", obj.get("PrivateNote")]))
+        obj["PrivateNote"] = VOID_NOTE_SEPARATOR.join(
+            filter(None, ["Voided", obj.get("PrivateNote")])
+        )
         obj["TotalAmt"] = 0
         if spec.pays:
             obj["Line"] = []
             if "UnappliedAmt" in obj:
                 obj["UnappliedAmt"] = 0
         else:
-            for line in obj["Line"]:
-                line["Amount"] = 0
+            _zero_lines(obj["Line"])
             obj["Balance"] = 0
             if "TxnTaxDetail" in obj:
                 obj["TxnTaxDetail"] = {"TotalTax": 0}
@@ -405,6 +408,17 @@ def _deposited() -> faults.QboFault:
         "edit the deposit it appears on and remove it first.",
         element="",
     )
+
+
+def _zero_lines(lines: list[dict]) -> None:
+    """A void's lines: every amount and quantity 0, a bundle's inner lines too."""
+    for line in lines:
+        line["Amount"] = 0
+        detail = line.get(line.get("DetailType", ""), {})
+        for key in ("Qty", "Quantity"):
+            if key in detail:
+                detail[key] = 0
+        _zero_lines(detail.get("Line", []))
 
 
 def _strip(obj: dict) -> dict:

@@ -137,7 +137,7 @@ def bundle(qbo_sandbox, create):
 
 
 @pytest.mark.parametrize("entity", SALES_FORMS)
-def test_a_bundle_line_holds_its_items_times_its_quantity(create, bundle, entity):
+def test_a_bundle_line_holds_its_items_times_its_quantity(qbo_sandbox, create, bundle, entity):
     detail = {"GroupItemRef": {"value": bundle["Id"]}, "Quantity": 2}
     group = {"DetailType": "GroupLineDetail", "GroupLineDetail": detail}
     created = create(entity, sale(group, item(10)))
@@ -148,6 +148,7 @@ def test_a_bundle_line_holds_its_items_times_its_quantity(create, bundle, entity
     ]
     assert created["Line"][0]["Amount"] == 400
     assert created["TotalAmt"] == 410
+    assert schema_misfits(qbo_sandbox.backend.company("9341453050298375")) == []
 
 
 def test_a_bundle_line_must_name_a_group_item(qbo_sandbox):

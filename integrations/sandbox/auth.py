@@ -1,4 +1,9 @@
-"""OAuth 2.0 state of the sandbox: authorization codes, rotating refresh tokens, access tokens."""
+"""OAuth 2.0 state of the sandbox: authorization codes, rotating refresh tokens, access tokens.
+
+The timing is Intuit's (README, "Token timing"): a refresh token's value is handed back again
+on refresh until it is a day old, then a new one replaces it; it dies after 101 days unused,
+and every token of a consent dies five years after it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ from dataclasses import dataclass
 CODE_TTL = 600
 DEFAULT_ACCESS_TTL = 3600
 DEFAULT_REFRESH_TTL = 8726400  # 101 days, as Intuit reports it
+DEFAULT_REFRESH_ROTATION = 86400  # a refresh token's value is kept for a day (0: every refresh)
+HARD_TTL = 157680000  # five years of 365 days from the consent, however often it is refreshed
+# The request header that asks for x_refresh_token_hard_expires_in in the answer.
+HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
 
 
 class OAuthError(Exception):
@@ -23,12 +32,24 @@ class OAuthError(Exception):
 
 @dataclass
 class Grant:
-    """What a token stands for: a company and an expiry (epoch seconds)."""
+    """What a token stands for: a company and an expiry (epoch seconds), within its consent."""
 
     realm_id: str
     expires: float
     grant: str
     redirect_uri: str = ""
+    issued: float = 0.0  # when this token's value was handed out first
+    hard_expires: float = float("inf")  # the consent's five-year end
+
+
+@dataclass(frozen=True)
+class TokenTiming:
+    """How long tokens last and how often a refresh token changes (Config, per request)."""
+
+    access_ttl: int = DEFAULT_ACCESS_TTL
+    refresh_ttl: int = DEFAULT_REFRESH_TTL
+    rotation: int = DEFAULT_REFRESH_ROTATION
+    hard_expiry: bool = False  # the client sent HARD_EXPIRY_HEADER: true
 
 
 class OAuthState:
@@ -46,37 +67,58 @@ class OAuthState:
         self.codes[code] = Grant(realm_id, self.clock() + CODE_TTL, "", redirect_uri)
         return code
 
-    def exchange_code(self, code: str, redirect_uri: str, access_ttl: int, refresh_ttl: int):
+    def exchange_code(self, code: str, redirect_uri: str, timing: TokenTiming) -> dict:
         """The authorization_code grant: a code works once, for its own redirect_uri."""
         grant = self.codes.pop(code, None)
         if grant is None or grant.expires < self.clock() or grant.redirect_uri != redirect_uri:
             raise OAuthError("invalid_grant")
-        return self._issue(grant.realm_id, secrets.token_hex(8), access_ttl, refresh_ttl)
+        return self.mint(grant.realm_id, timing)
 
-    def refresh(self, token: str, access_ttl: int, refresh_ttl: int) -> dict:
-        """The refresh_token grant: the old refresh token stops working (rotation)."""
-        grant = self.refresh_tokens.pop(token, None)
-        if grant is None or grant.expires < self.clock():
-            raise OAuthError("invalid_grant")
-        return self._issue(grant.realm_id, grant.grant, access_ttl, refresh_ttl)
-
-    def mint(self, realm_id: str, access_ttl: int, refresh_ttl: int) -> dict:
-        """A fresh token pair for a realm, without the consent dance (control plane)."""
-        return self._issue(realm_id, secrets.token_hex(8), access_ttl, refresh_ttl)
-
-    def _issue(self, realm_id: str, grant: str, access_ttl: int, refresh_ttl: int) -> dict:
+    def refresh(self, token: str, timing: TokenTiming) -> dict:
+        """The refresh_token grant: a new access token, and the same refresh token until it is
+        `timing.rotation` seconds old; after that a new one, and the old one stops working."""
+        grant = self.refresh_tokens.get(token)
         now = self.clock()
-        access = "eyJsYW5kYm94IjoxfQ." + secrets.token_urlsafe(32)
+        if grant is None or grant.expires < now or grant.hard_expires < now:
+            raise OAuthError("invalid_grant")
+        if now - grant.issued < timing.rotation:
+            return self._answer(token, grant, self._access(grant, timing), timing)
+        del self.refresh_tokens[token]
+        return self._issue(grant, timing)
+
+    def mint(self, realm_id: str, timing: TokenTiming) -> dict:
+        """A fresh consent and its token pair (the code exchange; the control plane's token)."""
+        consent = Grant(realm_id, 0, secrets.token_hex(8), hard_expires=self.clock() + HARD_TTL)
+        return self._issue(consent, timing)
+
+    def _issue(self, consent: Grant, timing: TokenTiming) -> dict:
+        now = self.clock()
         refresh = "RT1-" + secrets.token_urlsafe(24)
-        self.access_tokens[access] = Grant(realm_id, now + access_ttl, grant)
-        self.refresh_tokens[refresh] = Grant(realm_id, now + refresh_ttl, grant)
-        return {
+        expires = min(now + timing.refresh_ttl, consent.hard_expires)
+        self.refresh_tokens[refresh] = grant = Grant(
+            consent.realm_id, expires, consent.grant, issued=now, hard_expires=consent.hard_expires
+        )
+        return self._answer(refresh, grant, self._access(grant, timing), timing)
+
+    def _access(self, grant: Grant, timing: TokenTiming) -> str:
+        access = "eyJsYW5kYm94IjoxfQ." + secrets.token_urlsafe(32)
+        self.access_tokens[access] = Grant(grant.realm_id, self.clock() + timing.access_ttl,
+                                           grant.grant)  # fmt: skip
+        return access
+
+    def _answer(self, refresh: str, grant: Grant, access: str, timing: TokenTiming) -> dict:
+        """Intuit's token answer; a refresh token handed back again keeps its own expiry."""
+        now = self.clock()
+        answer = {
             "token_type": "bearer",
             "access_token": access,
             "refresh_token": refresh,
-            "expires_in": access_ttl,
-            "x_refresh_token_expires_in": refresh_ttl,
+            "expires_in": timing.access_ttl,
+            "x_refresh_token_expires_in": round(grant.expires - now),
         }
+        if timing.hard_expiry:
+            answer["x_refresh_token_hard_expires_in"] = round(grant.hard_expires - now)
+        return answer
 
     def revoke(self, token: str) -> None:
         """Revoke a refresh or access token, and with it every token of the same grant."""

@@ -19,7 +19,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from integrations.sandbox import contract, faults, query
-from integrations.sandbox.auth import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, OAuthState
+from integrations.sandbox.auth import (
+    DEFAULT_ACCESS_TTL,
+    DEFAULT_REFRESH_ROTATION,
+    DEFAULT_REFRESH_TTL,
+    OAuthState,
+    TokenTiming,
+)
 from integrations.sandbox.entities import (
     BY_PATH,
     QUERYABLE,
@@ -44,6 +50,8 @@ REQUEST_LOG_SIZE = 10000
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar"}
 # `?include=allowduplicatedocnum` lets a write reuse a DocNumber (Intuit's entity pages).
 ALLOW_DUPLICATE_DOC_NUMBER = "allowduplicatedocnum"
+# What QBO puts between "Voided" and the note a voided transaction had (README, "Void and delete").
+VOID_NOTE_SEPARATOR = " - "
 NAME_GROUPS = {
     "Item": ("Item", "FullyQualifiedName"),
     "Account": ("Account", "FullyQualifiedName"),
@@ -66,6 +74,9 @@ class Config:
     client_secret: str = DEFAULT_CLIENT_SECRET
     access_token_ttl: int = DEFAULT_ACCESS_TTL
     refresh_token_ttl: int = DEFAULT_REFRESH_TTL
+    # Seconds a refresh token's value is handed back on refresh before a new one replaces it:
+    # Intuit's day by default; 0 rotates it on every refresh (the product's race tests).
+    refresh_token_rotation: int = DEFAULT_REFRESH_ROTATION
     limits: bool = True
     rate_per_minute: int = 500
     concurrent: int = 10
@@ -77,6 +88,12 @@ class Config:
     fault_seed: int = 0
     fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
     fault_timeout_ms: int = 35_000  # longer than the client's default 30 s timeout
+
+    def token_timing(self, hard_expiry: bool = False) -> TokenTiming:
+        """The token lifetimes and rotation in force; `hard_expiry` when the client asked."""
+        return TokenTiming(
+            self.access_token_ttl, self.refresh_token_ttl, self.refresh_token_rotation, hard_expiry
+        )
 
 
 class Company:
@@ -272,15 +289,16 @@ class Company:
         self._refuse_if_linked(spec, old, "voiding")
         self._unapply(spec, old)
         obj = copy.deepcopy(self.get(spec.name, old["Id"]))
-        obj["PrivateNote"] = " ".join(filter(None, ["Voided", obj.get("PrivateNote")]))
+        obj["PrivateNote"] = VOID_NOTE_SEPARATOR.join(
+            filter(None, ["Voided", obj.get("PrivateNote")])
+        )
         obj["TotalAmt"] = 0
         if spec.pays:
             obj["Line"] = []
             if "UnappliedAmt" in obj:
                 obj["UnappliedAmt"] = 0
         else:
-            for line in obj["Line"]:
-                line["Amount"] = 0
+            _zero_lines(obj["Line"])
             obj["Balance"] = 0
             if "TxnTaxDetail" in obj:
                 obj["TxnTaxDetail"] = {"TotalTax": 0}
@@ -390,6 +408,17 @@ def _deposited() -> faults.QboFault:
         "edit the deposit it appears on and remove it first.",
         element="",
     )
+
+
+def _zero_lines(lines: list[dict]) -> None:
+    """A void's lines: every amount and quantity 0, a bundle's inner lines too."""
+    for line in lines:
+        line["Amount"] = 0
+        detail = line.get(line.get("DetailType", ""), {})
+        for key in ("Qty", "Quantity"):
+            if key in detail:
+                detail[key] = 0
+        _zero_lines(detail.get("Line", []))
 
 
 def _strip(obj: dict) -> dict:

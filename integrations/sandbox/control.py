@@ -96,9 +96,8 @@ def _mint_token(app: SandboxApp, body: dict) -> dict:
     realm_id = str(body.get("realm_id", DEFAULT_REALM_ID))
     if backend.company(realm_id) is None:
         raise ControlError(f"no company with realm id {realm_id}")
-    config = backend.config
     with backend.lock:
-        tokens = backend.oauth.mint(realm_id, config.access_token_ttl, config.refresh_token_ttl)
+        tokens = backend.oauth.mint(realm_id, backend.config.token_timing())
     return {**tokens, "realm_id": realm_id}
 
 

@@ -419,17 +419,19 @@ def _class_ref(company: Company, detail: dict, per_line: bool) -> None:
     _set_ref(company, detail, "ClassRef", "Class")
 
 
-def _lines(company: Company, obj: dict, old: dict | None, details: dict) -> float:
-    """Number, check and total the lines; `details` maps DetailType to its checker."""
-    lines = obj.get("Line") or []
+def _lines(company: Company, entity: str, obj: dict, old: dict | None) -> list[dict]:
+    """The lines of a write, checked against what `entity` takes (LINE_RULES) and numbered.
+
+    Each line that has an amount of its own gets it; subtotal and discount lines are worked out
+    from the others by `_sales_totals`.
+    """
+    kinds = LINE_RULES[entity]
     used = [int(x["Id"]) for x in (old or {}).get("Line", []) if str(x.get("Id", "")).isdigit()]
     next_id = max(used, default=0) + 1
-    out, total = [], 0.0
-    for line in lines:
-        if line.get("DetailType") == "SubTotalLineDetail":
-            continue
+    out, numbered = [], 0
+    for line in obj.get("Line") or []:
         kind = line.get("DetailType")
-        if kind not in details:
+        if kind not in kinds:
             raise (
                 faults.required("DetailType")
                 if not kind
@@ -437,21 +439,23 @@ def _lines(company: Company, obj: dict, old: dict | None, details: dict) -> floa
                     f"DetailType {kind} is not supported on this transaction", "DetailType"
                 )
             )
-        detail = dict(line.get(kind) or {})
-        amount = details[kind](company, detail, line)
-        line_id = str(line.get("Id") or "")
-        if not line_id.isdigit() or int(line_id) not in used:
-            line_id, next_id = str(next_id), next_id + 1
-        new = {"Id": line_id, "LineNum": len(out) + 1}
+        key = DETAIL_PROPERTY.get(kind, kind)
+        detail = dict(line.get(key) or {})
+        amount = kinds[kind](company, detail, line)
+        new = {}
+        if kind not in WORKED_OUT:
+            line_id = str(line.get("Id") or "")
+            if not line_id.isdigit() or int(line_id) not in used:
+                line_id, next_id = str(next_id), next_id + 1
+            numbered += 1
+            new = {"Id": line_id, "LineNum": numbered}
         if line.get("Description") is not None:
             new["Description"] = line["Description"]
-        new.update({"Amount": amount, "DetailType": kind, kind: detail})
+        new.update({"Amount": amount, "DetailType": kind, key: detail})
         out.append(new)
-        total += amount
-    if not out:
+    if not numbered:
         raise faults.required("Line")
-    obj["Line"] = out
-    return round(total, 2)
+    return out
 
 
 def _line_amount(detail: dict, line: dict) -> float:
@@ -511,14 +515,126 @@ def _account_expense_line(company: Company, detail: dict, line: dict) -> float:
 
 
 def _description_line(company: Company, detail: dict, line: dict) -> float:
-    return 0.0
+    return 0.0  # text only: QBO counts no amount on it, whatever was sent
 
 
-SALES_LINES = {"SalesItemLineDetail": _sales_line, "DescriptionOnly": _description_line}
+def _group_line(company: Company, detail: dict, line: dict) -> float:
+    """A bundle: QBO puts the group item's own lines inside it, times its Quantity."""
+    group = ref(
+        company, detail.get("GroupItemRef"), "Item", "GroupItemRef", need=True,
+        inactive=faults.inactive_reference,
+    )  # fmt: skip
+    item = company.get("Item", group["value"])
+    if item.get("Type") != "Group":
+        raise faults.business(
+            f"GroupItemRef {group['value']} is a {item.get('Type')} item, not a Group (bundle)",
+            "GroupItemRef",
+        )
+    detail["GroupItemRef"] = group
+    quantity = _quantity(detail.get("Quantity", 1), "Quantity")
+    detail["Quantity"] = quantity
+    parts = (item.get("ItemGroupDetail") or {}).get("ItemGroupLine") or []
+    detail["Line"] = []
+    for number, part in enumerate(parts, start=1):
+        component = company.get("Item", _ref_value(part.get("ItemRef"))) or {}
+        part_detail = {
+            "ItemRef": part.get("ItemRef"),
+            "Qty": _quantity(float(part.get("Qty", 1)) * quantity, "Qty"),
+            "UnitPrice": component.get("UnitPrice", 0),
+        }
+        amount = _sales_line(company, part_detail, {})
+        detail["Line"].append({"LineNum": number, "Amount": amount,
+                               "DetailType": "SalesItemLineDetail",
+                               "SalesItemLineDetail": part_detail})  # fmt: skip
+    return round(sum(part["Amount"] for part in detail["Line"]), 2)
+
+
+def _discount_line(company: Company, detail: dict, line: dict) -> float:
+    """A discount on the whole sale: a percentage of the subtotal, or an amount."""
+    _set_ref(company, detail, "DiscountAccountRef", "Account")
+    _class_ref(company, detail, per_line=True)
+    if detail.get("PercentBased"):
+        percent = detail.get("DiscountPercent")
+        if percent is None or not 0 <= float(percent) <= 100:
+            raise faults.business(
+                "DiscountPercent must be from 0 to 100 when PercentBased is true",
+                "DiscountPercent",
+            )
+        return 0.0  # worked out from the subtotal by _sales_totals
+    amount = money(line.get("Amount"), "Amount")
+    if amount < 0:
+        raise faults.business("A discount's Amount can't be negative", "Amount")
+    return amount
+
+
+def _subtotal_line(company: Company, detail: dict, line: dict) -> float:
+    return 0.0  # the running sum above it, worked out by _sales_totals
+
+
+def _sales_totals(lines: list[dict]) -> tuple[list[dict], float, float]:
+    """A sales form's lines as QBO returns them, its subtotal and its discount.
+
+    QBO adds its own subtotal after the last line, before the discount lines; a subtotal sent
+    between lines stays and carries the sum of the item and bundle lines above it; neither adds
+    to the total. A percentage discount is taken off the whole subtotal.
+    """
+    last = max(
+        (i for i, line in enumerate(lines) if line["DetailType"] not in WORKED_OUT), default=-1
+    )
+    body, discounts, running = [], [], 0.0
+    for index, line in enumerate(lines):
+        kind = line["DetailType"]
+        if kind == "DiscountLineDetail":
+            discounts.append(line)
+            continue
+        if kind == "SubTotalLineDetail":
+            if index > last:
+                continue  # QBO's own subtotal takes its place (a read object sent back)
+            line["Amount"] = round(running, 2)
+        elif kind in ("SalesItemLineDetail", "GroupLineDetail"):
+            running += line["Amount"]
+        body.append(line)
+    subtotal = round(running, 2)
+    for line in discounts:
+        detail = line["DiscountLineDetail"]
+        if detail.get("PercentBased"):
+            line["Amount"] = _percent_of(subtotal, detail["DiscountPercent"])
+    discount = round(sum(line["Amount"] for line in discounts), 2)
+    ours = {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+    return [*body, ours, *discounts], subtotal, discount
+
+
+def _item_lines(lines: list[dict]):
+    """The item lines of a sales form, those inside its bundles included."""
+    for line in lines:
+        if line.get("DetailType") == "SalesItemLineDetail":
+            yield line
+        elif line.get("DetailType") == "GroupLineDetail":
+            yield from _item_lines(line["GroupLineDetail"].get("Line", []))
+
+
+# Which lines each transaction takes, and how each is checked; sources in README.md ("Lines"):
+# Intuit's reference page of each entity lists its line types. Subtotal and discount lines
+# have no Id or LineNum of their own and are worked out from the other lines.
+SALES_FORM_LINES = {
+    "SalesItemLineDetail": _sales_line,
+    "GroupLineDetail": _group_line,
+    "DescriptionOnly": _description_line,
+    "DiscountLineDetail": _discount_line,
+    "SubTotalLineDetail": _subtotal_line,
+}
 EXPENSE_LINES = {
     "ItemBasedExpenseLineDetail": _item_expense_line,
     "AccountBasedExpenseLineDetail": _account_expense_line,
 }
+LINE_RULES = {
+    **dict.fromkeys(("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt"),
+                    SALES_FORM_LINES),
+    **dict.fromkeys(("Bill", "VendorCredit", "PurchaseOrder"), EXPENSE_LINES),
+}  # fmt: skip
+WORKED_OUT = frozenset({"SubTotalLineDetail", "DiscountLineDetail"})
+# The property holding a line's detail, where it is not named after the DetailType.
+DETAIL_PROPERTY = {"DescriptionOnly": "DescriptionLineDetail"}
 
 
 # ---- sales tax: sources in README.md, "Sales tax and company country" ---------------------
@@ -555,12 +671,13 @@ def _split(total: float, weights: dict[str, float]) -> dict[str, float]:
     return shares
 
 
-def _sales_tax(company: Company, obj: dict, old: dict | None) -> float:
+def _sales_tax(company: Company, obj: dict, old: dict | None, taxed_share: float = 1.0) -> float:
     """TxnTaxDetail as QBO's tax engine fills it in; returns its TotalTax.
 
     In the US the automated sales tax engine taxes the TAX lines at the rates of the code it
     picks (the sandbox: Preferences.TaxPrefs.TaxGroupCodeRef); elsewhere each line's own tax
     code applies. A TotalTax sent with the transaction is honoured and prorated over the rates.
+    `taxed_share` is what is left of the subtotal once a discount taken before tax is off.
     """
     sent = obj.get("TxnTaxDetail") or {}
     if old is not None and sent == old.get("TxnTaxDetail"):
@@ -571,12 +688,13 @@ def _sales_tax(company: Company, obj: dict, old: dict | None) -> float:
     us = company.country() == "US"
     assigned = _ref_value(company.preferences("TaxPrefs").get("TaxGroupCodeRef")) if us else None
     bases: dict[str, float] = {}
-    for line in obj["Line"]:
-        code = (line.get("SalesItemLineDetail") or {}).get("TaxCodeRef", {}).get("value")
+    for line in _item_lines(obj["Line"]):
+        code = line["SalesItemLineDetail"].get("TaxCodeRef", {}).get("value")
         if us:
             code = assigned if code == "TAX" else None
         for rate_id in _rate_ids(company, code):
             bases[rate_id] = round(bases.get(rate_id, 0) + line["Amount"], 2)
+    bases = {rate_id: round(base * taxed_share, 2) for rate_id, base in bases.items()}
     override = sent.get("TotalTax")
     if override is not None and not bases and assigned:
         bases = dict.fromkeys(_rate_ids(company, assigned), 0.0)  # AST prorates over its code
@@ -724,18 +842,17 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
         obj["DocNumber"] = old["DocNumber"]  # an update that leaves the number out keeps it
     elif not obj.get("DocNumber") and not custom_txn_numbers(company):
         obj["DocNumber"] = _next_doc_number(company, entity)
-    total = _lines(company, obj, old, SALES_LINES)
-    tax = _sales_tax(company, obj, old)
-    obj["Line"].append(
-        {"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
-    )
+    obj["Line"], subtotal, discount = _sales_totals(_lines(company, entity, obj, old))
+    # Intuit: "If false or null, calculate the sales tax first, and then apply the discount."
+    obj.setdefault("ApplyTaxAfterDiscount", False)
+    after = obj["ApplyTaxAfterDiscount"] is True and subtotal
+    tax = _sales_tax(company, obj, old, (subtotal - discount) / subtotal if after else 1.0)
     customer = company.get("Customer", obj["CustomerRef"]["value"]) if "CustomerRef" in obj else {}
     for key in ("BillAddr", "ShipAddr"):
         if key not in obj and key in customer:
             obj[key] = customer[key]
     _addresses(company, obj)
-    obj["TotalAmt"] = round(total + tax, 2)
-    obj.setdefault("ApplyTaxAfterDiscount", False)
+    obj["TotalAmt"] = round(subtotal - discount + tax, 2)
     obj.setdefault("PrintStatus", "NeedToPrint")
     obj.setdefault("EmailStatus", "NotSet")
     return txn_date
@@ -775,9 +892,10 @@ def prepare_estimate(company: Company, obj: dict, old: dict | None, obj_id: str)
     return obj
 
 
-def _purchase_doc(company: Company, obj: dict, old: dict | None) -> date:
+def _purchase_doc(company: Company, obj: dict, old: dict | None, entity: str) -> date:
     txn_date = _txn_header(company, obj, "VendorRef", "Vendor", need=True)
-    obj["TotalAmt"] = _lines(company, obj, old, EXPENSE_LINES)
+    obj["Line"] = _lines(company, entity, obj, old)
+    obj["TotalAmt"] = round(sum(line["Amount"] for line in obj["Line"]), 2)
     obj.setdefault("APAccountRef", company.accounts_payable())
     _set_ref(company, obj, "APAccountRef", "Account")
     return txn_date
@@ -785,7 +903,7 @@ def _purchase_doc(company: Company, obj: dict, old: dict | None) -> date:
 
 def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Bill: an active vendor and item or account lines; Balance drops as it is paid."""
-    txn_date = _purchase_doc(company, obj, old)
+    txn_date = _purchase_doc(company, obj, old, "Bill")
     obj["DueDate"] = _due_date(obj, txn_date)
     _linked(company, "Bill", obj_id, obj["TotalAmt"], obj)
     return obj
@@ -793,7 +911,7 @@ def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> 
 
 def prepare_vendor_credit(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """VendorCredit: like a bill, owed to us."""
-    _purchase_doc(company, obj, old)
+    _purchase_doc(company, obj, old, "VendorCredit")
     obj["Balance"] = obj["TotalAmt"]
     return obj
 

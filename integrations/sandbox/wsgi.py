@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode
 from wsgiref.util import application_uri
 
 from integrations.sandbox import control, faults, random_faults
-from integrations.sandbox.auth import OAuthError, client_matches
+from integrations.sandbox.auth import HARD_EXPIRY_HEADER, OAuthError, client_matches
 from integrations.sandbox.backend import Backend
 from integrations.sandbox.entities import BY_PATH, QUERYABLE
 
@@ -383,16 +383,16 @@ class SandboxApp:
             return json_response(401, {"error": "invalid_client"})
         form = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         grant_type = form.get("grant_type")
-        config = self.backend.config
-        ttl = (config.access_token_ttl, config.refresh_token_ttl)
+        asks = request.headers.get(HARD_EXPIRY_HEADER, "").strip().lower() == "true"
+        timing = self.backend.config.token_timing(hard_expiry=asks)
         try:
             with self.backend.lock:
                 if grant_type == "authorization_code" and form.get("code"):
                     answer = self.backend.oauth.exchange_code(
-                        form["code"], form.get("redirect_uri", ""), *ttl
+                        form["code"], form.get("redirect_uri", ""), timing
                     )
                 elif grant_type == "refresh_token" and form.get("refresh_token"):
-                    answer = self.backend.oauth.refresh(form["refresh_token"], *ttl)
+                    answer = self.backend.oauth.refresh(form["refresh_token"], timing)
                 elif grant_type in {"authorization_code", "refresh_token"}:
                     raise OAuthError("invalid_request")
                 else:

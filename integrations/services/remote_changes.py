@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 SYNC_TOKEN_CHARS = SyncJob._meta.get_field("sync_token").max_length
 READ_CHUNK = 500  # documents per query when a type is read again by Id, as the item sweep does
 DELETED_IN_QBO = "Deleted in QuickBooks"
+VOIDED_IN_QBO = "Voided in QuickBooks: every amount and quantity there is 0"
 UNKNOWN_EDIT = (
     "Edited in QuickBooks: what changed is not known, since it was last sent before Distru "
     "kept what it sends"
@@ -122,7 +123,9 @@ def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
         if token == job.sync_token or job.action == SyncJob.Action.DELETE:
             continue  # our own write, or one we are deleting in QBO anyway
         adapter = sync_adapter_for(job.content_type.model_class())
-        if not job.sent_fingerprint:
+        if _voided(remote):
+            _mark(run, job, VOIDED_IN_QBO, remote, adapter.fingerprint(remote))
+        elif not job.sent_fingerprint:
             _mark(run, job, UNKNOWN_EDIT, remote, adapter.fingerprint(remote))
         elif drift := differences(job.sent_fingerprint, remote, adapter.fingerprint_fields):
             what = f"Edited in QuickBooks: {'; '.join(drift)}"
@@ -130,6 +133,17 @@ def _flag(run: SyncRun, entity: str, objects: list[dict]) -> None:
         else:
             # Only QBO's bookkeeping moved (a payment applied): keep its SyncToken for updates.
             _sync_token_adopt(job, token)
+
+
+def _voided(remote: dict) -> bool:
+    """Whether QBO's copy is a voided one: nothing left to it, and "Voided" leading its note
+    (sandbox README, "Void and delete"), so the flag says so instead of listing every zero."""
+    note = remote.get("PrivateNote")
+    return (
+        isinstance(note, str)
+        and note.startswith("Voided")
+        and str(remote.get("TotalAmt")) in {"0", "0.0", "0.00"}
+    )
 
 
 def _sync_token_adopt(job: SyncJob, token: str) -> None:

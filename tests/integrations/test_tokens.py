@@ -50,6 +50,32 @@ def test_a_401_refreshes_once_and_the_call_goes_through(qbo_connected, qbo_sandb
 
 
 @pytest.mark.django_db
+def test_the_refresh_token_intuit_answers_is_kept_whether_the_same_or_a_new_one(
+    qbo_connected, qbo_sandbox
+):
+    """Intuit hands the same refresh token back for about a day, then a new one, after which
+    the old one is refused: the connection keeps whichever came last and goes on working."""
+    first = qbo_connected.refresh_token
+    qbo_sandbox.expire_tokens()
+    assert qbo_client().company_info()["CompanyName"]
+    assert QboConnection.objects.get().refresh_token == first
+
+    qbo_sandbox.advance_clock(86400)
+    qbo_sandbox.expire_tokens()
+    assert qbo_client().company_info()["CompanyName"]
+    second = QboConnection.objects.get().refresh_token
+    assert second not in ("", first)
+
+    qbo_sandbox.advance_clock(86400)
+    qbo_sandbox.expire_tokens()
+    assert qbo_client().company_info()["CompanyName"]
+    connection = QboConnection.objects.get()
+    assert connection.status == QboConnection.Status.CONNECTED
+    assert connection.refresh_token not in ("", first, second)
+    assert _token_calls(qbo_sandbox) == 3
+
+
+@pytest.mark.django_db
 def test_a_revoked_refresh_token_marks_the_connection_expired(
     qbo_connected, qbo_sandbox, admin_client
 ):
@@ -92,6 +118,9 @@ def test_two_processes_refreshing_at_once_cause_one_refresh_and_both_succeed(
 ):
     if db.vendor != "postgresql":
         pytest.skip("row locks across processes are a PostgreSQL guarantee")
+    # Within a day Intuit hands the same refresh token back, and a second refresh would go
+    # through unlocked too; rotating it on every refresh makes the race one that locks out.
+    qbo_sandbox.configure(refresh_token_rotation=0)
     QboConnection.objects.update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
     db_settings = settings.DATABASES["default"]
     env = {

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from integrations.models import QboAccount, QboClass, QboItem, SyncJob
 from integrations.services.changes import changes_sync_run
-from integrations.services.remote_changes import UNKNOWN_EDIT
+from integrations.services.remote_changes import UNKNOWN_EDIT, VOIDED_IN_QBO
 from purchases.models import PurchaseOrder
 from tests import factories
 from tests.outbox.conftest import remote
@@ -276,3 +276,15 @@ def test_settling_needs_the_change_permission(invoice, synced, client, viewer, b
     client.force_login(broad_staff)
     url = reverse("admin:sales_invoice_qbo_remote_change", args=[invoice.pk, "keep"])
     assert client.get(url).status_code == 405  # a change is a POST
+
+
+def test_an_invoice_voided_in_qbo_is_flagged_as_voided_not_as_a_list_of_zeros(invoice, synced):
+    """QBO zeroes every amount and quantity and writes "Voided" before the memo: the flag says
+    it was voided, and keeping QuickBooks' version takes the voided copy as the one to compare."""
+    current = remote(synced, "Invoice", invoice.qbo_id)
+    body = {"Id": invoice.qbo_id, "SyncToken": current["SyncToken"]}
+    assert synced.api("POST", "invoice", json=body, params={"operation": "void"}).ok
+    assert flagged() == VOIDED_IN_QBO
+    job = SyncJob.objects.get(qbo_entity="Invoice")
+    assert job.remote_fingerprint["Line1.Amount"] == "0"
+    assert job.sync_token == remote(synced, "Invoice", invoice.qbo_id)["SyncToken"]

@@ -6,6 +6,7 @@ import pytest
 
 REDIRECT = "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
 SCOPE = "com.intuit.quickbooks.accounting"
+SLACK = 30  # seconds of real time a test may take while the sandbox's clock runs on
 
 
 def _authorize(sandbox, method="GET", **overrides):
@@ -100,8 +101,10 @@ def test_a_wrong_client_secret_is_invalid_client(qbo_sandbox):
     assert (response.status_code, response.json()) == (401, {"error": "invalid_client"})
 
 
-def test_refresh_rotates_the_refresh_token(qbo_sandbox):
-    """A refresh returns a new refresh token; the old one then gets invalid_grant."""
+def test_with_rotation_on_every_refresh_the_old_refresh_token_is_refused(qbo_sandbox):
+    """refresh_token_rotation 0 (for the product's race tests): every refresh returns a new
+    refresh token, and the old one then gets invalid_grant."""
+    qbo_sandbox.configure(refresh_token_rotation=0)
     old = _connect(qbo_sandbox)["refresh_token"]
     fresh = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=old)
     assert fresh.status_code == 200
@@ -110,6 +113,85 @@ def test_refresh_rotates_the_refresh_token(qbo_sandbox):
     assert (again.status_code, again.json()) == (400, {"error": "invalid_grant"})
     newest = fresh.json()["refresh_token"]
     assert _token(qbo_sandbox, grant_type="refresh_token", refresh_token=newest).ok
+
+
+def _refresh(sandbox, token: str, **headers) -> dict:
+    response = sandbox.http.post(
+        sandbox.url("/oauth2/v1/tokens/bearer"),
+        data={"grant_type": "refresh_token", "refresh_token": token},
+        auth=(sandbox.client_id, sandbox.client_secret),
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_within_a_day_a_refresh_hands_back_the_same_refresh_token_its_expiry_running_on(
+    qbo_sandbox,
+):
+    """Intuit by default: a new access token, the same refresh token, whose 101 days are not
+    restarted (intuit/oauth-jsclient#74: 8721385 seconds left after a refresh)."""
+    tokens = _connect(qbo_sandbox)
+    qbo_sandbox.advance_clock(3600)
+    again = _refresh(qbo_sandbox, tokens["refresh_token"])
+    assert again["refresh_token"] == tokens["refresh_token"]
+    assert again["access_token"] != tokens["access_token"]
+    assert 8726400 - 3600 - SLACK <= again["x_refresh_token_expires_in"] <= 8726400 - 3600
+    assert _refresh(qbo_sandbox, tokens["refresh_token"])["refresh_token"] == again["refresh_token"]
+
+
+def test_after_a_day_a_refresh_hands_out_a_new_refresh_token_and_the_old_one_dies(qbo_sandbox):
+    tokens = _connect(qbo_sandbox)
+    qbo_sandbox.advance_clock(86400)
+    fresh = _refresh(qbo_sandbox, tokens["refresh_token"])
+    assert fresh["refresh_token"] != tokens["refresh_token"]
+    assert fresh["x_refresh_token_expires_in"] == 8726400
+    old = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert (old.status_code, old.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_the_rotation_period_is_set_at_run_time(qbo_sandbox):
+    """POST /_sandbox/config {"refresh_token_rotation": seconds}, as --refresh-token-rotation."""
+    qbo_sandbox.configure(refresh_token_rotation=600)
+    first = _connect(qbo_sandbox)["refresh_token"]
+    qbo_sandbox.advance_clock(599)
+    assert _refresh(qbo_sandbox, first)["refresh_token"] == first
+    qbo_sandbox.advance_clock(1)
+    assert _refresh(qbo_sandbox, first)["refresh_token"] != first
+
+
+def test_a_refresh_token_unused_for_101_days_is_invalid_grant(qbo_sandbox):
+    tokens = _connect(qbo_sandbox)
+    qbo_sandbox.advance_clock(8726400 + 1)
+    late = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert (late.status_code, late.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_the_hard_expiry_is_told_only_when_asked_and_ends_the_consent_after_five_years(
+    qbo_sandbox,
+):
+    """x-include-refresh-token-hard-expires-in: true (Intuit's PHP SDK) brings
+    x_refresh_token_hard_expires_in; however often it is refreshed, five years end it."""
+    code = _redirect_params(_authorize(qbo_sandbox, "POST", decision="connect"))["code"]
+    asked = qbo_sandbox.http.post(
+        qbo_sandbox.url("/oauth2/v1/tokens/bearer"),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        auth=(qbo_sandbox.client_id, qbo_sandbox.client_secret),
+        headers={"x-include-refresh-token-hard-expires-in": "true"},
+    ).json()
+    assert asked["x_refresh_token_hard_expires_in"] == 157680000
+    token = asked["refresh_token"]
+    assert "x_refresh_token_hard_expires_in" not in _refresh(qbo_sandbox, token)
+    for _ in range(18):  # every 100 days: 1800 days, 25 short of five years
+        qbo_sandbox.advance_clock(100 * 86400)
+        token = _refresh(qbo_sandbox, token)["refresh_token"]
+    last = _refresh(qbo_sandbox, token, **{"x-include-refresh-token-hard-expires-in": "true"})
+    left = 25 * 86400  # less the real seconds the test took, on the sandbox's running clock
+    assert left - SLACK <= last["x_refresh_token_hard_expires_in"] <= left
+    assert last["x_refresh_token_expires_in"] == last["x_refresh_token_hard_expires_in"]
+    qbo_sandbox.advance_clock(25 * 86400 + 1)
+    ended = _token(qbo_sandbox, grant_type="refresh_token", refresh_token=token)
+    assert (ended.status_code, ended.json()) == (400, {"error": "invalid_grant"})
 
 
 def test_revoke_kills_the_refresh_token_and_its_access_tokens(qbo_sandbox):

@@ -51,25 +51,70 @@ def _sparse(obj: dict) -> dict:
 
 
 def test_a_payment_is_voided_by_a_sparse_update_with_include_void(qbo_sandbox, paid_invoice):
-    """Amounts zeroed, lines cleared, "Voided" put before the note, and the invoice reopened."""
+    """Amounts zeroed, lines cleared, "Voided - " put before the note, the invoice reopened."""
     invoice, payment = paid_invoice
     response = qbo_sandbox.api("POST", "payment", json=_sparse(payment), params=VOID_BY_UPDATE)
     assert response.status_code == 200, response.text
     voided = _read(qbo_sandbox, "Payment", payment["Id"])
-    assert (voided["TotalAmt"], voided["Line"], voided["PrivateNote"]) == (
-        0,
-        [],
-        "Voided Check 1182",
-    )
+    assert (voided["TotalAmt"], voided["UnappliedAmt"], voided["Line"]) == (0, 0, [])
+    assert voided["PrivateNote"] == "Voided - Check 1182"
     assert _read(qbo_sandbox, "Invoice", invoice["Id"])["Balance"] == 100
 
 
-def test_a_bill_payment_is_voided_the_same_way_and_reopens_its_bill(qbo_sandbox, paid_bill):
-    bill, payment = paid_bill
+def test_a_payment_with_money_unapplied_reads_back_with_none(qbo_sandbox, create):
+    payment = create("Payment", {"CustomerRef": {"value": "1"}, "TotalAmt": 40})
+    assert payment["UnappliedAmt"] == 40
+    qbo_sandbox.api("POST", "payment", json=_sparse(payment), params=VOID_BY_UPDATE)
+    voided = _read(qbo_sandbox, "Payment", payment["Id"])
+    assert (voided["TotalAmt"], voided["UnappliedAmt"], voided["PrivateNote"]) == (0, 0, "Voided")
+
+
+def test_a_bill_payment_reads_back_as_qbo_answered_its_void(qbo_sandbox, create, bill):
+    """As the voided check Cloud Elements' documentation shows QBO answering: TotalAmt 0, no
+    lines, and "Voided - RC 93" where the note was "RC 93"; its bill reopens."""
+    payment = create(
+        "BillPayment",
+        {
+            "VendorRef": {"value": "1"},
+            "PayType": "Check",
+            "TotalAmt": 70,
+            "PrivateNote": "RC 93",
+            "CheckPayment": {"BankAccountRef": {"value": "1"}},
+            "Line": [{"Amount": 70, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+        },
+    )
     response = qbo_sandbox.api("POST", "billpayment", json=_sparse(payment), params=VOID_BY_UPDATE)
     assert response.status_code == 200, response.text
-    assert _read(qbo_sandbox, "BillPayment", payment["Id"])["TotalAmt"] == 0
+    voided = _read(qbo_sandbox, "BillPayment", payment["Id"])
+    assert (voided["TotalAmt"], voided["Line"], voided["PrivateNote"]) == (0, [], "Voided - RC 93")
     assert _read(qbo_sandbox, "Bill", bill["Id"])["Balance"] == 120
+
+
+@pytest.mark.parametrize(
+    ("entity", "params"), [("SalesReceipt", VOID_BY_UPDATE), ("Invoice", {"operation": "void"})]
+)
+def test_a_sale_reads_back_with_every_amount_and_quantity_zeroed(
+    qbo_sandbox, create, entity, params
+):
+    """As Intuit's SalesReceipt void example: each line Amount 0 and Qty 0, the subtotal 0,
+    TotalAmt and Balance 0, TotalTax 0, and "Voided" before the note."""
+    detail = {"ItemRef": {"value": "9"}, "Qty": 3, "UnitPrice": 25}
+    line = {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}
+    sale = create(
+        entity, {"CustomerRef": {"value": "1"}, "PrivateNote": "Order 77", "Line": [line]}
+    )
+    assert sale["TotalAmt"] == 75
+    response = qbo_sandbox.api("POST", entity.lower(), json=_sparse(sale), params=params)
+    assert response.status_code == 200, response.text
+    voided = _read(qbo_sandbox, entity, sale["Id"])
+    item, subtotal = voided["Line"]
+    assert (item["Amount"], item["SalesItemLineDetail"]["Qty"], subtotal["Amount"]) == (0, 0, 0)
+    assert (voided["TotalAmt"], voided["Balance"], voided["TxnTaxDetail"]) == (
+        0,
+        0,
+        {"TotalTax": 0},
+    )
+    assert voided["PrivateNote"] == "Voided - Order 77"
 
 
 @pytest.mark.parametrize(

@@ -68,20 +68,20 @@ def issued(qbo_sandbox, monkeypatch):
     """Every authorization code and token the sandbox hands out during the test."""
     secrets_issued: list[str] = []
     oauth = qbo_sandbox.backend.oauth
-    issue_code, issue = oauth.issue_code, oauth._issue
+    issue_code, answer = oauth.issue_code, oauth._answer
 
     def recording_issue_code(*args, **kwargs):
         code = issue_code(*args, **kwargs)
         secrets_issued.append(code)
         return code
 
-    def recording_issue(*args, **kwargs):
-        tokens = issue(*args, **kwargs)
+    def recording_answer(*args, **kwargs):  # every token answer, a refresh token kept included
+        tokens = answer(*args, **kwargs)
         secrets_issued.extend([tokens["access_token"], tokens["refresh_token"]])
         return tokens
 
     monkeypatch.setattr(oauth, "issue_code", recording_issue_code)
-    monkeypatch.setattr(oauth, "_issue", recording_issue)
+    monkeypatch.setattr(oauth, "_answer", recording_answer)
     return secrets_issued
 
 

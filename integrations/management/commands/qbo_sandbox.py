@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.sandbox.auth import DEFAULT_REFRESH_ROTATION
 from integrations.sandbox.backend import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -47,6 +48,13 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
         parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
         parser.add_argument("--access-token-ttl", type=int, default=3600, help="seconds")
+        parser.add_argument(
+            "--refresh-token-rotation",
+            type=int,
+            default=DEFAULT_REFRESH_ROTATION,
+            help="seconds a refresh token is handed back on refresh before a new one replaces it"
+            " (Intuit: a day; 0: a new one on every refresh)",
+        )
         parser.add_argument(
             "--no-limits",
             action="store_true",
@@ -97,6 +105,7 @@ class Command(BaseCommand):
             client_id=options["client_id"],
             client_secret=options["client_secret"],
             access_token_ttl=options["access_token_ttl"],
+            refresh_token_rotation=options["refresh_token_rotation"],
             limits=not options["no_limits"],
             latency_ms=options["latency_ms"],
             fault_rate=options["fault_rate"],

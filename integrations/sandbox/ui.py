@@ -42,7 +42,7 @@ STYLE = (
     "td.num,th.num{text-align:right}tr.inactive td{color:#888}"
     ".notice{background:#dcfce7;padding:.6em 1em}.error{background:#fee2e2;padding:.6em 1em}"
     "form.inline{display:inline-block;margin:0 1em 1em 0}fieldset{margin:0 0 1em;max-width:40em}"
-    "label{display:block;margin:.3em 0}pre{background:#f5f5f5;padding:1em;overflow:auto}"
+    "fieldset label{display:block;margin:.3em 0}pre{background:#f5f5f5;padding:1em;overflow:auto}"
 )
 # The document pages sit at QuickBooks' own paths (`/app/invoice?txnId=5`), which the
 # product's "Open in QuickBooks" links name.
@@ -576,7 +576,7 @@ def _ref_html(realm_id: str, key: str, value: object) -> str | None:
         return link(url, name) if url else e(name)
     if isinstance(value, dict | list):
         return None
-    return e(value)
+    return e(json.dumps(value) if isinstance(value, bool) else value)
 
 
 def _detail(line: dict) -> dict:

@@ -206,6 +206,19 @@ def test_an_item_made_active_again_there_gets_its_name_back_and_is_in_the_cdc_an
     assert [row["Id"] for row in cdc(qbo_sandbox, "Item", before)["Item"]] == ["5"]
 
 
+def test_an_item_whose_name_was_taken_meanwhile_is_not_made_active_as_qbo_refuses_6240(
+    qbo_sandbox, screens, create
+):
+    create("Item", {"Name": "Discontinued Tincture", "Type": "Service",
+                    "IncomeAccountRef": {"value": "16"}})  # fmt: skip
+
+    answer = screens.submit(screens.open("/app/items?itemId=5"), "reactivate")
+
+    assert answer.status_code == 400
+    assert "code 6240" in error(answer)
+    assert read(qbo_sandbox, "Item", "5")["Active"] is False
+
+
 def test_an_item_renamed_there_is_renamed_in_the_api(qbo_sandbox, screens):
     answer = screens.submit(screens.open("/app/items?itemId=2"), "rename", name="Delivery Fee")
 

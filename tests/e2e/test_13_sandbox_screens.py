@@ -78,4 +78,9 @@ def test_an_item_made_inactive_and_active_again_in_the_sandboxs_screens(
     search_admin(page, PRODUCT)
     row = page.locator("#result_list tbody tr").first
     expect(row.locator("td.field-sales_qbo_item")).to_have_text("Distru Sales (default)")
+
+    # Step 5 names QuickBooks' class tracking setting: the sandbox's settings show it too.
+    quickbooks.locator("nav").get_by_role("link", name="Settings").click()
+    expect(quickbooks.locator("#class-tracking")).to_have_text("On, one to each row in transaction")
+    shots("class-tracking-in-the-sandboxs-settings", page=quickbooks)
     quickbooks.close()

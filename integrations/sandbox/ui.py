@@ -296,8 +296,8 @@ class SandboxUI:
         body += _totals(doc)
         if doc.get("LinkedTxn"):
             body += "<h2>Linked transactions</h2>" + "".join(
-                f"<p>{_txn_link(realm_id, link.get('TxnType'), link.get('TxnId'))}</p>"
-                for link in doc["LinkedTxn"]
+                f"<p>{_txn_link(realm_id, linked.get('TxnType'), linked.get('TxnId'))}</p>"
+                for linked in doc["LinkedTxn"]
             )
         if entity == "Invoice":
             body += self._invoice_form(company, doc, typed)
@@ -563,7 +563,7 @@ def _fields(realm_id: str, obj: dict, exclude: set[str]) -> str:
 REF_ENTITIES = {
     "IncomeAccountRef": "Account", "ExpenseAccountRef": "Account", "AssetAccountRef": "Account",
     "DepositToAccountRef": "Account", "APAccountRef": "Account", "ARAccountRef": "Account",
-    "AccountRef": "Account", "ClassRef": "Class", "ItemRef": "Item", "ParentRef": None,
+    "AccountRef": "Account", "ClassRef": "Class", "ItemRef": "Item",
     "CustomerRef": "Customer", "VendorRef": "Vendor", "PrefVendorRef": "Vendor",
 }  # fmt: skip
 

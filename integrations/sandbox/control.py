@@ -26,6 +26,8 @@ def handle(app: SandboxApp, request: Request) -> Response:
     from integrations.sandbox.wsgi import json_response
 
     name = request.path[len("/_sandbox/") :].strip("/")
+    if not name and request.method in {"GET", "HEAD"}:
+        return index(request)
     route = ROUTES.get((request.method, name))
     if route is None:
         return json_response(404, {"error": f"no control endpoint {request.method} /{name}"})
@@ -41,12 +43,15 @@ def handle(app: SandboxApp, request: Request) -> Response:
 
 
 def _reset(app: SandboxApp, body: dict) -> dict:
+    """Forget everything and seed the company anew: {"seed": "sample|empty|us-ast|canada",
+    "items": N}."""
     app.backend.reset(seed=body.get("seed", "sample"), items=int(body.get("items", 0)))
     app.limiter.clear()
     return {"ok": True, "realm_id": DEFAULT_REALM_ID, "counts": app.backend.counts()}
 
 
 def _seed(app: SandboxApp, body: dict) -> dict:
+    """Add or replace one company: {"seed", "items", "realm_id", "company_name"}."""
     company = app.backend.seed(
         seed=body.get("seed", "sample"),
         items=int(body.get("items", 0)),
@@ -57,6 +62,8 @@ def _seed(app: SandboxApp, body: dict) -> dict:
 
 
 def _fail_next(app: SandboxApp, body: dict) -> dict:
+    """Fail the next matching API call: match method, path, entity, operation; act by status,
+    fault, delay_ms or drop_after_commit."""
     if not any(body.get(k) for k in RULE_ACTIONS):
         raise ControlError(f"a rule needs one of {', '.join(RULE_ACTIONS)}")
     unknown = set(body) - {*RULE_MATCHES, *RULE_ACTIONS, "times", "code", "message", "detail"}
@@ -71,6 +78,7 @@ def _fail_next(app: SandboxApp, body: dict) -> dict:
 
 
 def _state(app: SandboxApp, body: dict) -> dict:
+    """Counts per company, the request log, the failure rules, the config, faults and webhooks."""
     backend = app.backend
     with backend.lock:
         requests = list(backend.requests)
@@ -87,11 +95,13 @@ def _state(app: SandboxApp, body: dict) -> dict:
 
 
 def _clear_requests(app: SandboxApp, body: dict) -> dict:
+    """Empty the request log."""
     app.backend.requests.clear()
     return {"ok": True}
 
 
 def _mint_token(app: SandboxApp, body: dict) -> dict:
+    """A fresh token pair for a company, without the consent page: {"realm_id"}."""
     backend = app.backend
     realm_id = str(body.get("realm_id", DEFAULT_REALM_ID))
     if backend.company(realm_id) is None:
@@ -102,18 +112,21 @@ def _mint_token(app: SandboxApp, body: dict) -> dict:
 
 
 def _expire_tokens(app: SandboxApp, body: dict) -> dict:
+    """Make the access tokens expire now (of one company with {"realm_id"})."""
     with app.backend.lock:
         count = app.backend.oauth.expire_access(body.get("realm_id"))
     return {"ok": True, "expired": count}
 
 
 def _revoke_tokens(app: SandboxApp, body: dict) -> dict:
+    """Revoke every token of a company, as disconnecting the app in QuickBooks does."""
     with app.backend.lock:
         app.backend.oauth.revoke_realm(str(body.get("realm_id", DEFAULT_REALM_ID)))
     return {"ok": True}
 
 
 def _config(app: SandboxApp, body: dict) -> dict:
+    """Change settings at run time (limits, latency_ms, access_token_ttl, ...)."""
     config = app.backend.config
     known = {f.name: f.type for f in fields(config)}
     changes = {}
@@ -158,6 +171,7 @@ def _webhooks(app: SandboxApp, body: dict) -> dict:
 
 
 def _deposit(app: SandboxApp, body: dict) -> dict:
+    """Mark a payment deposited, so QuickBooks refuses to change it (6540): {"payment_id"}."""
     if "payment_id" not in body:
         raise ControlError("payment_id is required")
     realm_id = str(body.get("realm_id", DEFAULT_REALM_ID))
@@ -166,6 +180,7 @@ def _deposit(app: SandboxApp, body: dict) -> dict:
 
 
 def _clock(app: SandboxApp, body: dict) -> dict:
+    """Move the sandbox's clock forward: {"advance_seconds"}."""
     with app.backend.lock:
         app.backend.clock_offset += float(body.get("advance_seconds", 0))
     return {"ok": True, "time": app.backend.time(), "offset": app.backend.clock_offset}
@@ -186,6 +201,47 @@ ROUTES = {
     ("POST", "deposit"): _deposit,
     ("POST", "clock"): _clock,
 }
+
+
+def endpoints() -> list[dict]:
+    """Every control endpoint: its method, path and what it does."""
+    return [
+        {
+            "method": method,
+            "path": f"/_sandbox/{name}",
+            "description": " ".join(route.__doc__.split()),
+        }
+        for (method, name), route in ROUTES.items()
+    ]
+
+
+def index(request: Request) -> Response:
+    """GET /_sandbox/: the control endpoints, as a page for a browser (which asks for HTML)
+    and as JSON for anything else, or with ?format=json."""
+    from integrations.sandbox import ui
+    from integrations.sandbox.wsgi import Response, json_response
+
+    listed = endpoints()
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if request.query.get("format") == "json" or not wants_html:
+        return json_response(200, {"endpoints": listed, "screens": f"{ui.PREFIX}/"})
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            ui.e(row["method"]),
+            ui.link(row["path"], row["path"]) if row["method"] == "GET" else ui.e(row["path"]),
+            ui.e(row["description"]),
+        )
+        for row in listed
+    )
+    body = (
+        "<p>POST takes a JSON object and answers JSON. "
+        f"{ui.link('?format=json', 'This list as JSON')}; the company's own screens are at "
+        f"{ui.link(ui.PREFIX + '/', ui.PREFIX + '/')}.</p>"
+        "<table><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    page = ui.document("The sandbox's control plane", body)
+    return Response(200, page.encode(), ui.HTML_TYPE, list(ui.SECURITY_HEADERS))
 
 
 def take_rule(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 from wsgiref.util import application_uri
 
-from integrations.sandbox import control, faults, random_faults
+from integrations.sandbox import control, faults, random_faults, ui
 from integrations.sandbox.auth import HARD_EXPIRY_HEADER, OAuthError, client_matches
 from integrations.sandbox.backend import Backend
 from integrations.sandbox.entities import BY_PATH, QUERYABLE
@@ -36,8 +36,8 @@ GATEWAY_CODES = {"3200", "3100"}  # answered by Intuit's gateway, before QBO see
 DROP_KEY = "sandbox.drop"  # the server closes the socket unanswered when the app sets this
 _FROM = re.compile(r"\bfrom\s+(\w+)", re.I)
 _STATUS_TEXT = {
-    200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
+    200: "OK", 302: "Found", 303: "See Other", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
     500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",
 }  # fmt: skip
@@ -132,6 +132,7 @@ class SandboxApp:
     def __init__(self, backend: Backend):
         self.backend = backend
         self.limiter = Limiter()
+        self.ui = ui.SandboxUI(backend)
 
     def __call__(self, environ, start_response):
         request = _request(environ)
@@ -168,8 +169,8 @@ class SandboxApp:
         path = request.path
         if path.startswith("/_sandbox/"):
             return control.handle(self, request)
-        if path.startswith("/app"):
-            return self.app_page(request)
+        if path == ui.PREFIX or path.startswith(ui.PREFIX + "/"):
+            return self.ui.handle(request)
         entry.update(
             method=request.method,
             path=path,
@@ -482,18 +483,10 @@ class SandboxApp:
             f"<p><label>Company <select name=realm_id>{options}</select></label></p>"
             "<button name=decision value=connect>Connect</button> "
             "<button name=decision value=cancel>Cancel</button></form>"
+            f'<p><a href="{ui.PREFIX}/" target=_blank>Open the sandbox company</a> to see or '
+            "change what it holds, as in QuickBooks' own screens.</p>"
         )
         return _page(200, "Connect to QuickBooks Online (sandbox)", body)
-
-    def app_page(self, request: Request) -> Response:
-        """/app/...: stands in for QBO's own screens, which links from the product open."""
-        names = ", ".join(c.name for c in self.backend.companies.values())
-        body = (
-            f"<p>This is the local QuickBooks Online sandbox ({html.escape(names)}).</p>"
-            f"<p>QBO would show <code>{html.escape(request.path)}</code> here. Change data "
-            "through the v3 API, as QBO's screens would.</p>"
-        )
-        return _page(200, "QuickBooks Online sandbox", body)
 
 
 def _page(status: int, title: str, body: str) -> Response:

@@ -108,12 +108,14 @@ class Screenshots:
             for old in folder.glob(f"{journey}-[0-9][0-9]-*.png"):
                 old.unlink()
 
-    def __call__(self, name: str, *, full_page: bool = True) -> Path:
+    def __call__(self, name: str, *, full_page: bool = True, page=None) -> Path:
+        """Save the journey's next screenshot, of its page or of another tab (`page`)."""
+        page = page or self.page
         self.step += 1
         path = self.folder / f"{self.journey}-{self.step:02d}-{name}.png"
         if full_page:  # the admin's sticky sidebar is drawn where the page was scrolled to
-            self.page.evaluate("window.scrollTo(0, 0)")
-        self.page.screenshot(path=str(path), full_page=full_page)
+            page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

@@ -15,37 +15,6 @@ def _read(qbo_sandbox, entity: str, obj_id: str) -> dict:
     return qbo_sandbox.api("GET", f"{entity.lower()}/{obj_id}").json()[entity]
 
 
-@pytest.fixture
-def paid_invoice(create, invoice):
-    """The invoice with a payment of 60.00 applied."""
-    payment = create(
-        "Payment",
-        {
-            "CustomerRef": {"value": "1"},
-            "TotalAmt": 60,
-            "PrivateNote": "Check 1182",
-            "Line": [{"Amount": 60, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
-        },
-    )
-    return invoice, payment
-
-
-@pytest.fixture
-def paid_bill(create, bill):
-    """The bill with a check bill payment of 70.00 applied."""
-    payment = create(
-        "BillPayment",
-        {
-            "VendorRef": {"value": "1"},
-            "PayType": "Check",
-            "TotalAmt": 70,
-            "CheckPayment": {"BankAccountRef": {"value": "1"}},
-            "Line": [{"Amount": 70, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
-        },
-    )
-    return bill, payment
-
-
 def _sparse(obj: dict) -> dict:
     return {"Id": obj["Id"], "SyncToken": obj["SyncToken"], "sparse": True}
 

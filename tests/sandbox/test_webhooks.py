@@ -6,11 +6,9 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,68 +19,6 @@ from integrations.sandbox.webhooks import retry_delay, sign
 TOKEN = "test-verifier-token"
 WINDOW = 0.2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-class Receiver:
-    """An app's webhook endpoint on a free port: it records every POST and answers as told."""
-
-    def __init__(self):
-        self.posts: list[dict] = []
-        self.answers: list[tuple[int, float]] = []  # (status, seconds before answering)
-        self.started = threading.Event()  # a POST has arrived (its answer may still wait)
-        self.answered = threading.Event()  # ... and has been answered
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                post = {"at": time.monotonic(), "body": body, "headers": headers}
-                with receiver.lock:
-                    receiver.posts.append(post)
-                    status, delay = receiver.answers.pop(0) if receiver.answers else (200, 0)
-                receiver.started.set()
-                time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the sender gave up waiting
-                receiver.answered.set()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/quickbooks/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self) -> list:
-        with self.lock:
-            return [json.loads(post["body"]) for post in self.posts]
-
-    def events(self) -> list[dict]:
-        """Every CloudEvent received, in order, whichever post carried it."""
-        return [event for body in self.bodies() for event in body]
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict]:
-        """The first `count` posts, once they have arrived."""
-        deadline = time.monotonic() + timeout
-        while len(self.posts) < count:
-            assert time.monotonic() < deadline, f"{len(self.posts)} posts, not {count}"
-            time.sleep(0.02)
-        return self.posts[:count]
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 @pytest.fixture

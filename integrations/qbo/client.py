@@ -323,6 +323,10 @@ class QboClient:
             )
         return CdcAnswer(changes=changes, answered_at=answered_at)
 
+    def batch_wait(self) -> float:
+        """Seconds until this company may take one more batch request (0: now)."""
+        return self._limiter.batch_wait(self.realm_id)
+
     def batch(
         self, operations: list[Mapping[str, Any]], *, request_id: str | None = None
     ) -> list[dict | QboError]:
@@ -344,6 +348,14 @@ class QboClient:
                 )
             ]
             chunk_id = base_id if len(chunks) == 1 else _derived_request_id(base_id, number)
+            longest = max(len(item["bId"]) for item in items)
+            if len(chunk_id) + longest > MAX_REQUEST_ID_LENGTH:
+                # QBO keys each item by requestid + bId and refuses every item past 50
+                # characters with a 6000 (intuit/QuickBooks-V3-Java-SDK#180).
+                raise ValueError(
+                    f"A batch's requestid and its longest bId must fit in "
+                    f"{MAX_REQUEST_ID_LENGTH} characters together: {len(chunk_id)} + {longest}"
+                )
             document, tid = self._request(
                 "POST", "batch", body={"BatchItemRequest": items}, request_id=chunk_id
             )
@@ -417,7 +429,9 @@ class QboClient:
             attempt += 1
             started = time.monotonic()
             try:
-                response = self._send(method, url, data, content_type, token, deadline)
+                response = self._send(
+                    method, url, data, content_type, token, deadline, batch=path == "batch"
+                )
             except ResponseTooLarge as exc:
                 raise QboResponseTooLargeError(
                     "Ask whoever runs Distru to raise QBO_MAX_RESPONSE_BYTES (now "
@@ -462,9 +476,11 @@ class QboClient:
         content_type: str,
         token: str,
         deadline: Deadline,
+        *,
+        batch: bool = False,
     ) -> requests.Response:
         self._session.token = {"access_token": token, "token_type": "Bearer"}
-        with self._limiter.slot(self.realm_id):
+        with self._limiter.slot(self.realm_id, batch=batch):
             return self._session.request(
                 method,
                 url,

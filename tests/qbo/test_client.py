@@ -564,6 +564,16 @@ def test_batch_keeps_given_bids_and_reports_missing_answers(stub, client):
     assert stub.received[0].query["requestid"]
 
 
+def test_a_batch_whose_requestid_and_bid_exceed_50_characters_is_never_sent(stub, client):
+    """QBO keys each item by requestid + bId and refuses every item past 50 characters."""
+    with pytest.raises(ValueError, match="50 characters together: 40 \\+ 11"):
+        client.batch(
+            [{"bId": "b" * 11, "operation": "create", "Vendor": {"DisplayName": "x"}}],
+            request_id="r" * 40,
+        )
+    assert stub.received == []
+
+
 def test_company_info_and_preferences(stub, client):
     stub.add_json(200, {"CompanyInfo": {"CompanyName": "Sandbox Co"}})
     stub.add_json(200, {"Preferences": {"AccountingInfoPrefs": {"ClassTrackingPerTxn": False}}})

@@ -45,6 +45,10 @@ MAX_PAGE_SIZE = 1000
 CDC_MAX_OBJECTS = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
+# A batch's requestid, and each bId beside it (Intuit's blog "Request ID update for QuickBooks
+# Online integration", 2015: QBO keys each item by both, in the 50 characters above).
+MAX_BATCH_REQUEST_ID_LENGTH = 36
+MAX_BATCH_ID_LENGTH = 10
 # QBO voids these by a sparse update with include=void, and refuses operation=void for them
 # (Intuit's .NET and PHP SDKs' Void, python-quickbooks' VoidMixin); Invoice takes operation=void.
 VOIDED_BY_SPARSE_UPDATE = frozenset({"Payment", "BillPayment", "SalesReceipt"})
@@ -349,12 +353,11 @@ class QboClient:
             ]
             chunk_id = base_id if len(chunks) == 1 else _derived_request_id(base_id, number)
             longest = max(len(item["bId"]) for item in items)
-            if len(chunk_id) + longest > MAX_REQUEST_ID_LENGTH:
-                # QBO keys each item by requestid + bId and refuses every item past 50
-                # characters with a 6000 (intuit/QuickBooks-V3-Java-SDK#180).
+            # QBO refuses each item of a longer pair with a 6000 (Java SDK issue #180).
+            if len(chunk_id) > MAX_BATCH_REQUEST_ID_LENGTH or longest > MAX_BATCH_ID_LENGTH:
                 raise ValueError(
-                    f"A batch's requestid and its longest bId must fit in "
-                    f"{MAX_REQUEST_ID_LENGTH} characters together: {len(chunk_id)} + {longest}"
+                    f"A batch's requestid may have {MAX_BATCH_REQUEST_ID_LENGTH} characters and "
+                    f"each bId {MAX_BATCH_ID_LENGTH}: got {len(chunk_id)} and {longest}"
                 )
             document, tid = self._request(
                 "POST", "batch", body={"BatchItemRequest": items}, request_id=chunk_id
@@ -564,9 +567,9 @@ def _checked_request_id(request_id: str) -> str:
 def _derived_request_id(request_id: str, number: int) -> str:
     """A stable, distinct requestid for chunk `number` of a batch."""
     derived = f"{request_id}-{number}"
-    if len(derived) <= MAX_REQUEST_ID_LENGTH:
+    if len(derived) <= MAX_BATCH_REQUEST_ID_LENGTH:
         return derived
-    return sha256(derived.encode()).hexdigest()[:MAX_REQUEST_ID_LENGTH]
+    return sha256(derived.encode()).hexdigest()[:MAX_BATCH_REQUEST_ID_LENGTH]
 
 
 def qbo_time(value: object) -> datetime | None:

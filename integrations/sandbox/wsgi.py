@@ -306,7 +306,10 @@ class SandboxApp:
             )
         if head == "batch" and is_write:
             return self.write(
-                request, realm_id, lambda: backend.batch(realm_id, request.json()), injected
+                request,
+                realm_id,
+                lambda: backend.batch(realm_id, request.json(), request.query.get("requestid")),
+                injected,
             )
         if head == "preferences" and len(segments) == 1 and method == "GET":
             return self.timed(backend.single(realm_id, "Preferences"))

@@ -564,12 +564,13 @@ def test_batch_keeps_given_bids_and_reports_missing_answers(stub, client):
     assert stub.received[0].query["requestid"]
 
 
-def test_a_batch_whose_requestid_and_bid_exceed_50_characters_is_never_sent(stub, client):
-    """QBO keys each item by requestid + bId and refuses every item past 50 characters."""
-    with pytest.raises(ValueError, match="50 characters together: 40 \\+ 11"):
+@pytest.mark.parametrize(("request_id", "bid"), [("r" * 37, "b"), ("r" * 32, "b" * 11)])
+def test_a_batch_past_qbos_requestid_and_bid_lengths_is_never_sent(stub, client, request_id, bid):
+    """At most 36 characters of requestid and 10 of each bId: QBO keys each item by both."""
+    with pytest.raises(ValueError, match="requestid may have 36 characters and each bId 10"):
         client.batch(
-            [{"bId": "b" * 11, "operation": "create", "Vendor": {"DisplayName": "x"}}],
-            request_id="r" * 40,
+            [{"bId": bid, "operation": "create", "Vendor": {"DisplayName": "x"}}],
+            request_id=request_id,
         )
     assert stub.received == []
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import subprocess
-import sys
 import time
 from datetime import datetime
 from decimal import Decimal
 
-from harness import ROOT, bench_environment, invoice_with_excise
+from harness import bench_environment, invoice_with_excise
 
 CEILING_PER_MINUTE = 500
 BATCH_CEILING_PER_MINUTE = 40
@@ -79,25 +77,17 @@ def main() -> None:
     env.backend.requests.clear()
     # The records are all saved (their jobs queued) before the workers start, so what is
     # measured is how fast the outbox drains, not how fast this script saves.
-    cluster = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env={**env.env, "Q_WORKERS": str(args.workers)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env.env["Q_WORKERS"] = str(args.workers)
+    env.spawn("qcluster")
     total = args.invoices + args.payments
-    try:
-        started = time.perf_counter()
-        unfinished = [SyncJob.Status.PENDING, SyncJob.Status.RUNNING]
-        while SyncJob.objects.filter(status__in=unfinished).exists():
-            if time.perf_counter() - started > 3600:
-                raise SystemExit("the backfill did not finish within an hour")
-            time.sleep(0.5)
-        wall = time.perf_counter() - started
-    finally:
-        cluster.terminate()
-        cluster.wait(timeout=60)
+    started = time.perf_counter()
+    unfinished = [SyncJob.Status.PENDING, SyncJob.Status.RUNNING]
+    while SyncJob.objects.filter(status__in=unfinished).exists():
+        if time.perf_counter() - started > 3600:
+            env.close()
+            raise SystemExit("the backfill did not finish within an hour")
+        time.sleep(0.5)
+    wall = time.perf_counter() - started
 
     load = os.getloadavg()
     failed = SyncJob.objects.filter(status=SyncJob.Status.FAILED)

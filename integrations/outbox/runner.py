@@ -69,6 +69,9 @@ BACKOFF_CAP_SECONDS = 3600
 BACKLOG_JOBS = MAX_BATCH_SIZE
 # How many due jobs a worker looks at to fill a batch (some go on their own: see _batchable).
 BATCH_CANDIDATES = 2 * MAX_BATCH_SIZE
+# QBO takes 40 batch requests a minute and 500 requests: a batch of fewer operations than this
+# would spend a scarce batch request on what single requests carry as well.
+BATCH_MIN_OPERATIONS = MAX_BATCH_SIZE // 2
 TID_CHARS = PushAttempt._meta.get_field("intuit_tid").max_length
 # How a document's LinkedTxn may name a payment applied to it, when not by its entity name: a
 # bill lists its check payments as "BillPaymentCheck" (Intuit's Bill reference, LinkedTxn).
@@ -104,7 +107,10 @@ def sync_job_dispatch(*, job_id: int, client: QboClient | None = None) -> SyncJo
             pass  # the job's own run pauses it
         else:
             if client.batch_wait() == 0 and (batch := _batch_compose(first_job_id=job_id)):
-                _batch_deliver(batch, client)
+                if client.batch_wait(take=True) == 0:
+                    _batch_deliver(batch, client, room_taken=True)
+                else:
+                    _batch_dissolve(batch)  # another worker took the room meanwhile
     return sync_job_run(job_id=job_id, client=client)
 
 
@@ -726,15 +732,19 @@ def _batch_compose(*, first_job_id: int) -> SyncBatch | None:
             )
             .order_by(Case(When(pk=first_job_id, then=0), default=1), "priority", "pk")
         )
+        chosen = []
+        for job in candidates[:BATCH_CANDIDATES]:
+            if len(chosen) == MAX_BATCH_SIZE:
+                break
+            if write := _batchable(job, context):
+                chosen.append((job, write))
+        if len(chosen) < BATCH_MIN_OPERATIONS:
+            return None
         batch = SyncBatch.objects.create(
             request_id=new_request_id(), operations=[], attempts=1, sending_since=now
         )
         operations = []
-        for job in candidates[:BATCH_CANDIDATES]:
-            if len(operations) == MAX_BATCH_SIZE:
-                break
-            if (write := _batchable(job, context)) is None:
-                continue
+        for job, write in chosen:
             # The revision read here is the one the payload was built from: a save since then
             # sends the job round again after the batch.
             claimed = SyncJob.objects.filter(
@@ -790,10 +800,22 @@ def _batch_resend(*, batch_id: int, job_id: int, client: QboClient | None) -> Sy
     return SyncJob.objects.filter(pk=job_id).first()
 
 
-def _batch_deliver(batch: SyncBatch, client: QboClient) -> None:
+def _batch_dissolve(batch: SyncBatch) -> None:
+    """A batch never sent: its jobs are due again, as they were, and it is gone."""
+    with transaction.atomic():
+        SyncJob.objects.filter(batch=batch).update(
+            status=SyncJob.Status.PENDING,
+            batch=None,
+            attempts=F("attempts") - 1,
+            updated_at=timezone.now(),
+        )
+        batch.delete()
+
+
+def _batch_deliver(batch: SyncBatch, client: QboClient, *, room_taken: bool = False) -> None:
     """Send a stored batch, then take each item's answer as its job's own push would."""
     try:
-        answers = client.batch(batch.operations, request_id=batch.request_id)
+        answers = client.batch(batch.operations, request_id=batch.request_id, room_taken=room_taken)
     except Exception as exc:  # noqa: BLE001 - recorded on every job of the batch
         _batch_unanswered(batch, exc)
         return

@@ -327,14 +327,22 @@ class QboClient:
             )
         return CdcAnswer(changes=changes, answered_at=answered_at)
 
-    def batch_wait(self) -> float:
-        """Seconds until this company may take one more batch request (0: now)."""
-        return self._limiter.batch_wait(self.realm_id)
+    def batch_wait(self, *, take: bool = False) -> float:
+        """Seconds until this company may send one more batch request (0: now); with `take`,
+        a 0 takes that room for the next `batch(..., room_taken=True)`."""
+        return self._limiter.batch_wait(self.realm_id, take=take)
 
     def batch(
-        self, operations: list[Mapping[str, Any]], *, request_id: str | None = None
+        self,
+        operations: list[Mapping[str, Any]],
+        *,
+        request_id: str | None = None,
+        room_taken: bool = False,
     ) -> list[dict | QboError]:
-        """Run operations in batches of 30; each result is the object or its QboError."""
+        """Run operations in batches of 30; each result is the object or its QboError.
+
+        `room_taken`: `batch_wait(take=True)` counted the first attempt (of one chunk) already.
+        """
         bids = [str(op.get("bId") or index) for index, op in enumerate(operations)]
         if len(set(bids)) != len(bids):
             raise ValueError("Batch operations need distinct bId values")
@@ -360,7 +368,11 @@ class QboClient:
                     f"each bId {MAX_BATCH_ID_LENGTH}: got {len(chunk_id)} and {longest}"
                 )
             document, tid = self._request(
-                "POST", "batch", body={"BatchItemRequest": items}, request_id=chunk_id
+                "POST",
+                "batch",
+                body={"BatchItemRequest": items},
+                request_id=chunk_id,
+                counted=room_taken and number == 0,
             )
             answers = document.get("BatchItemResponse")
             if not isinstance(answers, list):
@@ -410,8 +422,12 @@ class QboClient:
         body: Mapping[str, Any] | None = None,
         raw_body: str | None = None,
         request_id: str | None = None,
+        counted: bool = False,
     ) -> tuple[dict, str | None]:
-        """Send with retries and one token refresh; the JSON answer and its intuit_tid."""
+        """Send with retries and one token refresh; the JSON answer and its intuit_tid.
+
+        A batch request takes room in the limiter's batch window on every attempt, but the
+        first when it is already `counted`."""
         query = {"minorversion": self.config.minor_version, **(params or {})}
         if request_id is not None:
             query["requestid"] = _checked_request_id(request_id)
@@ -432,9 +448,8 @@ class QboClient:
             attempt += 1
             started = time.monotonic()
             try:
-                response = self._send(
-                    method, url, data, content_type, token, deadline, batch=path == "batch"
-                )
+                batch = path == "batch" and not (counted and attempt == 1)
+                response = self._send(method, url, data, content_type, token, deadline, batch=batch)
             except ResponseTooLarge as exc:
                 raise QboResponseTooLargeError(
                     "Ask whoever runs Distru to raise QBO_MAX_RESPONSE_BYTES (now "

@@ -66,9 +66,11 @@ class RateLimiter:
         finally:
             self._release(realm_id, lease_id)
 
-    def batch_wait(self, realm_id: str) -> float:
-        """Seconds until the batch window has room for one more batch request (0: now); it
-        takes nothing, so a worker can send single requests meanwhile instead of waiting."""
+    def batch_wait(self, realm_id: str, *, take: bool = False) -> float:
+        """Seconds until the batch window has room for one more batch request (0: now), never
+        waiting, so a worker can send single requests meanwhile. With `take`, a 0 also takes
+        that room: the batch's first attempt is then sent with `slot(realm_id)`, not counted
+        again (its retries take `slot(realm_id, batch=True)` as usual)."""
         raise NotImplementedError
 
     def _try_acquire(self, realm_id: str, lease_id: str, batch: bool) -> float:
@@ -82,7 +84,7 @@ class RateLimiter:
 class NullRateLimiter(RateLimiter):
     """No limit at all (tests, one-off scripts)."""
 
-    def batch_wait(self, realm_id: str) -> float:
+    def batch_wait(self, realm_id: str, *, take: bool = False) -> float:
         return 0.0
 
     def _try_acquire(self, realm_id: str, lease_id: str, batch: bool) -> float:
@@ -125,13 +127,20 @@ for _, log in ipairs(logs) do
 end
 return 0
 """
-# KEYS: the batches zset. ARGV: batch_per_minute, window ms. How long until one more fits.
+# KEYS: the batches zset. ARGV: batch_per_minute, window ms, 1 to take the room (else 0), an
+# id for the entry taken. How long until one more fits (0: now).
 _BATCH_WAIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  if ARGV[3] == '1' then
+    redis.call('ZADD', KEYS[1], now, ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], window)
+  end
+  return 0
+end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 """
@@ -160,10 +169,15 @@ class RedisRateLimiter(RateLimiter):
         base = f"{self.key_prefix}:{{{realm_id}}}"
         return [f"{base}:leases", f"{base}:calls", f"{base}:batches"]
 
-    def batch_wait(self, realm_id: str) -> float:
+    def batch_wait(self, realm_id: str, *, take: bool = False) -> float:
         wait_ms = self._batch_wait(
             keys=self._keys(realm_id)[2:],
-            args=[self.batch_per_minute, int(self.window_seconds * 1000)],
+            args=[
+                self.batch_per_minute,
+                int(self.window_seconds * 1000),
+                int(take),
+                uuid.uuid4().hex,
+            ],
         )
         return int(wait_ms) / 1000
 
@@ -229,10 +243,13 @@ class FileRateLimiter(RateLimiter):
             handle.flush()
             # The flock is released when the file closes.
 
-    def batch_wait(self, realm_id: str) -> float:
+    def batch_wait(self, realm_id: str, *, take: bool = False) -> float:
         now = time.time()
         with self._locked_state(realm_id) as state:
-            return self._log_wait(state, "batches", self.batch_per_minute, now)
+            wait = self._log_wait(state, "batches", self.batch_per_minute, now)
+            if take and wait == 0:
+                state["batches"].append(now)
+            return wait
 
     def _log_wait(self, state: dict, log: str, cap: int, now: float) -> float:
         """Prune a log to the window; how long until it has room for one more (0: now)."""

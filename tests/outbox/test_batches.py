@@ -79,6 +79,16 @@ def copies_in_qbo(sandbox, invoice: Invoice) -> list[str]:
     return [row["Id"] for row in found]
 
 
+def batch_sent_unanswered(capture, customer, sandbox) -> tuple[list[Invoice], QboClient]:
+    """31 due invoices, 30 of them sent in a batch whose answer QBO dropped after committing;
+    the client (no retries of its own) to go on with."""
+    invoices = queue_invoices(capture, customer, 31)
+    once = client_with(max_retries=0)
+    sandbox.fail_next(operation="batch", drop_after_commit=True)
+    sync_job_dispatch(job_id=invoice_jobs()[0].pk, client=once)
+    return invoices, once
+
+
 def make_due(jobs) -> None:
     SyncJob.objects.filter(pk__in=[job.pk for job in jobs]).update(next_attempt_at=timezone.now())
 
@@ -211,10 +221,7 @@ def test_a_job_changed_while_its_batch_was_out_is_pushed_again_after(
 ):
     """Saved again while its batch went unanswered: the resend carries the old version (it is
     the same batch), then the job goes round again and QBO gets the new one as an update."""
-    invoices = queue_invoices(django_capture_on_commit_callbacks, customer, 31)
-    once = client_with(max_retries=0)
-    synced.fail_next(operation="batch", drop_after_commit=True)
-    sync_job_dispatch(job_id=invoice_jobs()[0].pk, client=once)
+    invoices, once = batch_sent_unanswered(django_capture_on_commit_callbacks, customer, synced)
     edited = invoices[0]
     edited.due_date = edited.invoice_date + timedelta(days=45)
     with django_capture_on_commit_callbacks(execute=False):
@@ -238,10 +245,7 @@ def test_a_job_in_an_unanswered_batch_never_goes_in_another(
     customer, synced, django_capture_on_commit_callbacks
 ):
     """A new batch takes other due jobs; the unanswered one is resent as it was."""
-    first = queue_invoices(django_capture_on_commit_callbacks, customer, 31)
-    once = client_with(max_retries=0)
-    synced.fail_next(operation="batch", drop_after_commit=True)
-    sync_job_dispatch(job_id=invoice_jobs()[0].pk, client=once)
+    first, once = batch_sent_unanswered(django_capture_on_commit_callbacks, customer, synced)
     unanswered = SyncBatch.objects.get()
     make_due(SyncJob.objects.filter(batch=unanswered))
     second = queue_invoices(django_capture_on_commit_callbacks, customer, 30)
@@ -262,10 +266,7 @@ def test_a_record_deleted_while_its_batch_was_out_is_deleted_in_qbo_once_its_id_
 ):
     """Its job stays with the batch (QBO may have made it); the replayed answer names the Id,
     and the job, now a delete, deletes that invoice in QBO."""
-    invoices = queue_invoices(django_capture_on_commit_callbacks, customer, 31)
-    once = client_with(max_retries=0)
-    synced.fail_next(operation="batch", drop_after_commit=True)
-    sync_job_dispatch(job_id=invoice_jobs()[0].pk, client=once)
+    invoices, once = batch_sent_unanswered(django_capture_on_commit_callbacks, customer, synced)
     gone = invoices[0]
     job = SyncJob.objects.get(object_id=str(gone.pk), qbo_entity="Invoice")
     assert job.batch is not None
@@ -307,10 +308,7 @@ def test_a_batch_whose_worker_died_mid_send_is_resent_by_the_sweeper(
     customer, synced, django_capture_on_commit_callbacks
 ):
     """Its jobs stay running and its claim stands until STALE_RUN; then the sweeper resends it."""
-    invoices = queue_invoices(django_capture_on_commit_callbacks, customer, 31)
-    once = client_with(max_retries=0)
-    synced.fail_next(operation="batch", drop_after_commit=True)
-    sync_job_dispatch(job_id=invoice_jobs()[0].pk, client=once)
+    invoices, once = batch_sent_unanswered(django_capture_on_commit_callbacks, customer, synced)
     long_ago = timezone.now() - STALE_RUN - timedelta(minutes=1)
     # As if the worker had died after claiming the batch again, before any answer.
     SyncBatch.objects.update(sending_since=long_ago)

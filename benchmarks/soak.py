@@ -1,5 +1,6 @@
 """Soak under faults: outbox jobs (invoices, their payments, bills) pushed by two worker
 processes against the sandbox while it answers about 10% of API requests with a random fault.
+Whenever more than 30 jobs are due the workers send batches, so batches meet the faults too.
 
     .venv/bin/python benchmarks/soak.py [--jobs 10000] [--fault-rate 0.1] [--seed 7] [--json F]
 
@@ -60,6 +61,8 @@ class SoakResult:
     fault_rate: float
     faults: dict
     api_requests: int
+    batch_requests: int
+    batched_operations: int
     failed_attempts: int
     write_resends: int
     job_reruns: int
@@ -427,6 +430,9 @@ def _run(env, logs, database, jobs, fault_rate, seed, timeout, backlog, save_for
     lost = max(lost_in_qbo, check_jobs(problems))
     log = [r for r in backend.requests if r.get("realm_id") == DEFAULT_REALM_ID]
     sent = collections.Counter(r["requestid"] for r in log if r.get("requestid"))
+    batches = [r for r in log if r.get("operation") == "batch"]
+    # A batch resent under its requestid is one batch: count its operations once.
+    batched = {r["requestid"]: len(r.get("items", [])) for r in batches}
     reruns = sum(
         attempts - 1 for attempts in SyncJob.objects.values_list("attempts", flat=True) if attempts
     )
@@ -449,6 +455,8 @@ def _run(env, logs, database, jobs, fault_rate, seed, timeout, backlog, save_for
         fault_rate=fault_rate,
         faults=backend.random_faults.snapshot(config),
         api_requests=len(log),
+        batch_requests=len(batches),
+        batched_operations=sum(batched.values()),
         failed_attempts=sum(1 for r in log if r.get("fault") or r.get("status") != 200),
         write_resends=sum(n - 1 for n in sent.values()),
         job_reruns=reruns,
@@ -479,6 +487,10 @@ def report(result: SoakResult) -> None:
         f"{result.saved_seconds:.1f} s)"
     )
     print(f"  API requests       {result.api_requests}")
+    print(
+        f"  batches            {result.batch_requests} requests carrying "
+        f"{result.batched_operations} operations (a resent batch counted once)"
+    )
     print(
         f"  faults injected    {faults['total']} of {faults['drawn']} drawn "
         f"({faults['total'] / max(faults['drawn'], 1):.1%}): "

@@ -362,6 +362,29 @@ class SyncRun(models.Model):
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
+class SyncBatch(models.Model):
+    """Up to 30 outbox jobs sent to QBO as one batch request, stored before it is first sent.
+
+    A retry after a timeout or a lost answer resends these very operations under the same
+    `request_id`, so QBO replays its answer instead of writing twice. Its jobs belong to it
+    until each has taken its item's answer; then it is deleted.
+    """
+
+    request_id = models.CharField(max_length=36, unique=True)
+    # The BatchItemRequest as sent: each item's bId is its job's id.
+    operations = models.JSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    # Set while a worker sends it: two workers never send one batch at once.
+    sending_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "QuickBooks batch"
+
+    def __str__(self):
+        return f"Batch {self.request_id} ({len(self.operations)} operations)"
+
+
 class SyncJob(models.Model):
     """The outbox: one row per record that must reach QBO, written with the record itself.
 
@@ -417,6 +440,11 @@ class SyncJob(models.Model):
     # job, whose success wakes it at once instead of leaving it to the minute sweeper.
     waiting_on = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="waiters"
+    )
+    # The batch this job went out in, until its item's answer is taken: its next run resends
+    # that batch, never the job on its own, since QBO may already have done what it asked.
+    batch = models.ForeignKey(
+        SyncBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

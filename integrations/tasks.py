@@ -3,7 +3,7 @@
 import logging
 
 from integrations.models import QboConnection, SyncRun
-from integrations.outbox.runner import sync_job_run, sync_jobs_drain
+from integrations.outbox.runner import sync_job_dispatch, sync_jobs_drain
 from integrations.services.changes import changes_sync_run, company_import_after_connect
 from integrations.services.connection import connection_get, qbo_client
 from integrations.services.default_items import default_items_ensure
@@ -55,8 +55,8 @@ def default_items_ensure_task() -> list[str]:
 
 
 def sync_job_run_task(job_id: int) -> str | None:
-    """Push one outbox job to QBO."""
-    job = sync_job_run(job_id=job_id)
+    """Push one outbox job to QBO (in a backlog, with a batch of others)."""
+    job = sync_job_dispatch(job_id=job_id)
     return job.status if job else None
 
 

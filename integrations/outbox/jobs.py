@@ -84,17 +84,19 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
 def sync_job_record_delete(*, record: models.Model) -> None:
     """A deleted record: delete (or inactivate) it in QBO if it got there, else forget its job.
 
-    A job still running may be creating the record in QBO right now: it is kept, turned into a
-    delete, and the worker deletes in QBO what it made once it knows its Id.
+    A job still running, or in a batch that went out unanswered, may be creating the record in
+    QBO right now: it is kept, turned into a delete, and the worker deletes in QBO what it made
+    once it knows its Id.
     """
     content_type = ContentType.objects.get_for_model(record)
     jobs = SyncJob.objects.filter(content_type=content_type, object_id=str(record.pk))
     job = jobs.select_for_update().first()
     running = job is not None and job.status == SyncJob.Status.RUNNING
+    in_flight = running or (job is not None and job.batch_id is not None)
     # The worker writes the Id to the job too, maybe after this record was read.
     known = record if record.qbo_id or job is None else job
     status = _connection_status()
-    if not running and (not known.qbo_id or status not in LIVE_STATUSES):
+    if not in_flight and (not known.qbo_id or status not in LIVE_STATUSES):
         jobs.delete()
         return
     adapter = sync_adapter_for(type(record))

@@ -5,6 +5,7 @@ A job is pushed in a django-q task, outside any transaction, with the job's stab
 enqueue was lost and hands back jobs whose worker died.
 """
 
+import json
 import logging
 import math
 import random
@@ -13,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
-from integrations.models import PushAttempt, QboConnection, SyncJob, SyncRun
+from integrations.models import PushAttempt, QboConnection, SyncBatch, SyncJob, SyncRun
 from integrations.outbox.errors import (
     QBO_SAID,
     ConnectionPaused,
@@ -27,13 +28,14 @@ from integrations.outbox.errors import (
 )
 from integrations.outbox.jobs import new_request_id, sync_job_enqueue, sync_job_record
 from integrations.outbox.registry import (
+    PRIORITY_DOCUMENT,
     PRIORITY_PAYMENT,
     PushContext,
     PushRefused,
     sync_adapter_for,
     synced_models,
 )
-from integrations.qbo.client import QboClient
+from integrations.qbo.client import MAX_BATCH_SIZE, QboClient
 from integrations.qbo.errors import (
     QboAuthenticationError,
     QboAuthorizationError,
@@ -51,7 +53,7 @@ from integrations.qbo.errors import (
     without_nul,
 )
 from integrations.selectors import sync_job_for
-from integrations.services.connection import connection_pause, qbo_client
+from integrations.services.connection import QboNotConnectedError, connection_pause, qbo_client
 from integrations.services.mirror import company_preferences_import
 from integrations.services.problems import push_problem_open, push_problems_close
 
@@ -62,6 +64,14 @@ STALE_RUN = timedelta(minutes=10)
 MAX_RETRIABLE_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_CAP_SECONDS = 3600
+# A backlog is more due jobs than one batch holds: then workers send batches of them. Below it
+# every job goes on its own, at once, as a person saving a record expects.
+BACKLOG_JOBS = MAX_BATCH_SIZE
+# How many due jobs a worker looks at to fill a batch (some go on their own: see _batchable).
+BATCH_CANDIDATES = 2 * MAX_BATCH_SIZE
+# QBO takes 40 batch requests a minute and 500 requests: a batch of fewer operations than this
+# would spend a scarce batch request on what single requests carry as well.
+BATCH_MIN_OPERATIONS = MAX_BATCH_SIZE // 2
 TID_CHARS = PushAttempt._meta.get_field("intuit_tid").max_length
 # How a document's LinkedTxn may name a payment applied to it, when not by its entity name: a
 # bill lists its check payments as "BillPaymentCheck" (Intuit's Bill reference, LinkedTxn).
@@ -69,7 +79,13 @@ LINKED_TXN_ENTITIES = {"BillPaymentCheck": "BillPayment"}
 
 
 def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
-    """Claim a due job, push it outside any transaction, and record what QBO answered."""
+    """Claim a due job, push it outside any transaction, and record what QBO answered.
+
+    A job whose batch went out unanswered is never pushed on its own: its run resends the batch.
+    """
+    batch_id = SyncJob.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
+    if batch_id is not None:
+        return _batch_resend(batch_id=batch_id, job_id=job_id, client=client)
     job = _claim(job_id)
     if job is None:
         return None  # another worker has it, or it is not due
@@ -77,11 +93,33 @@ def sync_job_run(*, job_id: int, client: QboClient | None = None) -> SyncJob | N
         client = client or qbo_client()
         outcome = _push(job, client)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; none strands the job
-        intuit_tid = getattr(exc, "intuit_tid", None)
-        if _deleted_before_created(job):
-            return _abandon_create(job, exc, intuit_tid=intuit_tid)
-        return _fail(job, push_failure(exc, label=job.label), intuit_tid=intuit_tid)
+        return _settle_failure(job, exc)
     return _succeed(job, replace(outcome, intuit_tid=client.last_intuit_tid))
+
+
+def sync_job_dispatch(*, job_id: int, client: QboClient | None = None) -> SyncJob | None:
+    """Run a due job. In a backlog, and while QBO takes one more batch request now, first send
+    a batch of up to 30 due jobs led by this one; what is left goes on its own."""
+    if _in_backlog():
+        try:
+            client = client or qbo_client()
+        except QboNotConnectedError:
+            pass  # the job's own run pauses it
+        else:
+            if client.batch_wait() == 0 and (batch := _batch_compose(first_job_id=job_id)):
+                if client.batch_wait(take=True) == 0:
+                    _batch_deliver(batch, client, room_taken=True)
+                else:
+                    _batch_dissolve(batch)  # another worker took the room meanwhile
+    return sync_job_run(job_id=job_id, client=client)
+
+
+def _settle_failure(job: SyncJob, exc: Exception) -> SyncJob | None:
+    """Record a push that failed, by the error contract."""
+    intuit_tid = getattr(exc, "intuit_tid", None)
+    if _deleted_before_created(job):
+        return _abandon_create(job, exc, intuit_tid=intuit_tid)
+    return _fail(job, push_failure(exc, label=job.label), intuit_tid=intuit_tid)
 
 
 def push_failure(exc: Exception, *, label: str) -> OutboxError:
@@ -150,7 +188,7 @@ def sync_jobs_drain(*, limit: int = 500, budget_seconds: float | None = None) ->
     for job_id in list(due):
         if deadline is not None and time.monotonic() >= deadline:
             break
-        if sync_job_run(job_id=job_id) is not None:
+        if sync_job_dispatch(job_id=job_id) is not None:
             ran += 1
     return ran
 
@@ -208,32 +246,77 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         if not dependency.qbo_id:
             _push_dependency(dependency)
     record = model._default_manager.get(pk=record.pk)  # dependencies may have added ids
-    context = _push_context()
-    body = adapter.payload(record, context=context)
+    body = adapter.payload(record, context=_push_context())
     if not record.qbo_id and (existing := adapter.find_existing(record, client=client)):
         _store_identity(model, record.pk, str(existing["Id"]), str(existing["SyncToken"]))
         record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
+    return _deliver(job, client, _Write(model, record, body, record.qbo_id, record.sync_token))
+
+
+@dataclass(frozen=True)
+class _Write:
+    """A record's create (no `qbo_id`) or update in QBO, as one push sends it."""
+
+    model: type[models.Model]
+    record: models.Model | None  # None once deleted here while its batch was out
+    body: dict
+    qbo_id: str
+    sync_token: str
+
+
+class _BatchAnswer:
+    """What QBO answered a job's item in a batch: it stands for the push's first write."""
+
+    def __init__(self, answer: dict | QboError) -> None:
+        self._answer: dict | QboError | None = answer
+
+    def or_send(self, send):
+        """The batch's answer the first time (raised, when a fault); later, `send()`'s."""
+        answer, self._answer = self._answer, None
+        if answer is None:
+            return send()
+        if isinstance(answer, QboError):
+            raise answer
+        return answer
+
+
+def _send_now(send):
+    return send()
+
+
+def _deliver(
+    job: SyncJob, client: QboClient, write: _Write, answered: _BatchAnswer | None = None
+) -> PushOutcome:
+    """Write a record to QBO and get past the refusals fixed here (a name taken, an item
+    inactivated in QBO, class tracking turned off); `answered` stands for the first write."""
+    first = answered.or_send if answered else _send_now
+    adapter, record, body = sync_adapter_for(write.model), write.record, write.body
+    identity = (write.qbo_id, write.sync_token)
     try:
-        return _write(client, adapter.entity, body, record, job.request_id)
+        return _write(client, adapter.entity, body, *identity, job.request_id, first)
     except QboDuplicateNameError:
-        renamed = adapter.renamed_after_clash(record, body)
+        renamed = None if record is None else adapter.renamed_after_clash(record, body)
         if renamed is None:
             raise
-        return _write(client, adapter.entity, renamed, record, f"{job.request_id[:40]}-renamed")
+        return _write(client, adapter.entity, renamed, *identity, f"{job.request_id[:40]}-renamed")
     except (QboNotFoundError, QboInvalidReferenceError):
+        if record is None:
+            raise
         # An item on a line was inactivated in QBO since the last sync of changes (QBO says 610 or
         # 2500). Take in QBO's changes now (that unmaps it, so the line falls back to the
         # default) and send once more.
         from integrations.services.changes import changes_sync_run  # → signals → outbox
 
         changes_sync_run(trigger=SyncRun.Trigger.PUSH)
-        rebuilt = adapter.payload(model._default_manager.get(pk=record.pk), context=context)
+        rebuilt = adapter.payload(
+            write.model._default_manager.get(pk=record.pk), context=_push_context()
+        )
         gone = {
             ref: name for ref, name in _item_refs(body).items() if ref not in _item_refs(rebuilt)
         }
         if not gone:
             raise
-        outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-refs")
+        outcome = _write(client, adapter.entity, rebuilt, *identity, f"{job.request_id[:40]}-refs")
         names = ", ".join(f"“{name}”" for name in gone.values())
         return replace(
             outcome,
@@ -241,7 +324,7 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
             "instead. Remap the products if another item should be used.",
         )
     except QboValidationError:
-        if not _class_refs(body):
+        if record is None or not _class_refs(body):
             raise
         # Class tracking may have been turned off in QBO since the preferences were last read
         # (QBO's refusal has no recorded wording: see the sandbox README, "Class tracking").
@@ -249,7 +332,8 @@ def _push(job: SyncJob, client: QboClient) -> PushOutcome:
         rebuilt = adapter.payload(record, context=_push_context())
         if _class_refs(rebuilt) >= _class_refs(body):
             raise
-        outcome = _write(client, adapter.entity, rebuilt, record, f"{job.request_id[:40]}-classes")
+        request_id = f"{job.request_id[:40]}-classes"
+        outcome = _write(client, adapter.entity, rebuilt, *identity, request_id)
         return replace(
             outcome,
             warning="Turn class tracking on in QuickBooks (Settings → Account and settings → "
@@ -284,11 +368,20 @@ def _item_refs(body: dict) -> dict[str, str]:
     return refs
 
 
-def _write(client: QboClient, entity: str, body: dict, record, request_id: str) -> "PushOutcome":
-    if not record.qbo_id:
-        return PushOutcome(client.create(entity, body, request_id=request_id), sent=body)
-    qbo_id, sync_token = record.qbo_id, record.sync_token
-    result = _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id)
+def _write(
+    client: QboClient,
+    entity: str,
+    body: dict,
+    qbo_id: str,
+    sync_token: str,
+    request_id: str,
+    first=_send_now,
+) -> PushOutcome:
+    """Create (without a QBO id) or update; `first` may stand in for the first send."""
+    if not qbo_id:
+        result = first(lambda: client.create(entity, body, request_id=request_id))
+        return PushOutcome(result, sent=body)
+    result = _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id, first)
     return PushOutcome(result, sent=body)
 
 
@@ -303,10 +396,12 @@ def _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, sen
         return send(current["SyncToken"], f"{request_id[:40]}-stale")
 
 
-def _update_with_stale_retry(client, entity, body, qbo_id, sync_token, request_id) -> dict:
+def _update_with_stale_retry(
+    client, entity, body, qbo_id, sync_token, request_id, first=_send_now
+) -> dict:
     def update(token, request_id):
         payload = {**body, "Id": qbo_id, "SyncToken": token}
-        return client.update(entity, payload, request_id=request_id)
+        return first(lambda: client.update(entity, payload, request_id=request_id))
 
     return _with_current_sync_token(client, entity, qbo_id, sync_token, request_id, update)
 
@@ -575,6 +670,221 @@ def _abandon_create(job: SyncJob, exc: Exception, *, intuit_tid: str | None) -> 
             code=failure.code,
         ),
     )
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+def _in_backlog() -> bool:
+    due = SyncJob.objects.filter(status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now())
+    return due[: BACKLOG_JOBS + 1].count() > BACKLOG_JOBS
+
+
+def _batchable(job: SyncJob, context: PushContext) -> _Write | None:
+    """The write a job's push would make, when it can go in a batch: a create or update of a
+    document or payment whose references are all in QBO already. Anything else goes on its own:
+    a delete, a name (looked up in QBO before its first create), a payment whose invoice has no
+    QBO id yet (it goes in a later batch), or a record whose payload fails (it fails its own
+    push, by the error contract)."""
+    model = job.content_type.model_class()
+    adapter = sync_adapter_for(model)
+    try:
+        record = model._default_manager.filter(pk=job.object_id).first()
+        if record is None or not adapter.wants_push(record):
+            return None
+        if any(not dependency.qbo_id for dependency in adapter.dependencies(record)):
+            return None
+        body = adapter.payload(record, context=context)
+    except Exception:  # noqa: BLE001 - pushed on its own, the same error is recorded for the user
+        return None
+    return _Write(model, record, body, record.qbo_id, record.sync_token)
+
+
+def _batch_operation(job: SyncJob, write: _Write) -> dict:
+    """The job's BatchItemRequest item, as JSON stores it (amounts as numbers, as sent)."""
+    body = write.body
+    if write.qbo_id:
+        body = {**body, "Id": write.qbo_id, "SyncToken": write.sync_token, "sparse": True}
+    operation = {
+        "bId": str(job.pk),
+        "operation": "update" if write.qbo_id else "create",
+        job.qbo_entity: body,
+    }
+    return json.loads(json.dumps(operation, default=float))
+
+
+def _batch_compose(*, first_job_id: int) -> SyncBatch | None:
+    """Claim up to 30 due jobs that can go together, led by `first_job_id` when it can, and
+    store the batch (its operations and requestid) before anything is sent."""
+    context = _push_context()
+    now = timezone.now()
+    with transaction.atomic():
+        # Other workers composing at once skip these rows instead of waiting for them.
+        candidates = (
+            SyncJob.objects.select_for_update(skip_locked=True)
+            .select_related("content_type")
+            .filter(
+                status=SyncJob.Status.PENDING,
+                next_attempt_at__lte=now,
+                batch__isnull=True,
+                action=SyncJob.Action.UPSERT,
+                priority__gte=PRIORITY_DOCUMENT,
+            )
+            .order_by(Case(When(pk=first_job_id, then=0), default=1), "priority", "pk")
+        )
+        chosen = []
+        for job in candidates[:BATCH_CANDIDATES]:
+            if len(chosen) == MAX_BATCH_SIZE:
+                break
+            if write := _batchable(job, context):
+                chosen.append((job, write))
+        if len(chosen) < BATCH_MIN_OPERATIONS:
+            return None
+        batch = SyncBatch.objects.create(
+            request_id=new_request_id(), operations=[], attempts=1, sending_since=now
+        )
+        operations = []
+        for job, write in chosen:
+            # The revision read here is the one the payload was built from: a save since then
+            # sends the job round again after the batch.
+            claimed = SyncJob.objects.filter(
+                pk=job.pk, status=SyncJob.Status.PENDING, batch__isnull=True, revision=job.revision
+            ).update(
+                status=SyncJob.Status.RUNNING,
+                batch=batch,
+                started_at=now,
+                attempts=F("attempts") + 1,
+                claimed_revision=job.revision,
+                updated_at=now,
+            )
+            if claimed:
+                operations.append(_batch_operation(job, write))
+        if not operations:
+            batch.delete()
+            return None
+        batch.operations = operations
+        batch.save(update_fields=["operations"])
+    return batch
+
+
+def _batch_resend(*, batch_id: int, job_id: int, client: QboClient | None) -> SyncJob | None:
+    """A due job of a batch that went out unanswered: send the same batch again, with the same
+    requestid, so QBO answers what it did instead of doing it twice."""
+    now = timezone.now()
+    due = SyncJob.objects.filter(
+        pk=job_id, batch_id=batch_id, status=SyncJob.Status.PENDING, next_attempt_at__lte=now
+    )
+    if not due.exists():
+        return None
+    with transaction.atomic():
+        claimed = (
+            SyncBatch.objects.filter(pk=batch_id)
+            .filter(Q(sending_since__isnull=True) | Q(sending_since__lt=now - STALE_RUN))
+            .update(sending_since=now, attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            return None  # another worker is sending it
+        # Each job's claimed revision stays the one its operation was built from.
+        SyncJob.objects.filter(batch_id=batch_id).update(
+            status=SyncJob.Status.RUNNING,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    try:
+        client = client or qbo_client()
+    except QboNotConnectedError as exc:
+        _batch_unanswered(SyncBatch.objects.get(pk=batch_id), exc)
+    else:
+        _batch_deliver(SyncBatch.objects.get(pk=batch_id), client)
+    return SyncJob.objects.filter(pk=job_id).first()
+
+
+def _batch_dissolve(batch: SyncBatch) -> None:
+    """A batch never sent: its jobs are due again, as they were, and it is gone."""
+    with transaction.atomic():
+        SyncJob.objects.filter(batch=batch).update(
+            status=SyncJob.Status.PENDING,
+            batch=None,
+            attempts=F("attempts") - 1,
+            updated_at=timezone.now(),
+        )
+        batch.delete()
+
+
+def _batch_deliver(batch: SyncBatch, client: QboClient, *, room_taken: bool = False) -> None:
+    """Send a stored batch, then take each item's answer as its job's own push would."""
+    try:
+        answers = client.batch(batch.operations, request_id=batch.request_id, room_taken=room_taken)
+    except Exception as exc:  # noqa: BLE001 - recorded on every job of the batch
+        _batch_unanswered(batch, exc)
+        return
+    jobs = _batch_jobs(batch)
+    for operation, answer in zip(batch.operations, answers, strict=True):
+        if job := jobs.get(int(operation["bId"])):
+            _batch_item_settle(job, operation, answer, client)
+    _batch_close(batch)
+
+
+def _batch_jobs(batch: SyncBatch) -> dict[int, SyncJob]:
+    jobs = SyncJob.objects.filter(batch=batch).select_related("content_type")
+    return {job.pk: job for job in jobs}
+
+
+def _batch_item_settle(job: SyncJob, operation: dict, answer, client: QboClient) -> None:
+    """Take a batch item's answer exactly as the job's push takes its first write's answer."""
+    # The job ran as the upsert it was batched as; a delete since is read from the database.
+    job.action = SyncJob.Action.UPSERT
+    model = job.content_type.model_class()
+    sent = operation[job.qbo_entity]
+    write = _Write(
+        model,
+        model._default_manager.filter(pk=job.object_id).first(),
+        {key: value for key, value in sent.items() if key not in ("Id", "SyncToken", "sparse")},
+        sent.get("Id", ""),
+        sent.get("SyncToken", ""),
+    )
+    try:
+        outcome = _deliver(job, client, write, _BatchAnswer(answer))
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded; none strands the job
+        with transaction.atomic():
+            _settle_failure(job, exc)
+            SyncJob.objects.filter(pk=job.pk).update(batch=None)
+        return
+    with transaction.atomic():
+        _succeed(job, replace(outcome, intuit_tid=client.last_intuit_tid))
+        SyncJob.objects.filter(pk=job.pk).update(batch=None)
+
+
+def _batch_unanswered(batch: SyncBatch, exc: Exception) -> None:
+    """A batch that got no answer of QBO's own to its items."""
+    failure = push_failure(exc, label=str(batch))
+    jobs = _batch_jobs(batch)
+    if failure.new_request_id:
+        # QBO refused the batch as a whole (HTTP 400): it did none of it, and would refuse the
+        # same requestid again. Each job takes the refusal as its own push would, and is free.
+        for job in jobs.values():
+            job.action = SyncJob.Action.UPSERT
+            with transaction.atomic():
+                _settle_failure(job, exc)
+                SyncJob.objects.filter(pk=job.pk).update(batch=None)
+        _batch_close(batch)
+        return
+    # No answer, or not QBO's to the write (a 429, a 5xx, a timeout): QBO may have done any of
+    # it. Each job backs off (or pauses, or fails after ten tries) by the contract but keeps
+    # the batch, so whichever runs first resends it, same requestid, and QBO replays its answer.
+    intuit_tid = getattr(exc, "intuit_tid", None)
+    for job in jobs.values():
+        _fail(job, failure, intuit_tid=intuit_tid)
+    SyncBatch.objects.filter(pk=batch.pk).update(sending_since=None)
+
+
+def _batch_close(batch: SyncBatch) -> None:
+    """Every job took its answer: the batch is done."""
+    if SyncJob.objects.filter(batch=batch).exists():
+        SyncBatch.objects.filter(pk=batch.pk).update(sending_since=None)
+    else:
+        batch.delete()
 
 
 ATTEMPT_OUTCOMES = {

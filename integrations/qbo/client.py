@@ -45,6 +45,10 @@ MAX_PAGE_SIZE = 1000
 CDC_MAX_OBJECTS = 1000
 MAX_BATCH_SIZE = 30
 MAX_REQUEST_ID_LENGTH = 50
+# A batch's requestid, and each bId beside it (Intuit's blog "Request ID update for QuickBooks
+# Online integration", 2015: QBO keys each item by both, in the 50 characters above).
+MAX_BATCH_REQUEST_ID_LENGTH = 36
+MAX_BATCH_ID_LENGTH = 10
 # QBO voids these by a sparse update with include=void, and refuses operation=void for them
 # (Intuit's .NET and PHP SDKs' Void, python-quickbooks' VoidMixin); Invoice takes operation=void.
 VOIDED_BY_SPARSE_UPDATE = frozenset({"Payment", "BillPayment", "SalesReceipt"})
@@ -323,10 +327,22 @@ class QboClient:
             )
         return CdcAnswer(changes=changes, answered_at=answered_at)
 
+    def batch_wait(self, *, take: bool = False) -> float:
+        """Seconds until this company may send one more batch request (0: now); with `take`,
+        a 0 takes that room for the next `batch(..., room_taken=True)`."""
+        return self._limiter.batch_wait(self.realm_id, take=take)
+
     def batch(
-        self, operations: list[Mapping[str, Any]], *, request_id: str | None = None
+        self,
+        operations: list[Mapping[str, Any]],
+        *,
+        request_id: str | None = None,
+        room_taken: bool = False,
     ) -> list[dict | QboError]:
-        """Run operations in batches of 30; each result is the object or its QboError."""
+        """Run operations in batches of 30; each result is the object or its QboError.
+
+        `room_taken`: `batch_wait(take=True)` counted the first attempt (of one chunk) already.
+        """
         bids = [str(op.get("bId") or index) for index, op in enumerate(operations)]
         if len(set(bids)) != len(bids):
             raise ValueError("Batch operations need distinct bId values")
@@ -344,8 +360,19 @@ class QboClient:
                 )
             ]
             chunk_id = base_id if len(chunks) == 1 else _derived_request_id(base_id, number)
+            longest = max(len(item["bId"]) for item in items)
+            # QBO refuses each item of a longer pair with a 6000 (Java SDK issue #180).
+            if len(chunk_id) > MAX_BATCH_REQUEST_ID_LENGTH or longest > MAX_BATCH_ID_LENGTH:
+                raise ValueError(
+                    f"A batch's requestid may have {MAX_BATCH_REQUEST_ID_LENGTH} characters and "
+                    f"each bId {MAX_BATCH_ID_LENGTH}: got {len(chunk_id)} and {longest}"
+                )
             document, tid = self._request(
-                "POST", "batch", body={"BatchItemRequest": items}, request_id=chunk_id
+                "POST",
+                "batch",
+                body={"BatchItemRequest": items},
+                request_id=chunk_id,
+                counted=room_taken and number == 0,
             )
             answers = document.get("BatchItemResponse")
             if not isinstance(answers, list):
@@ -395,8 +422,12 @@ class QboClient:
         body: Mapping[str, Any] | None = None,
         raw_body: str | None = None,
         request_id: str | None = None,
+        counted: bool = False,
     ) -> tuple[dict, str | None]:
-        """Send with retries and one token refresh; the JSON answer and its intuit_tid."""
+        """Send with retries and one token refresh; the JSON answer and its intuit_tid.
+
+        A batch request takes room in the limiter's batch window on every attempt, but the
+        first when it is already `counted`."""
         query = {"minorversion": self.config.minor_version, **(params or {})}
         if request_id is not None:
             query["requestid"] = _checked_request_id(request_id)
@@ -417,7 +448,8 @@ class QboClient:
             attempt += 1
             started = time.monotonic()
             try:
-                response = self._send(method, url, data, content_type, token, deadline)
+                batch = path == "batch" and not (counted and attempt == 1)
+                response = self._send(method, url, data, content_type, token, deadline, batch=batch)
             except ResponseTooLarge as exc:
                 raise QboResponseTooLargeError(
                     "Ask whoever runs Distru to raise QBO_MAX_RESPONSE_BYTES (now "
@@ -462,9 +494,11 @@ class QboClient:
         content_type: str,
         token: str,
         deadline: Deadline,
+        *,
+        batch: bool = False,
     ) -> requests.Response:
         self._session.token = {"access_token": token, "token_type": "Bearer"}
-        with self._limiter.slot(self.realm_id):
+        with self._limiter.slot(self.realm_id, batch=batch):
             return self._session.request(
                 method,
                 url,
@@ -548,9 +582,9 @@ def _checked_request_id(request_id: str) -> str:
 def _derived_request_id(request_id: str, number: int) -> str:
     """A stable, distinct requestid for chunk `number` of a batch."""
     derived = f"{request_id}-{number}"
-    if len(derived) <= MAX_REQUEST_ID_LENGTH:
+    if len(derived) <= MAX_BATCH_REQUEST_ID_LENGTH:
         return derived
-    return sha256(derived.encode()).hexdigest()[:MAX_REQUEST_ID_LENGTH]
+    return sha256(derived.encode()).hexdigest()[:MAX_BATCH_REQUEST_ID_LENGTH]
 
 
 def qbo_time(value: object) -> datetime | None:

@@ -46,6 +46,9 @@ COMPANY_TZ = timezone(timedelta(hours=-7), "PDT")
 CDC_WINDOW = timedelta(days=30)
 CDC_CAP = 1000
 BATCH_MAX = 30
+# QBO keys each batch item by the batch's requestid and the item's bId, in one field of 50
+# characters (intuit/QuickBooks-V3-Java-SDK#180; README, "Batch").
+ITEM_REQUEST_ID_MAX = 50
 REQUEST_LOG_SIZE = 10000
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar"}
 # `?include=allowduplicatedocnum` lets a write reuse a DocNumber (Intuit's entity pages).
@@ -655,7 +658,7 @@ class Backend:
             )
         return {"CDCResponse": [{"QueryResponse": answers}]}
 
-    def batch(self, realm_id: str, payload: object) -> dict:
+    def batch(self, realm_id: str, payload: object, requestid: str | None = None) -> dict:
         """POST /batch: up to 30 operations, each answered on its own (with a Fault if it fails)."""
         items = payload.get("BatchItemRequest") if isinstance(payload, dict) else None
         if not isinstance(items, list):
@@ -665,13 +668,20 @@ class Backend:
                 f"The batch has {len(items)} items; at most {BATCH_MAX} are allowed",
                 "BatchItemRequest",
             )
-        return {"BatchItemResponse": [self._batch_item(realm_id, item) for item in items]}
+        answers = [self._batch_item(realm_id, item, requestid) for item in items]
+        return {"BatchItemResponse": answers}
 
-    def _batch_item(self, realm_id: str, item: object) -> dict:
+    def _batch_item(self, realm_id: str, item: object, requestid: str | None) -> dict:
         bid = item.get("bId") if isinstance(item, dict) else None
         try:
             if not isinstance(item, dict):
                 raise faults.required("bId")
+            if requestid and len(keyed := f"{requestid}{bid}") > ITEM_REQUEST_ID_MAX:
+                raise faults.business(
+                    f"You cannot enter more than {ITEM_REQUEST_ID_MAX} characters in the "
+                    f"request_id field. You tried entering {keyed}, which is {len(keyed)} "
+                    "characters."
+                )
             if "Query" in item:
                 return {**self.query(realm_id, str(item["Query"])), "bId": bid}
             entity = next((k for k in item if k in SPECS), None)

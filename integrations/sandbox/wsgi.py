@@ -222,6 +222,8 @@ class SandboxApp:
         asked = request.query.get("minorversion", "")
         served = max(75, int(asked)) if asked.isdigit() else 75  # QBO no longer serves < 75
         entry.update(realm_id=realm_id, entity=entity, operation=operation, minorversion=served)
+        if operation == "batch":
+            entry["items"] = _batch_items(request)
         rule = control.take_rule(self.backend, request, entity, operation)
         config = self.backend.config
         chance = None if rule else self.backend.random_faults.draw(config)
@@ -305,7 +307,10 @@ class SandboxApp:
             )
         if head == "batch" and is_write:
             return self.write(
-                request, realm_id, lambda: backend.batch(realm_id, request.json()), injected
+                request,
+                realm_id,
+                lambda: backend.batch(realm_id, request.json(), request.query.get("requestid")),
+                injected,
             )
         if head == "preferences" and len(segments) == 1 and method == "GET":
             return self.timed(backend.single(realm_id, "Preferences"))
@@ -522,6 +527,22 @@ def _classify(request: Request, segments: list[str]) -> tuple[str | None, str]:
     except ValueError:
         body = {}
     return entity, "update" if isinstance(body, dict) and body.get("Id") else "create"
+
+
+def _batch_items(request: Request) -> list[str]:
+    """What a batch asks for, item by item ("Invoice create", "Query query"), for the log."""
+    try:
+        items = json.loads(request.body or b"{}").get("BatchItemRequest")
+    except (ValueError, AttributeError):
+        return []
+    described = []
+    for item in (
+        [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    ):
+        entity = next((key for key in item if key[:1].isupper()), "?")
+        default = "query" if entity == "Query" else "create"
+        described.append(f"{entity} {item.get('operation', default)}")
+    return described
 
 
 def _request(environ) -> Request:

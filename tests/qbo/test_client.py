@@ -56,8 +56,8 @@ class RecordingLimiter:
         self.events: list[str] = []
 
     @contextlib.contextmanager
-    def slot(self, realm_id):
-        self.events.append(f"enter {realm_id}")
+    def slot(self, realm_id, *, batch=False):
+        self.events.append(f"enter {realm_id}" + (" batch" if batch else ""))
         yield
         self.events.append("exit")
 
@@ -318,6 +318,24 @@ def test_the_limiter_slot_is_held_per_attempt_and_not_while_backing_off(stub, to
     assert limiter.events == [f"enter {REALM}", "exit", f"enter {REALM}", "exit"]
 
 
+@pytest.mark.parametrize(("room_taken", "first"), [(False, " batch"), (True, "")])
+def test_every_attempt_of_a_batch_takes_batch_room_but_a_first_already_counted(
+    stub, tokens, room_taken, first
+):
+    """A worker that took the batch window's room before composing sends its first attempt in
+    a plain slot; a retry is one more batch request to QBO, and takes room of its own."""
+    limiter = RecordingLimiter()
+    client = QboClient(make_config(stub.url), REALM, tokens, limiter=limiter)
+    stub.add_json(503, fault("10000"))
+    stub.add_json(200, {"BatchItemResponse": [{"bId": "1", "Vendor": {"Id": "7"}}]})
+
+    operation = {"bId": "1", "operation": "create", "Vendor": {"DisplayName": "x"}}
+    assert client.batch([operation], room_taken=room_taken) == [{"Id": "7"}]
+
+    entered = [event for event in limiter.events if event != "exit"]
+    assert entered == [f"enter {REALM}{first}", f"enter {REALM} batch"]
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
@@ -562,6 +580,17 @@ def test_batch_keeps_given_bids_and_reports_missing_answers(stub, client):
             ]
         )
     assert stub.received[0].query["requestid"]
+
+
+@pytest.mark.parametrize(("request_id", "bid"), [("r" * 37, "b"), ("r" * 32, "b" * 11)])
+def test_a_batch_past_qbos_requestid_and_bid_lengths_is_never_sent(stub, client, request_id, bid):
+    """At most 36 characters of requestid and 10 of each bId: QBO keys each item by both."""
+    with pytest.raises(ValueError, match="requestid may have 36 characters and each bId 10"):
+        client.batch(
+            [{"bId": bid, "operation": "create", "Vendor": {"DisplayName": "x"}}],
+            request_id=request_id,
+        )
+    assert stub.received == []
 
 
 def test_company_info_and_preferences(stub, client):

@@ -45,10 +45,10 @@ def limiter_factory(request):
     return request.getfixturevalue(f"{request.param}_limiter_factory")
 
 
-def hold_slots(limiter, realm, times, hold, stamps):
+def hold_slots(limiter, realm, times, hold, stamps, batch=False):
     """Take `times` slots one after another, noting (entered, left) for each."""
     for _ in range(times):
-        with limiter.slot(realm):
+        with limiter.slot(realm, batch=batch):
             entered = time.time()
             time.sleep(hold)
             stamps.put((entered, time.time()))
@@ -68,10 +68,10 @@ def most_in_any_window(starts, window) -> int:
     return max(sum(1 for t in starts[i:] if t < first + window) for i, first in enumerate(starts))
 
 
-def run_processes(limiter, realm, workers, times, hold):
+def run_processes(limiter, realm, workers, times, hold, batch=False):
     stamps = FORK.Queue()
     processes = [
-        FORK.Process(target=hold_slots, args=(limiter, realm, times, hold, stamps))
+        FORK.Process(target=hold_slots, args=(limiter, realm, times, hold, stamps, batch))
         for _ in range(workers)
     ]
     for process in processes:
@@ -101,6 +101,31 @@ def test_the_rate_window_holds_across_processes(limiter_factory):
     # The stamps are taken just after each slot is granted, so allow for scheduling delay.
     assert most_in_any_window(starts, 0.4 - 0.1) <= 4
     assert time.time() - started >= 0.8  # 12 requests at 4 per 0.4 s need two full windows
+
+
+def test_the_batch_window_holds_across_processes_and_leaves_single_requests_alone(
+    limiter_factory,
+):
+    """Batch requests have their own, lower cap (40 a minute at QBO); other requests still go
+    while it is full, and `batch_wait` says how long until one more batch fits."""
+    limiter = limiter_factory(
+        concurrency=10, per_minute=100, batch_per_minute=3, window_seconds=0.4
+    )
+
+    started = time.time()
+    intervals = run_processes(limiter, REALM, workers=3, times=2, hold=0.0, batch=True)
+
+    starts = [start for start, _ in intervals]
+    assert most_in_any_window(starts, 0.4 - 0.1) <= 3
+    assert time.time() - started >= 0.4  # 6 batches at 3 per 0.4 s need a second window
+    with limiter.slot(REALM, batch=True), limiter.slot(REALM, batch=True):
+        with limiter.slot(REALM, batch=True):
+            assert 0 < limiter.batch_wait(REALM) <= 0.4
+            single = time.monotonic()
+            with limiter.slot(REALM):
+                assert time.monotonic() - single < 0.1
+    time.sleep(0.4)
+    assert limiter.batch_wait(REALM) == 0
 
 
 def test_realms_are_limited_independently(limiter_factory):

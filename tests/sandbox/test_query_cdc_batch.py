@@ -255,6 +255,25 @@ def test_batch_takes_at_most_30_operations(qbo_sandbox):
     assert "Fault" in response.json()
 
 
+def test_a_batch_item_whose_requestid_and_bid_pass_50_characters_is_refused_alone(qbo_sandbox):
+    """QBO keys each item by requestid + bId in 50 characters: past that, the item gets a 6000
+    in the words intuit/QuickBooks-V3-Java-SDK#180 recorded, and nothing is written."""
+    request_id = "8182e07bba" + "0" * 22
+    items = [
+        {"bId": "1", "operation": "create", "Vendor": {"DisplayName": "Short Id Farms"}},
+        {"bId": "b" * 36, "operation": "create", "Vendor": {"DisplayName": "Long Id Farms"}},
+    ]
+    response = qbo_sandbox.api(
+        "POST", "batch", params={"requestid": request_id}, json={"BatchItemRequest": items}
+    )
+    short, long = response.json()["BatchItemResponse"]
+    assert short["Vendor"]["DisplayName"] == "Short Id Farms"
+    error = long["Fault"]["Error"][0]
+    assert error["code"] == "6000"
+    assert error["Detail"].endswith("which is 68 characters.")
+    assert qbo_sandbox.query("select * from Vendor where DisplayName = 'Long Id Farms'") == {}
+
+
 def test_select_named_fields_answers_sparse_objects(qbo_sandbox):
     """SELECT Name, Sku returns just those fields (plus Id, SyncToken, MetaData), sparse."""
     row = qbo_sandbox.query("SELECT Name, Sku FROM Item WHERE Sku = 'BD-35'")["Item"][0]

@@ -36,6 +36,7 @@ def test_a_short_soak_under_faults_loses_nothing_doubles_nothing_and_stays_flat(
     assert set(result["faults"]["injected"]) == {
         "throttle", "server_error", "timeout", "drop_after_commit", "token_expiry",
     }  # fmt: skip
+    assert result["batch_requests"] > 0, run.stdout  # backlogs went in batches, under faults
     assert result["duplicates"] == 0, run.stdout
     assert result["lost"] == 0, run.stdout
     assert result["memory_growth_mb"] <= result["memory_bound_mb"], run.stdout

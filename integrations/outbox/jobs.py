@@ -13,7 +13,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
-from integrations.outbox.registry import sync_adapter_for
+from integrations.outbox.registry import PushRefused, sync_adapter_for
+from integrations.selectors import sync_job_for
 
 LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
 
@@ -78,7 +79,32 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
         )
     if initial == SyncJob.Status.PENDING:
         transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+    _release_held_dependencies(record)
     return job
+
+
+def _release_held_dependencies(record: models.Model) -> None:
+    """A save never waits on a stopped backfill: what the record references, and what that
+    references, is sent now if the backfill holds it."""
+    if not SyncJob.objects.filter(status=SyncJob.Status.HELD).exists():
+        return  # the usual case, in one indexed query
+    unsent, seen, held = [record], set(), []
+    while unsent:
+        current = unsent.pop()
+        try:
+            dependencies = sync_adapter_for(type(current)).dependencies(current)
+        except PushRefused:
+            continue  # the record's own push says what is wrong
+        for dependency in dependencies:
+            key = (type(dependency), dependency.pk)
+            if dependency.qbo_id or key in seen:
+                continue
+            seen.add(key)
+            unsent.append(dependency)
+            job = sync_job_for(dependency)
+            if job is not None and job.status == SyncJob.Status.HELD:
+                held.append(job.pk)
+    sync_jobs_release(jobs=SyncJob.objects.filter(pk__in=held))
 
 
 def sync_job_record_delete(*, record: models.Model) -> None:
@@ -135,6 +161,22 @@ def sync_jobs_wake(*, code: str) -> int:
     """What held up the jobs that failed or wait with `code` is done: they are due now."""
     waiting = [SyncJob.Status.PENDING, SyncJob.Status.FAILED]
     return _due_now(SyncJob.objects.filter(last_error_code=code, status__in=waiting))
+
+
+def sync_jobs_hold(*, jobs: models.QuerySet) -> int:
+    """Hold these jobs' unsent work (a backfill stopped): kept as it is, sent by no worker."""
+    waiting = [SyncJob.Status.PENDING, SyncJob.Status.PAUSED]
+    return jobs.filter(status__in=waiting).update(
+        status=SyncJob.Status.HELD, updated_at=timezone.now()
+    )
+
+
+def sync_jobs_release(*, jobs: models.QuerySet) -> int:
+    """Held jobs are due again: handed to the workers, or paused while the connection is."""
+    held = jobs.filter(status=SyncJob.Status.HELD)
+    if _initial_status(_connection_status()) == SyncJob.Status.PAUSED:
+        return held.update(status=SyncJob.Status.PAUSED, updated_at=timezone.now())
+    return _due_now(held)
 
 
 def _due_now(jobs: models.QuerySet) -> int:

@@ -89,6 +89,11 @@ class QboSyncAdapter:
         """Before a first create: the QBO object this record should link to instead, if any."""
         return None
 
+    @property
+    def looks_up_before_create(self) -> bool:
+        """Whether a first push asks QBO for a record to link to (a request of its own)."""
+        return type(self).find_existing is not QboSyncAdapter.find_existing
+
     def renamed_after_clash(self, record: models.Model, body: dict) -> dict | None:
         """After a 6240 duplicate name: a body with a recognisably unique name, or None."""
         return None

@@ -1,0 +1,271 @@
+"""Backfill: the documents QBO lacks from a start date on are queued once, in dependency order,
+and can be stopped and resumed without losing any or holding back a person's own saves."""
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Backfill, QboConnection, SyncJob
+from integrations.outbox.runner import sync_job_run
+from integrations.services.backfill import (
+    BackfillError,
+    backfill_estimate,
+    backfill_preview,
+    backfill_progress,
+    backfill_resume,
+    backfill_start,
+    backfill_stop,
+)
+from products.services import priced_document_recalculate
+from purchases.models import PurchaseOrder
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+SINCE = date(2026, 10, 1)
+
+
+@contextmanager
+def before_connecting():
+    """Records saved in the block were made before QuickBooks was connected: they get no job."""
+    QboConnection.objects.update(status=QboConnection.Status.DISCONNECTED)
+    try:
+        yield
+    finally:
+        QboConnection.objects.update(status=QboConnection.Status.CONNECTED)
+
+
+def invoice(customer, day: date):
+    made = factories.InvoiceFactory(customer=customer, invoice_date=day, due_date=day)
+    factories.InvoiceLineFactory(invoice=made, quantity=Decimal("2"), unit_price=Decimal("10"))
+    return priced_document_recalculate(document=made)
+
+
+@pytest.fixture
+def history(synced):
+    """A distributor's history from before the connection, on both sides of the start date."""
+    with before_connecting():
+        customer = factories.CustomerFactory(name="Old Town Dispensary")
+        vendor = factories.VendorFactory(name="Hilltop Farms")
+        september = invoice(customer, date(2026, 9, 20))
+        october = invoice(customer, date(2026, 10, 5))
+        order = factories.PurchaseOrderFactory(
+            vendor=vendor, order_date=date(2026, 10, 8), status=PurchaseOrder.Status.COMPLETED
+        )
+        factories.PurchaseOrderLineFactory(purchase_order=order, quantity=Decimal("4"))
+        priced_document_recalculate(document=order)
+        draft = factories.PurchaseOrderFactory(vendor=vendor, order_date=date(2026, 10, 9))
+        factories.PurchaseOrderLineFactory(purchase_order=draft)
+        # Paid in October for the September invoice: the invoice goes along, whatever its date.
+        payment = factories.InvoicePaymentFactory(
+            invoice=september, amount=Decimal("5.00"), paid_on=date(2026, 10, 2)
+        )
+        credit = factories.SalesReturnFactory(customer=customer, return_date=date(2026, 10, 6))
+        factories.SalesReturnLineFactory(sales_return=credit, unit_price=Decimal("3"))
+        priced_document_recalculate(document=credit)
+        bill_payment = factories.PurchasePaymentFactory(
+            purchase_order=order, amount=Decimal("1.00"), paid_on=date(2026, 10, 9)
+        )
+    return {
+        "customer": customer,
+        "vendor": vendor,
+        "september": september,
+        "october": october,
+        "order": order,
+        "draft": draft,
+        "payment": payment,
+        "credit": credit,
+        "bill_payment": bill_payment,
+    }
+
+
+def queued_entities(backfill: Backfill) -> list[str]:
+    return list(backfill.jobs.order_by("pk").values_list("qbo_entity", flat=True))
+
+
+def test_what_qbo_lacks_from_the_start_date_is_queued_names_first_and_credits_last(history, push):
+    with push():
+        backfill = backfill_start(since=SINCE)
+
+    # Customers and vendors, then the documents, then the payments, then the credits; the
+    # September invoice rides along with its October payment, the draft order stays here.
+    assert queued_entities(backfill) == [
+        "Customer",
+        "Vendor",
+        "Invoice",
+        "Invoice",
+        "Bill",
+        "Payment",
+        "BillPayment",
+        "CreditMemo",
+    ]
+    assert backfill.queued == {
+        "Customer": 1,
+        "Vendor": 1,
+        "Invoice": 2,
+        "Bill": 1,
+        "Payment": 1,
+        "BillPayment": 1,
+        "CreditMemo": 1,
+    }
+    for name in ("september", "october", "order", "payment", "credit", "bill_payment"):
+        history[name].refresh_from_db()
+        assert history[name].qbo_id, name
+    history["draft"].refresh_from_db()
+    assert not history["draft"].qbo_id
+    progress = backfill_progress(backfill)
+    assert (progress.done, progress.failed, progress.left, progress.state) == (8, 0, 0, "Done")
+
+
+def test_documents_before_the_date_or_already_in_qbo_or_queued_are_left_alone(history, synced):
+    with before_connecting():
+        older = invoice(history["customer"], date(2026, 9, 30))
+    in_qbo = invoice(history["customer"], date(2026, 10, 3))  # saved since: it has its job
+    SyncJob.objects.filter(object_id=str(in_qbo.pk), qbo_entity="Invoice").delete()
+    type(in_qbo).objects.filter(pk=in_qbo.pk).update(qbo_id="999")
+
+    plan = backfill_preview(since=SINCE)
+
+    labels = {str(record) for record in plan.records}
+    assert str(history["october"]) in labels
+    assert str(older) not in labels
+    assert str(in_qbo) not in labels
+    assert str(history["draft"]) not in labels
+
+
+def test_running_it_again_queues_nothing_new(history, push, synced):
+    with push():
+        first = backfill_start(since=SINCE)
+    jobs, invoices = SyncJob.objects.count(), len(synced.query("SELECT * FROM Invoice")["Invoice"])
+
+    with push():
+        again = backfill_start(since=SINCE)
+
+    assert again is None
+    assert Backfill.objects.get() == first
+    assert SyncJob.objects.count() == jobs
+    assert len(synced.query("SELECT * FROM Invoice")["Invoice"]) == invoices
+
+
+def test_a_second_backfill_waits_while_the_first_has_documents_left(history):
+    backfill_start(since=SINCE)  # its jobs wait: nothing runs them in this test
+
+    with pytest.raises(BackfillError, match="Wait for the backfill since 2026-10-01 first"):
+        backfill_start(since=date(2026, 1, 1))
+    assert Backfill.objects.count() == 1
+
+
+def test_nothing_is_queued_while_quickbooks_is_not_connected(history):
+    QboConnection.objects.update(status=QboConnection.Status.EXPIRED)
+
+    with pytest.raises(BackfillError, match="Connect to QuickBooks first"):
+        backfill_start(since=SINCE)
+    assert not SyncJob.objects.exists()
+
+
+def test_stopping_holds_what_is_not_sent_and_resuming_sends_it_all(history, push, synced):
+    backfill = backfill_start(since=SINCE)
+    customer_job = backfill.jobs.get(qbo_entity="Customer")
+    sync_job_run(job_id=customer_job.pk)  # one document went before the stop
+
+    held = backfill_stop(backfill=backfill)
+
+    assert held == 7
+    progress = backfill_progress(backfill)
+    assert (progress.done, progress.left, progress.held, progress.state) == (1, 7, 7, "Stopped")
+    assert progress.remaining is None
+    assert not synced.api_requests(entity="Invoice", operation="create")
+
+    with push():
+        assert backfill_resume(backfill=backfill) == 7
+
+    progress = backfill_progress(backfill)
+    assert (progress.done, progress.left, progress.state) == (8, 0, "Done")
+    assert len(synced.api_requests(entity="Invoice", operation="create")) == 2
+
+
+def test_a_persons_save_is_not_held_back_by_a_stopped_backfill(history, push, synced):
+    backfill = backfill_start(since=SINCE)
+    backfill_stop(backfill=backfill)
+
+    # A new payment on the held September invoice, whose customer the backfill holds too.
+    with push():
+        payment = factories.InvoicePaymentFactory(
+            invoice=history["september"], amount=Decimal("2.00"), paid_on=date(2026, 11, 20)
+        )
+
+    payment.refresh_from_db()
+    history["september"].refresh_from_db()
+    history["customer"].refresh_from_db()
+    assert payment.qbo_id and history["september"].qbo_id and history["customer"].qbo_id
+    # The rest stays held until the backfill is resumed.
+    still_held = backfill.jobs.filter(status=SyncJob.Status.HELD)
+    assert sorted(still_held.values_list("qbo_entity", flat=True)) == [
+        "Bill",
+        "BillPayment",
+        "CreditMemo",
+        "Invoice",
+        "Payment",
+        "Vendor",
+    ]
+
+
+def test_a_reconnect_does_not_resume_a_stopped_backfill(history):
+    from integrations.services.connection import _resume_paused_pushes
+
+    backfill = backfill_start(since=SINCE)
+    backfill_stop(backfill=backfill)
+
+    _resume_paused_pushes()
+
+    assert backfill.jobs.filter(status=SyncJob.Status.HELD).count() == 8
+
+
+def test_failures_are_counted_and_the_backfill_still_finishes(history, push):
+    with before_connecting():
+        excise = factories.TaxFactory(name="Excise Tax", rate=Decimal("15"))  # no account
+        taxed = invoice(history["customer"], date(2026, 10, 20))
+        factories.InvoiceTaxLineFactory(invoice=taxed, tax=excise)
+        priced_document_recalculate(document=taxed)
+
+    with push():
+        backfill = backfill_start(since=SINCE)
+
+    progress = backfill_progress(backfill)
+    assert (progress.done, progress.failed, progress.left, progress.state) == (8, 1, 0, "Done")
+    failed = backfill.jobs.get(status=SyncJob.Status.FAILED)
+    assert failed.object_id == str(taxed.pk)
+    assert "Excise Tax" in failed.last_error
+
+
+def test_the_time_left_comes_from_the_rate_measured_and_before_that_from_qbos_limits(history):
+    backfill = backfill_start(since=SINCE)
+
+    before = backfill_progress(backfill)
+    assert not before.measured
+    assert before.remaining == backfill_estimate(jobs=8, lookups=0).single
+
+    for job in backfill.jobs.order_by("pk")[:2]:
+        sync_job_run(job_id=job.pk)
+    now = timezone.now()
+    Backfill.objects.filter(pk=backfill.pk).update(running_since=now - timedelta(minutes=5))
+    backfill.jobs.filter(status=SyncJob.Status.SUCCEEDED).update(
+        succeeded_at=now - timedelta(seconds=30)
+    )
+    backfill.refresh_from_db()
+
+    after = backfill_progress(backfill)
+    assert after.measured
+    assert after.rate == pytest.approx(2.0, rel=0.01)  # two documents in the last minute
+    assert after.remaining.total_seconds() == pytest.approx(6 / 2 * 60, rel=0.01)
+
+
+def test_the_estimate_at_qbos_limits_follows_the_formula():
+    estimate = backfill_estimate(jobs=2500, lookups=20)
+
+    # One request per job and per name looked up, 500 a minute.
+    assert estimate.single == timedelta(minutes=2520 / 500)
+    # In batches of 30, 40 batches a minute: ceil(2500 / 30) = 84 batches.
+    assert estimate.batched == timedelta(minutes=84 / 40)

@@ -24,10 +24,22 @@ from integrations.qbo.client import MAX_BATCH_REQUESTS_PER_MINUTE, MAX_BATCH_SIZ
 from integrations.qbo.ratelimit import RateLimiter
 from integrations.selectors import sync_job_for
 
-# Credits go after the invoices and payments: QBO may apply a customer's open credit to the
-# next invoice made for them by itself (SalesFormsPrefs.AutoApplyCredit), and Intuit does not
-# say whether it does so for invoices made through the API (sandbox README, "Backfill").
-CREDIT_ENTITIES = {"CreditMemo", "VendorCredit"}
+# The order of the queue: what is referenced before what references it (the outbox pushes a
+# missing reference first anyway; in this order it rarely has to). Credits go last: QBO may
+# apply a customer's open credit to the next invoice made for them by itself
+# (SalesFormsPrefs.AutoApplyCredit), and Intuit does not say whether it does so for invoices
+# made through the API (sandbox README, "Backfill").
+QUEUE_ORDER = [
+    "Customer",
+    "Vendor",
+    "Item",
+    "Invoice",
+    "Bill",
+    "Payment",
+    "BillPayment",
+    "CreditMemo",
+    "VendorCredit",
+]
 # The rate a backfill is measured at: the documents sent over at most this last stretch.
 RATE_WINDOW = timedelta(minutes=1)
 UNFINISHED = [
@@ -99,7 +111,12 @@ def _has_job(model: type[models.Model]) -> Exists:
 
 
 def _unsent_references(documents: list[models.Model]) -> list[models.Model]:
-    """What the documents reference (and that references) that QBO lacks and no job holds."""
+    """What the documents reference (and that references) that QBO lacks and no job holds.
+
+    A tax's own item may be made here while its invoice's references are worked out, and its
+    save writes it a job: that one is the backfill's too.
+    """
+    working_since = timezone.now()
     seen = {(type(record), record.pk) for record in documents}
     referenced, unsent = [], list(documents)
     while unsent:
@@ -113,20 +130,20 @@ def _unsent_references(documents: list[models.Model]) -> list[models.Model]:
             if key in seen or dependency.qbo_id:
                 continue
             seen.add(key)
-            if sync_job_for(dependency) is None:
+            job = sync_job_for(dependency)
+            if job is None or job.created_at >= working_since:
                 referenced.append(dependency)
                 unsent.append(dependency)
     return referenced
 
 
-def _queue_rank(record: models.Model) -> tuple[bool, int]:
-    adapter = sync_adapter_for(type(record))
-    return adapter.entity in CREDIT_ENTITIES, adapter.priority
+def _queue_rank(record: models.Model) -> int:
+    return QUEUE_ORDER.index(sync_adapter_for(type(record)).entity)
 
 
 def backfill_plan(*, since: date) -> BackfillPlan:
     """The documents dated on or after `since` that QBO has not got and the outbox does not
-    hold, with what they reference that QBO lacks too, names first and credits last.
+    hold, with what they reference that QBO lacks too, in QUEUE_ORDER.
 
     Working out a document's references may make a tax's own item here (as its push would):
     run it in a transaction rolled back to leave nothing behind.
@@ -274,3 +291,13 @@ def backfill_progress(backfill: Backfill) -> BackfillProgress:
         remaining=remaining,
         measured=rate is not None,
     )
+
+
+def duration_words(duration: timedelta) -> str:
+    """A duration as people read it on a progress bar: "45 s", "12 min 05 s", "3 h 20 min"."""
+    seconds = math.ceil(duration.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

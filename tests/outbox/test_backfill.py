@@ -1,16 +1,21 @@
 """Backfill: the documents QBO lacks from a start date on are queued once, in dependency order,
 and can be stopped and resumed without losing any or holding back a person's own saves."""
 
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from integrations.models import Backfill, QboConnection, SyncJob
+from integrations.models import Backfill, QboAccount, QboConnection, QboItem, SyncJob
+from integrations.outbox.registry import sync_adapter_for, synced_models
 from integrations.outbox.runner import sync_job_run
 from integrations.services.backfill import (
+    QUEUE_ORDER,
     BackfillError,
     backfill_estimate,
     backfill_preview,
@@ -117,6 +122,11 @@ def test_what_qbo_lacks_from_the_start_date_is_queued_names_first_and_credits_la
     assert not history["draft"].qbo_id
     progress = backfill_progress(backfill)
     assert (progress.done, progress.failed, progress.left, progress.state) == (8, 0, 0, "Done")
+
+
+def test_every_synced_type_has_its_place_in_the_queue():
+    entities = {sync_adapter_for(model).entity for model in synced_models()}
+    assert entities == set(QUEUE_ORDER)
 
 
 def test_documents_before_the_date_or_already_in_qbo_or_queued_are_left_alone(history, synced):
@@ -269,3 +279,98 @@ def test_the_estimate_at_qbos_limits_follows_the_formula():
     assert estimate.single == timedelta(minutes=2520 / 500)
     # In batches of 30, 40 batches a minute: ceil(2500 / 30) = 84 batches.
     assert estimate.batched == timedelta(minutes=84 / 40)
+
+
+def backfill_command(*args) -> str:
+    out = StringIO()
+    call_command("qbo_backfill", *args, "--interval", "0", stdout=out)
+    return out.getvalue()
+
+
+def test_a_dry_run_prints_the_counts_and_the_time_at_qbos_limits_and_queues_nothing(history):
+    with before_connecting():
+        # A tax QuickBooks has no item for yet: its first push makes one.
+        tax = factories.TaxFactory(name="Cultivation Tax", rate=Decimal("9"))
+        tax.qbo_account = QboAccount.objects.get(name="Excise Tax Payable")
+        tax.save()
+        taxed = invoice(history["customer"], date(2026, 10, 20))
+        factories.InvoiceTaxLineFactory(invoice=taxed, tax=tax)
+        priced_document_recalculate(document=taxed)
+    items = QboItem.objects.count()
+
+    out = backfill_command("--since", "2026-10-01", "--dry-run")
+
+    assert out.splitlines() == [
+        "Backfill since 2026-10-01 (dry run: nothing is queued)",
+        "  Customer            1",
+        "  Vendor              1",
+        "  Item                1",  # the tax's own item, made at the first push
+        "  Invoice             3",
+        "  Bill                1",
+        "  Payment             1",
+        "  BillPayment         1",
+        "  CreditMemo          1",
+        "  total              10",
+        "Estimated at QuickBooks' limits (12 requests: one per document, and one more for each "
+        "of the 2 names looked up before it is made):",
+        "  one request each, 500 a minute: 2 s",
+        "  in batches of 30, 40 batches a minute (once the outbox batches backlogs): 2 s",
+    ]
+    assert not Backfill.objects.exists()
+    assert not SyncJob.objects.exists()
+    assert QboItem.objects.count() == items  # the tax's item was worked out, then rolled back
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--since", "2026-13-01"], "Give --since as a date, YYYY-MM-DD"),
+        (["--since", "1 October"], "Give --since as a date, YYYY-MM-DD"),
+        (["--dry-run", "--watch"], "--dry-run goes with --since"),
+        (["--stop"], "No backfill was started: start one with --since YYYY-MM-DD."),
+    ],
+)
+def test_bad_input_to_the_command_is_refused_in_words(synced, args, error):
+    with pytest.raises(CommandError, match=re.escape(error)):
+        backfill_command(*args)
+    assert not SyncJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_queues_shows_a_plain_progress_bar_and_then_has_nothing_to_queue(history):
+    out = backfill_command("--since", "2026-10-01")
+
+    lines = out.splitlines()
+    assert "\r" not in out  # not a terminal: whole lines, for a log
+    assert lines[0] == (
+        "Queued for QuickBooks: 1 Customer, 1 Vendor, 2 Invoice, 1 Bill, 1 Payment, "
+        "1 BillPayment, 1 CreditMemo."
+    )
+    # The workers (inline here) sent all of them as the queue was committed.
+    assert lines[-1].startswith(f"[{'#' * 30}] 100%  8 done · 0 failed · 0 left")
+    assert lines[-1].endswith(" · Done")
+
+    assert backfill_command("--since", "2026-10-01") == (
+        "Nothing to queue: QuickBooks has, or the outbox already holds, every document dated "
+        "on or after 2026-10-01.\n"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_stops_and_resumes_the_backfill(history):
+    backfill = backfill_start(since=SINCE)
+    backfill.jobs.update(status=SyncJob.Status.PENDING)  # as if no worker had taken them yet
+
+    stopped = backfill_command("--stop")
+
+    assert stopped == (
+        "Stopped the backfill since 2026-10-01: 8 document(s) held, none lost. Resume it with "
+        "--resume.\n"
+    )
+    assert backfill_command("--watch").splitlines()[-2:] == [
+        f"[{'-' * 30}]   0%  0 done · 0 failed · 8 left · Stopped",
+        "Stopped. Resume it with --resume.",
+    ]
+    resumed = backfill_command("--resume").splitlines()
+    assert resumed[0] == "Resumed: 8 held document(s) are due again."
+    assert resumed[-1].startswith(f"[{'#' * 30}] 100%  8 done · 0 failed · 0 left")

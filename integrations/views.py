@@ -157,17 +157,15 @@ def _backfill_context(request, connection: QboConnection, form: BackfillForm | N
         "backfill_can_start": can_manage_integration(request.user)
         and finished
         and connection.status == QboConnection.Status.CONNECTED,
-        # The card asks for itself again while documents are still on their way.
+        # The page fetches itself again while documents are still on their way.
         "backfill_polling": progress is not None and not finished,
     }
 
 
 @staff_member_required
+@require_POST
 def backfill(request):
-    """The backfill card (GET, as the QuickBooks page polls it); POST starts, stops or resumes."""
-    if request.method != "POST":
-        context = _context(request, **_backfill_context(request, conn_services.connection_get()))
-        return render(request, "integrations/_backfill.html", context)
+    """Start a backfill from the date chosen, or stop or resume the latest one."""
     _require_manage(request)
     current = backfill_current()
     if "stop" in request.POST and current is not None:

@@ -1,5 +1,6 @@
-"""The backfill on the QuickBooks page: a start date, the progress polled in place, stop and
-resume; only for those holding the integration permission."""
+"""The backfill on the QuickBooks page: a start date, the progress the page polls for while
+documents are on their way, stop and resume; only for those holding the integration
+permission."""
 
 import re
 
@@ -49,8 +50,8 @@ def test_a_start_date_chosen_on_the_page_sends_the_documents_and_the_card_says_d
         "1 CreditMemo on their way to QuickBooks."
     ]
     assert len(synced.query("SELECT * FROM Invoice WHERE TxnDate >= '2026-09-01'")["Invoice"]) == 2
-    card = as_manager.get(CARD).content.decode()
-    assert "data-poll" not in card  # nothing left to wait for
+    card = as_manager.get(PAGE).content.decode()
+    assert 'id="backfill">' in card  # no data-poll: nothing left to wait for
     assert re.search(r'<progress max="8" value="8">', card)
     assert ">Done</span>" in card
     assert '<dd class="backfill-done">8 of 8</dd>' in card
@@ -64,8 +65,8 @@ def test_the_card_polls_while_documents_are_on_their_way_and_stop_and_resume_wor
 ):
     as_manager.post(CARD, {"start": "", "since": "2026-10-01"})  # no worker runs them here
 
-    card = as_manager.get(CARD).content.decode()
-    assert f'data-poll="{CARD}"' in card
+    card = as_manager.get(PAGE).content.decode()
+    assert 'id="backfill" data-poll' in card
     assert '<dd class="backfill-left">8</dd>' in card
     assert "at QuickBooks' limits" in card  # nothing measured yet
     assert 'value="Stop backfill"' in card and 'value="Start backfill"' not in card
@@ -75,13 +76,13 @@ def test_the_card_polls_while_documents_are_on_their_way_and_stop_and_resume_wor
         "Backfill stopped: 8 document(s) held, none lost. Resume it to send them."
     )
     assert Backfill.objects.get().state == Backfill.State.STOPPED
-    card = as_manager.get(CARD).content.decode()
+    card = as_manager.get(PAGE).content.decode()
     assert "8 held until the backfill is resumed" in card and 'value="Resume backfill"' in card
 
     with push():
         as_manager.post(CARD, {"resume": ""})
     assert not SyncJob.objects.exclude(status=SyncJob.Status.SUCCEEDED).exists()
-    assert ">Done</span>" in as_manager.get(CARD).content.decode()
+    assert ">Done</span>" in as_manager.get(PAGE).content.decode()
 
 
 @pytest.mark.parametrize(

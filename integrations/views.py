@@ -143,14 +143,14 @@ def quickbooks_detail(request):
     )
 
 
-def _backfill_context(request, connection: QboConnection, form: BackfillForm | None = None):
+def _backfill_context(request, connection: QboConnection):
     """The backfill card: the latest backfill's progress, and the form to start one."""
     current = backfill_current()
     progress = backfill_progress(current) if current is not None else None
     finished = progress is None or progress.finished
     return {
         "backfill": progress,
-        "backfill_form": form or BackfillForm(),
+        "backfill_form": BackfillForm(),
         "backfill_remaining": duration_words(progress.remaining)
         if progress and progress.remaining
         else "",

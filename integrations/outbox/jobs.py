@@ -13,7 +13,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
-from integrations.outbox.registry import PushRefused, sync_adapter_for
+from integrations.outbox.errors import OutboxError
+from integrations.outbox.registry import sync_adapter_for
 from integrations.selectors import sync_job_for
 
 LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
@@ -93,8 +94,8 @@ def _release_held_dependencies(record: models.Model) -> None:
         current = unsent.pop()
         try:
             dependencies = sync_adapter_for(type(current)).dependencies(current)
-        except PushRefused:
-            continue  # the record's own push says what is wrong
+        except OutboxError:
+            continue  # the record's own push says what is wrong, or waits
         for dependency in dependencies:
             key = (type(dependency), dependency.pk)
             if dependency.qbo_id or key in seen:

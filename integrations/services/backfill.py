@@ -18,8 +18,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from integrations.models import Backfill, QboConnection, SyncJob
+from integrations.outbox.errors import OutboxError
 from integrations.outbox.jobs import sync_job_record, sync_jobs_hold, sync_jobs_release
-from integrations.outbox.registry import PushRefused, sync_adapter_for, synced_models
+from integrations.outbox.registry import sync_adapter_for, synced_models
 from integrations.qbo.client import MAX_BATCH_REQUESTS_PER_MINUTE, MAX_BATCH_SIZE
 from integrations.qbo.ratelimit import RateLimiter
 from integrations.selectors import sync_job_for
@@ -123,8 +124,8 @@ def _unsent_references(documents: list[models.Model]) -> list[models.Model]:
         record = unsent.pop(0)
         try:
             dependencies = sync_adapter_for(type(record)).dependencies(record)
-        except PushRefused:
-            continue  # the document's own push says what is wrong, and counts as failed
+        except OutboxError:
+            continue  # the document's own push says what is wrong (or waits), as it would
         for dependency in dependencies:
             key = (type(dependency), dependency.pk)
             if key in seen or dependency.qbo_id:

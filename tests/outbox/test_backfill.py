@@ -250,6 +250,18 @@ def test_failures_are_counted_and_the_backfill_still_finishes(history, push):
     assert "Excise Tax" in failed.last_error
 
 
+def test_a_document_whose_references_cannot_be_worked_out_yet_is_queued_all_the_same(history):
+    """Without the Default Income account the default item cannot be made: the invoices go in
+    the backfill anyway, and their own pushes say which account to choose."""
+    QboItem.objects.filter(name="Distru Sales").delete()
+    QboConnection.objects.update(default_income_account=None)
+
+    backfill = backfill_start(since=SINCE)
+
+    assert backfill.queued["Invoice"] == 2
+    assert backfill.jobs.filter(status=SyncJob.Status.PENDING).count() == backfill.jobs.count()
+
+
 def test_the_time_left_comes_from_the_rate_measured_and_before_that_from_qbos_limits(history):
     backfill = backfill_start(since=SINCE)
 

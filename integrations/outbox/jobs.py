@@ -84,6 +84,32 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
     return job
 
 
+def sync_jobs_record_new(*, records: list[models.Model]) -> list[SyncJob]:
+    """Write a job for each of `records`, none of which has one, in a few inserts, and enqueue
+    them on commit in the order given (a backfill's thousands)."""
+    status = _connection_status()
+    if status not in LIVE_STATUSES:
+        return []
+    initial = _initial_status(status)
+    jobs = SyncJob.objects.bulk_create(
+        [
+            SyncJob(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=str(record.pk),
+                **_job_identity(sync_adapter_for(type(record)), record),
+                request_id=new_request_id(),
+                status=initial,
+            )
+            for record in records
+        ],
+        batch_size=500,
+    )
+    if initial == SyncJob.Status.PENDING:
+        for job in jobs:
+            transaction.on_commit(lambda job_id=job.pk: sync_job_enqueue(job_id=job_id))
+    return jobs
+
+
 def _release_held_dependencies(record: models.Model) -> None:
     """A save never waits on a stopped backfill: what the record references, and what that
     references, is sent now if the backfill holds it."""

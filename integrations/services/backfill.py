@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from integrations.models import Backfill, QboConnection, SyncJob
 from integrations.outbox.errors import OutboxError
-from integrations.outbox.jobs import sync_job_record, sync_jobs_hold, sync_jobs_release
+from integrations.outbox.jobs import sync_jobs_hold, sync_jobs_record_new, sync_jobs_release
 from integrations.outbox.registry import sync_adapter_for, synced_models
 from integrations.qbo.client import MAX_BATCH_REQUESTS_PER_MINUTE, MAX_BATCH_SIZE
 from integrations.qbo.ratelimit import RateLimiter
@@ -60,14 +60,16 @@ class BackfillPlan:
     """What a backfill from `since` queues, in the order it queues it."""
 
     since: date
+    # The records to write a job for, and the jobs written while the plan was worked out.
     records: list[models.Model]
+    made: list[SyncJob] = field(default_factory=list)
     # Per QBO entity, in queue order; `lookups` counts the names QBO is asked for by name first.
     counts: dict[str, int] = field(default_factory=dict)
     lookups: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.records)
+        return len(self.records) + len(self.made)
 
 
 @dataclass(frozen=True)
@@ -111,15 +113,15 @@ def _has_job(model: type[models.Model]) -> Exists:
     )
 
 
-def _unsent_references(documents: list[models.Model]) -> list[models.Model]:
+def _unsent_references(documents: list[models.Model]) -> tuple[list[models.Model], list[SyncJob]]:
     """What the documents reference (and that references) that QBO lacks and no job holds.
 
     A tax's own item may be made here while its invoice's references are worked out, and its
-    save writes it a job: that one is the backfill's too.
+    save writes it a job: that job is returned too, to be the backfill's.
     """
     working_since = timezone.now()
     seen = {(type(record), record.pk) for record in documents}
-    referenced, unsent = [], list(documents)
+    referenced, made, unsent = [], [], list(documents)
     while unsent:
         record = unsent.pop(0)
         try:
@@ -132,10 +134,14 @@ def _unsent_references(documents: list[models.Model]) -> list[models.Model]:
                 continue
             seen.add(key)
             job = sync_job_for(dependency)
-            if job is None or job.created_at >= working_since:
+            if job is None:
                 referenced.append(dependency)
-                unsent.append(dependency)
-    return referenced
+            elif job.created_at >= working_since:
+                made.append(job)
+            else:
+                continue  # the outbox has it already
+            unsent.append(dependency)
+    return referenced, made
 
 
 def _queue_rank(record: models.Model) -> int:
@@ -160,14 +166,15 @@ def backfill_plan(*, since: date) -> BackfillPlan:
             .exclude(_has_job(model))
             .order_by(date_field, "pk")
         )
-    referenced = _unsent_references(documents)
+    referenced, made = _unsent_references(documents)
     records = sorted([*referenced, *documents], key=_queue_rank)  # stable: dates stay in order
-    counts: dict[str, int] = {}
-    for record in records:
-        entity = sync_adapter_for(type(record)).entity
-        counts[entity] = counts.get(entity, 0) + 1
+    entities = [sync_adapter_for(type(record)).entity for record in records]
+    entities += [job.qbo_entity for job in made]
+    counts = {
+        entity: entities.count(entity) for entity in sorted(set(entities), key=QUEUE_ORDER.index)
+    }
     lookups = sum(1 for record in records if sync_adapter_for(type(record)).looks_up_before_create)
-    return BackfillPlan(since=since, records=records, counts=counts, lookups=lookups)
+    return BackfillPlan(since=since, records=records, made=made, counts=counts, lookups=lookups)
 
 
 def backfill_preview(*, since: date) -> BackfillPlan:
@@ -203,8 +210,7 @@ def backfill_start(*, since: date, user=None) -> Backfill | None:
         if not plan.total:
             return None
         backfill = Backfill.objects.create(since=since, started_by=user, queued=plan.counts)
-        jobs = [sync_job_record(record=record) for record in plan.records]
-        backfill.jobs.add(*jobs)
+        backfill.jobs.add(*plan.made, *sync_jobs_record_new(records=plan.records))
     return backfill
 
 

@@ -67,6 +67,10 @@ class QboSyncAdapter:
         """Records that must exist in QBO before this one can reference them."""
         return []
 
+    # What `dependencies` reads, for `prefetch_related` when many records are asked at once
+    # (a backfill): without it, each record costs a query per relation.
+    dependency_prefetch: tuple[str, ...] = ()
+
     def payload(self, record: models.Model, *, context: PushContext) -> dict[str, Any]:
         """The full QBO body for a create (without Id and SyncToken)."""
         raise NotImplementedError

@@ -164,6 +164,7 @@ def backfill_plan(*, since: date) -> BackfillPlan:
         documents += adapter.in_books(
             model._default_manager.filter(**{f"{date_field}__gte": since}, qbo_id="")
             .exclude(_has_job(model))
+            .prefetch_related(*adapter.dependency_prefetch)
             .order_by(date_field, "pk")
         )
     referenced, made = _unsent_references(documents)

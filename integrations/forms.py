@@ -54,6 +54,20 @@ class OutboxRetryForm(forms.Form):
     job = forms.ModelChoiceField(queryset=SyncJob.objects.all(), required=False)
 
 
+class BackfillForm(forms.Form):
+    """The first day a backfill sends: YYYY-MM-DD, as a browser's date picker sends it."""
+
+    since = forms.DateField(
+        label="Send documents dated on or after",
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Choose the first day to send, then start the backfill.",
+            "invalid": "Choose the first day as year, month and day, such as 2025-01-01.",
+        },
+    )
+
+
 class ReconciliationMonthForm(forms.Form):
     """The month the reconciliation page compares: YYYY-MM, as a browser's month picker sends."""
 

@@ -3,6 +3,7 @@
 Models hold fields and rules of shape only; syncing lives in the services.
 """
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -402,6 +403,7 @@ class SyncJob(models.Model):
         SUCCEEDED = "succeeded", "Synced"
         FAILED = "failed", "Failed"
         PAUSED = "paused", "Paused (reconnect to QuickBooks)"
+        HELD = "held", "Held (its backfill is stopped)"
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
@@ -467,6 +469,37 @@ class SyncJob(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.label} → QBO {self.qbo_entity} ({self.status})"
+
+
+class Backfill(models.Model):
+    """Documents QBO does not have yet, dated on or after `since`, queued for it in one go.
+
+    Its jobs are the outbox's own; stopping holds those not yet sent (`SyncJob.Status.HELD`)
+    and resuming makes them due again. What is done, failed or left is read from the jobs.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    since = models.DateField(help_text="Documents dated on or after this day are sent.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # When it last started or resumed: the rate it is measured at counts from here.
+    running_since = models.DateTimeField(default=timezone.now)
+    # What was queued, per QBO entity in the order it was queued: {"Customer": 3, ...}.
+    queued = models.JSONField(default=dict, blank=True)
+    jobs = models.ManyToManyField(SyncJob, related_name="backfills", blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"Backfill since {self.since:%Y-%m-%d} ({self.get_state_display()})"
 
 
 class SyncProblem(models.Model):

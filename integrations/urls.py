@@ -13,4 +13,5 @@ urlpatterns = [
     path("quickbooks/accounts/", views.key_accounts, name="key_accounts"),
     path("quickbooks/outbox/retry/", views.outbox_retry, name="outbox_retry"),
     path("quickbooks/reconciliation/", views.reconciliation, name="reconciliation"),
+    path("quickbooks/backfill/", views.backfill, name="backfill"),
 ]

@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from integrations.company_prefs import company_settings, outside_us
-from integrations.forms import KeyAccountsForm, OutboxRetryForm, ReconciliationMonthForm
+from integrations.forms import (
+    BackfillForm,
+    KeyAccountsForm,
+    OutboxRetryForm,
+    ReconciliationMonthForm,
+)
 from integrations.models import (
     QboAccount,
     QboClass,
@@ -31,6 +36,15 @@ from integrations.outbox.jobs import outbox_counts, outbox_summary, sync_jobs_re
 from integrations.permissions import can_manage_integration, require_manage_integration
 from integrations.qbo.errors import OAuthError, QboError
 from integrations.services import connection as conn_services
+from integrations.services.backfill import (
+    BackfillError,
+    backfill_current,
+    backfill_progress,
+    backfill_resume,
+    backfill_start,
+    backfill_stop,
+    duration_words,
+)
 from integrations.services.key_accounts import (
     KEY_ACCOUNT_SLOTS,
     key_account_conflicts,
@@ -115,6 +129,7 @@ def quickbooks_detail(request):
                 "items": QboItem.objects.count(),
             },
             outbox=outbox_summary(),
+            **_backfill_context(request, connection),
             webhooks={
                 "configured": bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN),
                 "endpoint": settings.DISTRU_BASE_URL + reverse("quickbooks_webhook"),
@@ -126,6 +141,67 @@ def quickbooks_detail(request):
             },
         ),
     )
+
+
+def _backfill_context(request, connection: QboConnection):
+    """The backfill card: the latest backfill's progress, and the form to start one."""
+    current = backfill_current()
+    progress = backfill_progress(current) if current is not None else None
+    finished = progress is None or progress.finished
+    return {
+        "backfill": progress,
+        "backfill_form": BackfillForm(),
+        "backfill_remaining": duration_words(progress.remaining)
+        if progress and progress.remaining
+        else "",
+        "backfill_can_start": can_manage_integration(request.user)
+        and finished
+        and connection.status == QboConnection.Status.CONNECTED,
+        # The page fetches itself again while documents are still on their way.
+        "backfill_polling": progress is not None and not finished,
+    }
+
+
+@staff_member_required
+@require_POST
+def backfill(request):
+    """Start a backfill from the date chosen, or stop or resume the latest one."""
+    _require_manage(request)
+    current = backfill_current()
+    if "stop" in request.POST and current is not None:
+        held = backfill_stop(backfill=current)
+        messages.success(
+            request,
+            f"Backfill stopped: {held} document(s) held, none lost. Resume it to send them.",
+        )
+    elif "resume" in request.POST and current is not None:
+        released = backfill_resume(backfill=current)
+        messages.success(request, f"Backfill resumed: {released} document(s) are on their way.")
+    else:
+        _backfill_start(request)
+    return redirect(f"{reverse('integrations:quickbooks')}#backfill")
+
+
+def _backfill_start(request) -> None:
+    form = BackfillForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["since"][0])
+        return
+    since = form.cleaned_data["since"]
+    try:
+        started = backfill_start(since=since, user=request.user)
+    except BackfillError as exc:
+        messages.error(request, str(exc))
+        return
+    if started is None:
+        messages.info(
+            request,
+            f"Nothing to send: QuickBooks has, or is already being sent, every document dated on "
+            f"or after {since:%Y-%m-%d}.",
+        )
+        return
+    queued = ", ".join(f"{n} {entity}" for entity, n in started.queued.items())
+    messages.success(request, f"Backfill started: {queued} on their way to QuickBooks.")
 
 
 @staff_member_required

@@ -83,6 +83,8 @@ class PurchaseOrderAdapter(QboSyncAdapter):
 
     fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "DueDate", "PrivateNote", "Line")
 
+    dependency_prefetch = ("vendor", "lines__product__purchase_qbo_item")
+
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]
 
@@ -122,6 +124,8 @@ class PurchasePaymentAdapter(QboSyncAdapter):
         "PrivateNote",
         "Line",
     )
+
+    dependency_prefetch = ("purchase_order",)
 
     def dependencies(self, record) -> list:
         return [record.purchase_order]
@@ -164,6 +168,8 @@ class PurchaseReturnAdapter(QboSyncAdapter):
     ledger = LedgerFields(date="return_date", total="total", number="number")
 
     fingerprint_fields = ("VendorRef", "DocNumber", "TxnDate", "PrivateNote", "Line")
+
+    dependency_prefetch = ("vendor", "lines__product__purchase_qbo_item")
 
     def dependencies(self, record) -> list:
         return [record.vendor, *bill_items(record.lines.all())]

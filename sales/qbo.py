@@ -171,6 +171,8 @@ class InvoiceAdapter(SalesFormAdapter):
         "Line",
     )
 
+    dependency_prefetch = ("customer", "lines__product__sales_qbo_item", "tax_lines__tax")
+
     def dependencies(self, record) -> list:
         taxes = [tax_item_ensure(tax=tax_line.tax) for tax_line in record.tax_lines.all()]
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]
@@ -209,6 +211,8 @@ class InvoicePaymentAdapter(QboSyncAdapter):
         "Line",
     )
 
+    dependency_prefetch = ("invoice",)
+
     def dependencies(self, record) -> list:
         return [record.invoice]
 
@@ -242,6 +246,8 @@ class SalesReturnAdapter(SalesFormAdapter):
     ledger = LedgerFields(date="return_date", total="total", number="number")
 
     fingerprint_fields = ("CustomerRef", "DocNumber", "TxnDate", "PrivateNote", "ClassRef", "Line")
+
+    dependency_prefetch = ("customer", "lines__product__sales_qbo_item")
 
     def dependencies(self, record) -> list:
         items = [item_for_invoice_line(line.product) for line in record.lines.all()]

@@ -45,8 +45,8 @@ BADGE_COLOURS = {
 # Where a badge says more than the filter's one word.
 BADGE_LABELS = {QuickBooksState.PAUSED: "Paused (reconnect to QuickBooks)"}
 NOT_SENT_NOTE = (
-    "Records saved before QuickBooks was connected are sent once they are saved again, or "
-    "with the “Sync to QuickBooks” action."
+    "Records saved before QuickBooks was connected are sent once they are saved again, with "
+    "the “Sync to QuickBooks” action, or by a backfill from the QuickBooks page."
 )
 
 

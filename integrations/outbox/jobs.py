@@ -13,7 +13,9 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.models import QboConnection, SyncJob
+from integrations.outbox.errors import OutboxError
 from integrations.outbox.registry import sync_adapter_for
+from integrations.selectors import sync_job_for
 
 LIVE_STATUSES = [QboConnection.Status.CONNECTED, QboConnection.Status.EXPIRED]
 
@@ -78,7 +80,58 @@ def sync_job_record(*, record: models.Model) -> SyncJob | None:
         )
     if initial == SyncJob.Status.PENDING:
         transaction.on_commit(lambda: sync_job_enqueue(job_id=job.pk))
+    _release_held_dependencies(record)
     return job
+
+
+def sync_jobs_record_new(*, records: list[models.Model]) -> list[SyncJob]:
+    """Write a job for each of `records`, none of which has one, in a few inserts, and enqueue
+    them on commit in the order given (a backfill's thousands)."""
+    status = _connection_status()
+    if status not in LIVE_STATUSES:
+        return []
+    initial = _initial_status(status)
+    jobs = SyncJob.objects.bulk_create(
+        [
+            SyncJob(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=str(record.pk),
+                **_job_identity(sync_adapter_for(type(record)), record),
+                request_id=new_request_id(),
+                status=initial,
+            )
+            for record in records
+        ],
+        batch_size=500,
+    )
+    if initial == SyncJob.Status.PENDING:
+        for job in jobs:
+            transaction.on_commit(lambda job_id=job.pk: sync_job_enqueue(job_id=job_id))
+    return jobs
+
+
+def _release_held_dependencies(record: models.Model) -> None:
+    """A save never waits on a stopped backfill: what the record references, and what that
+    references, is sent now if the backfill holds it."""
+    if not SyncJob.objects.filter(status=SyncJob.Status.HELD).exists():
+        return  # the usual case, in one indexed query
+    unsent, seen, held = [record], set(), []
+    while unsent:
+        current = unsent.pop()
+        try:
+            dependencies = sync_adapter_for(type(current)).dependencies(current)
+        except OutboxError:
+            continue  # the record's own push says what is wrong, or waits
+        for dependency in dependencies:
+            key = (type(dependency), dependency.pk)
+            if dependency.qbo_id or key in seen:
+                continue
+            seen.add(key)
+            unsent.append(dependency)
+            job = sync_job_for(dependency)
+            if job is not None and job.status == SyncJob.Status.HELD:
+                held.append(job.pk)
+    sync_jobs_release(jobs=SyncJob.objects.filter(pk__in=held))
 
 
 def sync_job_record_delete(*, record: models.Model) -> None:
@@ -137,6 +190,22 @@ def sync_jobs_wake(*, code: str) -> int:
     """What held up the jobs that failed or wait with `code` is done: they are due now."""
     waiting = [SyncJob.Status.PENDING, SyncJob.Status.FAILED]
     return _due_now(SyncJob.objects.filter(last_error_code=code, status__in=waiting))
+
+
+def sync_jobs_hold(*, jobs: models.QuerySet) -> int:
+    """Hold these jobs' unsent work (a backfill stopped): kept as it is, sent by no worker."""
+    waiting = [SyncJob.Status.PENDING, SyncJob.Status.PAUSED]
+    return jobs.filter(status__in=waiting).update(
+        status=SyncJob.Status.HELD, updated_at=timezone.now()
+    )
+
+
+def sync_jobs_release(*, jobs: models.QuerySet) -> int:
+    """Held jobs are due again: handed to the workers, or paused while the connection is."""
+    held = jobs.filter(status=SyncJob.Status.HELD)
+    if _initial_status(_connection_status()) == SyncJob.Status.PAUSED:
+        return held.update(status=SyncJob.Status.PAUSED, updated_at=timezone.now())
+    return _due_now(held)
 
 
 def _due_now(jobs: models.QuerySet) -> int:

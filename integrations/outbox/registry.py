@@ -67,6 +67,10 @@ class QboSyncAdapter:
         """Records that must exist in QBO before this one can reference them."""
         return []
 
+    # What `dependencies` reads, for `prefetch_related` when many records are asked at once
+    # (a backfill): without it, each record costs a query per relation.
+    dependency_prefetch: tuple[str, ...] = ()
+
     def payload(self, record: models.Model, *, context: PushContext) -> dict[str, Any]:
         """The full QBO body for a create (without Id and SyncToken)."""
         raise NotImplementedError
@@ -88,6 +92,11 @@ class QboSyncAdapter:
     def find_existing(self, record: models.Model, *, client) -> dict | None:
         """Before a first create: the QBO object this record should link to instead, if any."""
         return None
+
+    @property
+    def looks_up_before_create(self) -> bool:
+        """Whether a first push asks QBO for a record to link to (a request of its own)."""
+        return type(self).find_existing is not QboSyncAdapter.find_existing
 
     def renamed_after_clash(self, record: models.Model, body: dict) -> dict | None:
         """After a 6240 duplicate name: a body with a recognisably unique name, or None."""

@@ -43,7 +43,10 @@ MAX_PAGE_SIZE = 1000
 # One CDC answer holds at most this many objects, every entity asked for together (Intuit's
 # "Change data capture operation" guide); an answer that reaches it may have left some out.
 CDC_MAX_OBJECTS = 1000
+# Intuit's "API call limits and throttles": at most 30 operations in a batch, and 40 batch
+# requests a minute per company and app (single requests: 500 a minute, the limiter's default).
 MAX_BATCH_SIZE = 30
+MAX_BATCH_REQUESTS_PER_MINUTE = 40
 MAX_REQUEST_ID_LENGTH = 50
 # A batch's requestid, and each bId beside it (Intuit's blog "Request ID update for QuickBooks
 # Online integration", 2015: QBO keys each item by both, in the 50 characters above).

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from integrations.sandbox.backend import DEFAULT_COMPANY_NAME
+from integrations.sandbox.backend import DEFAULT_COMPANY_NAME, stamp
 from integrations.sandbox.entities import SPECS
 
 if TYPE_CHECKING:
@@ -539,6 +539,8 @@ def _sales_and_purchases(company: Company, ids: dict[tuple[str, str], str], at) 
                                                   "TxnType": txn_type}]}
                 for number, amount in applied.items()]  # fmt: skip
 
+    for code in ("TAX", "NON"):
+        company.put_builtin("TaxCode", _pseudo_tax_code(code, at))
     for name, kind in PAYMENT_METHODS:
         add("PaymentMethod", {"Name": name, "Type": kind}, name)
     for name, days in TERMS:
@@ -583,6 +585,14 @@ def _sales_and_purchases(company: Company, ids: dict[tuple[str, str], str], at) 
             add("BillPayment", {**payload, "DocNumber": number} if number else payload, day)
     finally:
         company.now = held
+
+
+def _pseudo_tax_code(code: str, at) -> dict:
+    """TAX or NON as a US company's `select * From TaxCode` lists it (Intuit's TaxCode page):
+    no SyncToken, its name as its Id."""
+    when = stamp(at)
+    return {"TaxGroup": False, "Name": code, "Taxable": code == "TAX", "Description": code,
+            "Id": code, "MetaData": {"CreateTime": when, "LastUpdatedTime": when}}  # fmt: skip
 
 
 def _tax_codes(company: Company, seed: CompanySeed, at) -> list[str]:

@@ -236,6 +236,36 @@ def test_a_purchase_order_is_numbered_open_and_posts_nothing(client):
     assert closed["POStatus"] == "Closed"
 
 
+def test_python_quickbooks_purchase_order_test_passes_as_written(client):
+    """Its test_create picks the first customer, tax code, inventory item, vendor and account
+    of Intuit's company (`tests/integration/test_purchaseorder.py`), so a US company must list
+    the pseudo tax codes TAX and NON, as Intuit's TaxCode page shows them."""
+    customer = client.rows("SELECT * FROM Customer MAXRESULTS 1", "Customer")[0]
+    taxcode = client.rows("SELECT * FROM TaxCode MAXRESULTS 1", "TaxCode")[0]
+    item = client.rows("SELECT * FROM Item WHERE Type = 'Inventory' MAXRESULTS 1", "Item")[0]
+    vendor = client.rows("SELECT * FROM Vendor MAXRESULTS 1", "Vendor")[0]
+    account = client.rows("SELECT * FROM Account MAXRESULTS 1", "Account")[0]
+    detail = {"BillableStatus": "NotBillable", "UnitPrice": 100, "Qty": 1,
+              "CustomerRef": {"value": customer["Id"]}, "TaxCodeRef": {"value": taxcode["Name"]},
+              "ItemRef": {"value": item["Id"]}}  # fmt: skip
+    order = client.write("PurchaseOrder", {
+        "Line": [{"Amount": 100, "DetailType": "ItemBasedExpenseLineDetail",
+                  "ItemBasedExpenseLineDetail": detail}],
+        "VendorRef": {"value": vendor["Id"]}, "APAccountRef": {"value": account["Id"]},
+        "TotalAmt": 100,
+    })  # fmt: skip
+    read = client.read("PurchaseOrder", order["Id"])
+    assert (read["VendorRef"]["value"], read["APAccountRef"]["value"]) == (
+        vendor["Id"],
+        account["Id"],
+    )
+    assert read["TotalAmt"] == 100
+    line = read["Line"][0]["ItemBasedExpenseLineDetail"]
+    assert (line["UnitPrice"], line["Qty"], line["ItemRef"]["value"]) == (100, 1, item["Id"])
+    assert line["TaxCodeRef"]["value"] == taxcode["Name"]
+    assert {c["Id"] for c in client.rows("SELECT * FROM TaxCode", "TaxCode")} == {"TAX", "NON"}
+
+
 @pytest.mark.parametrize("entity", ["Payment", "SalesReceipt", "BillPayment"])
 def test_payments_and_sales_receipts_are_voided_by_a_sparse_update_with_include_void(
     client, entity

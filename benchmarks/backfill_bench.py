@@ -71,6 +71,7 @@ def main() -> None:
     from integrations.models import SyncJob
     from integrations.sandbox.backend import DEFAULT_REALM_ID
 
+    sample_payments = len(env.backend.companies[DEFAULT_REALM_ID].objects["Payment"])
     saving = time.perf_counter()
     make_records(args.invoices, args.payments)
     saved = time.perf_counter() - saving
@@ -106,7 +107,7 @@ def main() -> None:
     company = env.backend.companies[DEFAULT_REALM_ID]
     numbers = collections.Counter(o.get("DocNumber") for o in company.objects["Invoice"].values())
     duplicates = sum(n - 1 for n in numbers.values() if n > 1)
-    duplicates += max(0, len(company.objects["Payment"]) - args.payments)
+    duplicates += max(0, len(company.objects["Payment"]) - sample_payments - args.payments)
     # The rate is over the span of the requests QBO saw: the cluster's start-up is not QBO's.
     times = sorted(datetime.fromisoformat(r["time"]) for r in log)
     first = times[0].isoformat()

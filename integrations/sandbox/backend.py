@@ -33,6 +33,7 @@ from integrations.sandbox.entities import (
     SYSTEM_FIELDS,
     Spec,
     check_doc_number,
+    open_amount,
 )
 from integrations.sandbox.entities import queryable_fields as _fields
 from integrations.sandbox.random_faults import FAULT_KINDS, FaultInjector
@@ -61,6 +62,9 @@ NAME_GROUPS = {
     "Class": ("Class", "FullyQualifiedName"),
     "Customer": ("Party", "DisplayName"),
     "Vendor": ("Party", "DisplayName"),
+    "PaymentMethod": ("PaymentMethod", "Name"),
+    "Term": ("Term", "Name"),
+    "Department": ("Department", "FullyQualifiedName"),
 }
 
 
@@ -223,6 +227,10 @@ class Company:
         self.objects[entity]["1"] = stored
         return stored
 
+    def put_builtin(self, entity: str, obj: dict) -> None:
+        """Install an object QBO makes itself, as QBO answers it (the pseudo tax codes)."""
+        self.objects[entity][obj["Id"]] = obj
+
     def _current(self, spec: Spec, payload: dict) -> dict:
         obj_id = str(payload.get("Id") or "")
         if not obj_id:
@@ -273,6 +281,7 @@ class Company:
         self._refuse_if_linked(spec, old, "deleting")
         self._unapply(spec, old)
         del self.objects[spec.name][old["Id"]]
+        self._move_balances(spec, old, None)
         self.deleted[spec.name][old["Id"]] = gone = {
             "domain": "QBO", "status": "Deleted", "Id": old["Id"],
             "MetaData": {"LastUpdatedTime": stamp(self.now())},
@@ -361,6 +370,33 @@ class Company:
                 self.names[group].pop(old[field_name].lower(), None)
             self.names[group][obj[field_name].lower()] = owner
         self.objects[spec.name][obj["Id"]] = obj
+        self._move_balances(spec, old, obj)
+
+    def _move_balances(self, spec: Spec, old: dict | None, new: dict | None) -> None:
+        """Move the Balance of the customer or vendor a document was and is for by what it
+        owes now less what it owed (and BalanceWithJobs up the parents). QBO computes these;
+        the party's SyncToken and LastUpdatedTime stay (README, "The company around sales and
+        purchases")."""
+        if spec.party is None:
+            return
+        moves: dict[str, float] = {}
+        for doc, sign in ((old, -1), (new, 1)):
+            if doc and spec.party in doc:
+                party_id = doc[spec.party]["value"]
+                moves[party_id] = moves.get(party_id, 0) + sign * open_amount(spec.name, doc)
+        party = spec.party.removesuffix("Ref")
+        for party_id, move in moves.items():
+            if move:
+                self._move_balance(party, party_id, move)
+
+    def _move_balance(self, party: str, party_id: str, move: float) -> None:
+        """Add `move` to a party's Balance, and to the BalanceWithJobs of it and its parents."""
+        keys = ("Balance", "BalanceWithJobs")
+        while party_id and (current := self.get(party, party_id)) is not None:
+            moved = {key: round(current[key] + move, 2) for key in keys if key in current}
+            self.objects[party][party_id] = {**current, **moved}
+            keys = ("BalanceWithJobs",)  # a parent's own Balance is its own documents'
+            party_id = current.get("ParentRef", {}).get("value")
 
     def _changed(self, entity: str, obj: dict, operation: str) -> None:
         if self.on_change is not None:

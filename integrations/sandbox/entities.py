@@ -96,19 +96,22 @@ def _day(value: str | None, default: date) -> date:
     return default if value is None else date.fromisoformat(value[:10])
 
 
-def _due_date(obj: dict, txn_date: date) -> str:
-    """DueDate as sent, else 30 days after TxnDate; a TxnDate too late for that is a 6000.
+def _due_date(company: Company, obj: dict, txn_date: date) -> str:
+    """DueDate as sent, else TxnDate plus the DueDays of its SalesTermRef (30 without one);
+    a TxnDate too late for that is a 6000.
 
     What QBO answers for a date near 9999-12-31 is not documented anywhere we found (see the
     README, "Other rules"): a business validation fault naming TxnDate is our choice.
     """
     if obj.get("DueDate") not in (None, ""):
         return _day(obj["DueDate"], txn_date).isoformat()
+    term = company.get("Term", obj["SalesTermRef"]["value"]) if obj.get("SalesTermRef") else None
+    days = (term or {}).get("DueDays", 30)
     try:
-        return (txn_date + timedelta(days=30)).isoformat()
+        return (txn_date + timedelta(days=days)).isoformat()
     except OverflowError:
         raise faults.business(
-            f"TxnDate {txn_date.isoformat()} leaves no date for the DueDate 30 days later; "
+            f"TxnDate {txn_date.isoformat()} leaves no date for the DueDate {days} days later; "
             "send a DueDate, or an earlier TxnDate",
             "TxnDate",
         ) from None
@@ -170,16 +173,20 @@ def _plain_name(value: str, element: str) -> None:
         raise faults.invalid_characters(element, value)
 
 
-def _name_rules(obj: dict, old: dict | None, field: str, limit: int) -> str:
-    """Trim, check and (on inactivation) suffix a name the way QBO's name lists do."""
+def _name_rules(
+    obj: dict, old: dict | None, field: str, limit: int, *, mark_deleted: bool = True
+) -> str:
+    """Trim, check and (on inactivation, where `mark_deleted`) suffix a name the way QBO's
+    name lists do."""
     name = _text(obj, field)
     if not name:
         raise faults.required(field)
     _plain_name(name, field)
     was_active = old is None or old.get("Active", True)
-    if obj.get("Active", True) is False and was_active and not name.endswith(DELETED_SUFFIX):
+    inactivated = obj.get("Active", True) is False and was_active
+    if mark_deleted and inactivated and not name.endswith(DELETED_SUFFIX):
         name += DELETED_SUFFIX
-    elif obj.get("Active", True) and old is not None and old.get("Active") is False:
+    elif mark_deleted and obj.get("Active", True) and old is not None and not was_active:
         name = name.removesuffix(DELETED_SUFFIX)
     if len(name) > limit:
         raise faults.QboFault(
@@ -314,12 +321,35 @@ OPEN_BALANCE = {
 def open_balance(company: Company, party: str, party_id: str) -> float:
     """What a customer owes (or a vendor is owed), computed from its transactions."""
     total = 0.0
-    for entity, field, sign in OPEN_BALANCE[party]:
+    for entity, _, _ in OPEN_BALANCE[party]:
         party_key = SPECS[entity].party
         for doc in company.objects[entity].values():
             if doc.get(party_key, {}).get("value") == party_id:
-                total += sign * float(doc.get(field) or 0)
+                total += open_amount(entity, doc)
     return round(total, 2)
+
+
+def open_amount(entity: str, doc: dict) -> float:
+    """What one transaction adds to its party's open balance (a credit takes away)."""
+    for rules in OPEN_BALANCE.values():
+        for kind, field, sign in rules:
+            if kind == entity:
+                return sign * float(doc.get(field) or 0)
+    return 0.0
+
+
+def party_balance(company: Company, party: str, party_id: str) -> dict:
+    """A customer's or vendor's Balance as QBO keeps it (and a customer's BalanceWithJobs,
+    its own balance and its sub-customers')."""
+    balance = open_balance(company, party, party_id)
+    if party != "Customer":
+        return {"Balance": balance}
+    jobs = [
+        job.get("BalanceWithJobs", 0)
+        for job in company.objects["Customer"].values()
+        if job.get("ParentRef", {}).get("value") == party_id and job["Id"] != party_id
+    ]
+    return {"Balance": balance, "BalanceWithJobs": round(balance + sum(jobs), 2)}
 
 
 def _refuse_inactive_with_balance(
@@ -346,8 +376,7 @@ def prepare_customer(company: Company, obj: dict, old: dict | None, obj_id: str)
     obj.setdefault("Taxable", True)
     obj["FullyQualifiedName"] = _hierarchy(company, obj, "Customer", obj["DisplayName"], "Job")
     obj.setdefault("BillWithParent", False)
-    obj.setdefault("Balance", 0)
-    obj.setdefault("BalanceWithJobs", obj["Balance"])
+    obj.update(party_balance(company, "Customer", obj_id))
     obj.setdefault("CurrencyRef", company.home_currency())
     obj.setdefault("PreferredDeliveryMethod", "Print")
     obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
@@ -364,7 +393,7 @@ def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -
     _addresses(company, obj)
     _unique(company, "Party", obj["DisplayName"], f"Vendor:{obj_id}",
             "Another customer, vendor or employee is already using this name.")  # fmt: skip
-    obj.setdefault("Balance", 0)
+    obj.update(party_balance(company, "Vendor", obj_id))
     obj.setdefault("Vendor1099", False)
     obj.setdefault("CurrencyRef", company.home_currency())
     obj.setdefault("PrintOnCheckName", _text(obj, "CompanyName") or obj["DisplayName"])
@@ -372,8 +401,90 @@ def prepare_vendor(company: Company, obj: dict, old: dict | None, obj_id: str) -
     return obj
 
 
-def prepare_single(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
-    """Preferences and CompanyInfo: stored as sent; there is one per company."""
+# ---- the lists around sales and purchases: payment methods, terms, departments ---------
+# Sources for each rule: README.md, "The company around sales and purchases".
+
+PAYMENT_METHOD_TYPES = ("CREDIT_CARD", "NON_CREDIT_CARD")
+
+
+def _taken(kind: str) -> str:
+    return f"Another {kind} is already using this name. Please use a different name."
+
+
+def _in_range(obj: dict, key: str, low: float, high: float) -> None:
+    value = obj.get(key)
+    if value is not None and not low <= value <= high:
+        raise faults.business(f"{key} must be from {low} through {high}", key)
+
+
+def prepare_payment_method(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """PaymentMethod: a unique name of at most 31 characters; a card or not."""
+    _name_rules(obj, old, "Name", 31, mark_deleted=False)
+    _unique(company, "PaymentMethod", obj["Name"], obj_id, _taken("payment method"))
+    kind = obj.setdefault("Type", "NON_CREDIT_CARD")
+    if kind not in PAYMENT_METHOD_TYPES:
+        raise faults.business(f"Type must be one of {', '.join(PAYMENT_METHOD_TYPES)}", "Type")
+    obj.setdefault("Active", True)
+    return obj
+
+
+def prepare_term(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Term: a unique name of at most 31 characters, due some days after the sale
+    (STANDARD) or on a day of the month (DATE_DRIVEN)."""
+    _name_rules(obj, old, "Name", 31, mark_deleted=False)
+    _unique(company, "Term", obj["Name"], obj_id, _taken("term"))
+    if obj.get("DueDays") is None and obj.get("DayOfMonthDue") is None:
+        raise faults.required("DueDays")
+    for key, low, high in (("DueDays", 0, 999), ("DiscountDays", 0, 999),
+                           ("DayOfMonthDue", 1, 31), ("DiscountDayOfMonth", 0, 31),
+                           ("DueNextMonthDays", 0, 999), ("DiscountPercent", 0, 100)):  # fmt: skip
+        _in_range(obj, key, low, high)
+    obj["Type"] = "STANDARD" if obj.get("DueDays") is not None else "DATE_DRIVEN"
+    obj.setdefault("DiscountPercent", 0)
+    obj.setdefault("Active", True)
+    return obj
+
+
+def prepare_department(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Department (a location): a unique fully qualified name, optionally under a parent."""
+    _name_rules(obj, old, "Name", 100, mark_deleted=False)
+    obj["FullyQualifiedName"] = _hierarchy(company, obj, "Department", obj["Name"], "SubDepartment")
+    _unique(company, "Department", obj["FullyQualifiedName"], obj_id, _taken("department"))
+    obj.setdefault("Active", True)
+    return obj
+
+
+# ---- Preferences and CompanyInfo: one object each, made with the company ------------------
+
+# What an update cannot change: QBO keeps its own value whatever is sent (README, "The company
+# around sales and purchases", which gives the sources and where they disagree).
+READ_ONLY_PREFERENCES = {
+    "AccountingInfoPrefs": ("FirstMonthOfFiscalYear", "UseAccountNumbers", "TaxYearMonth"),
+    "ReportPrefs": ("CalcAgingReportFromTxnDate",),
+}
+READ_ONLY_COMPANY_INFO = ("CompanyStartDate",)
+
+
+def prepare_preferences(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """Preferences: update only; the read-only preferences keep their value."""
+    for group, keys in READ_ONLY_PREFERENCES.items():
+        kept = {key: old[group][key] for key in keys if key in (old or {}).get(group, {})}
+        if kept or group in obj:
+            section = {k: v for k, v in (obj.get(group) or {}).items() if k not in keys}
+            obj[group] = {**section, **kept}
+    return obj
+
+
+def prepare_company_info(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """CompanyInfo: update only, with a CompanyName and a CompanyAddr; CompanyStartDate is
+    QBO's own."""
+    for key in ("CompanyName", "CompanyAddr"):
+        if not obj.get(key):
+            raise faults.required(key)
+    for key in READ_ONLY_COMPANY_INFO:
+        obj.pop(key, None)
+        if key in (old or {}):
+            obj[key] = old[key]
     return obj
 
 
@@ -728,9 +839,16 @@ def _rate_ids(company: Company, code_id: str | None) -> list[str]:
 # ---- transaction headers and documents ----------------------------------------------------
 
 
+# The references a transaction header may carry to the lists around sales and purchases.
+HEADER_REFS = (("SalesTermRef", "Term"), ("PaymentMethodRef", "PaymentMethod"),
+               ("DepartmentRef", "Department"))  # fmt: skip
+
+
 def _txn_header(company: Company, obj: dict, party: str, party_entity: str, need: bool) -> date:
     _set_ref(company, obj, party, party_entity, need=need)
     _class_ref(company, obj, per_line=False)
+    for key, entity in HEADER_REFS:
+        _set_ref(company, obj, key, entity)
     txn_date = _day(obj.get("TxnDate"), company.today())
     obj["TxnDate"] = txn_date.isoformat()
     obj.setdefault("CurrencyRef", company.home_currency())
@@ -821,9 +939,8 @@ def custom_txn_numbers(company: Company) -> bool:
     return company.preferences("SalesFormsPrefs").get("CustomTxnNumbers") is True
 
 
-def _next_doc_number(company: Company, entity: str) -> str:
-    """QBO's next number in the entity's series, skipping numbers users have typed in."""
-    rule = DOC_NUMBER_RULES[entity]
+def _next_doc_number(company: Company, rule: DocNumberRule) -> str:
+    """QBO's next number in a series, skipping numbers users have typed in."""
     while True:
         number = company.next_in(rule.series[0], start=1001)
         if _number_holder(company, rule, number, {}) is None:
@@ -841,7 +958,7 @@ def _sales_doc(company: Company, obj: dict, old: dict | None, entity: str, need:
     if not obj.get("DocNumber") and old is not None and old.get("DocNumber"):
         obj["DocNumber"] = old["DocNumber"]  # an update that leaves the number out keeps it
     elif not obj.get("DocNumber") and not custom_txn_numbers(company):
-        obj["DocNumber"] = _next_doc_number(company, entity)
+        obj["DocNumber"] = _next_doc_number(company, DOC_NUMBER_RULES[entity])
     obj["Line"], subtotal, discount = _sales_totals(_lines(company, entity, obj, old))
     # Intuit: "If false or null, calculate the sales tax first, and then apply the discount."
     obj.setdefault("ApplyTaxAfterDiscount", False)
@@ -864,7 +981,7 @@ def prepare_invoice(company: Company, obj: dict, old: dict | None, obj_id: str) 
                 "AllowOnlineACHPayment"):  # fmt: skip
         obj.setdefault(key, False)
     txn_date = _sales_doc(company, obj, old, "Invoice", need=True)
-    obj["DueDate"] = _due_date(obj, txn_date)
+    obj["DueDate"] = _due_date(company, obj, txn_date)
     _linked(company, "Invoice", obj_id, obj["TotalAmt"], obj)
     return obj
 
@@ -904,8 +1021,24 @@ def _purchase_doc(company: Company, obj: dict, old: dict | None, entity: str) ->
 def prepare_bill(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
     """Bill: an active vendor and item or account lines; Balance drops as it is paid."""
     txn_date = _purchase_doc(company, obj, old, "Bill")
-    obj["DueDate"] = _due_date(obj, txn_date)
+    obj["DueDate"] = _due_date(company, obj, txn_date)
     _linked(company, "Bill", obj_id, obj["TotalAmt"], obj)
+    return obj
+
+
+# QBO numbers purchase orders in a series of their own; no source says it refuses a repeat.
+PURCHASE_ORDER_NUMBERS = DocNumberRule(("PurchaseOrder",))
+
+
+def prepare_purchase_order(company: Company, obj: dict, old: dict | None, obj_id: str) -> dict:
+    """PurchaseOrder: an order to a vendor that posts nothing; QBO numbers it, and it is Open
+    until closed."""
+    _purchase_doc(company, obj, old, "PurchaseOrder")
+    if not obj.get("DocNumber"):
+        kept = (old or {}).get("DocNumber")
+        obj["DocNumber"] = kept or _next_doc_number(company, PURCHASE_ORDER_NUMBERS)
+    obj.setdefault("POStatus", "Open")
+    obj.setdefault("EmailStatus", "NotSet")
     return obj
 
 
@@ -1031,8 +1164,12 @@ SPECS: dict[str, Spec] = {
             party="VendorRef",
             pays="Bill",
         ),  # fmt: skip
-        Spec("Preferences", "single", prepare_single),
-        Spec("CompanyInfo", "single", prepare_single),
+        Spec("PurchaseOrder", "txn", prepare_purchase_order, party="VendorRef"),
+        Spec("Preferences", "single", prepare_preferences),
+        Spec("CompanyInfo", "single", prepare_company_info),
+        Spec("PaymentMethod", "list", prepare_payment_method, order=("Name",)),
+        Spec("Term", "list", prepare_term, order=("Name",)),
+        Spec("Department", "list", prepare_department, order=("FullyQualifiedName",)),
         Spec("TaxCode", "list", prepare_tax_code, order=("Name",), read_only=True),
         Spec("TaxRate", "list", prepare_tax_rate, order=("Name",), read_only=True),
     )

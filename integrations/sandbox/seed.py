@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from integrations.sandbox.backend import DEFAULT_COMPANY_NAME
+from integrations.sandbox.backend import DEFAULT_COMPANY_NAME, stamp
 from integrations.sandbox.entities import SPECS
 
 if TYPE_CHECKING:
@@ -205,12 +205,34 @@ VENDORS = [
     {"DisplayName": "Old Leaf Supply", "Active": False},
 ]  # fmt: skip
 
+# The lists every new QBO company starts with, in the order (so with the ids) of Intuit's
+# sample company: its PaymentMethod and Term pages (README, "The company around sales and
+# purchases"). (Name, Type) and (Name, DueDays).
+PAYMENT_METHODS = [
+    ("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"), ("Visa", "CREDIT_CARD"),
+    ("MasterCard", "CREDIT_CARD"), ("Discover", "CREDIT_CARD"),
+    ("American Express", "CREDIT_CARD"), ("Diners Club", "CREDIT_CARD"),
+]  # fmt: skip
+TERMS = [("Due on receipt", 0), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60), ("Net 10", 10)]
+# (Name, parent name or None, active): the distributor's locations.
+DEPARTMENTS = [
+    ("Sacramento Warehouse", None, True),
+    ("Bay Area", None, True),
+    ("Oakland Hub", "Bay Area", True),
+    ("Fresno Depot", None, False),
+]
+
+_MESSAGE_END = "\n\nThanks for your business!\nGreen Valley Distribution"
 PREFERENCES = {
     "AccountingInfoPrefs": {
+        "UseAccountNumbers": False,
         "TrackDepartments": False,
         "DepartmentTerminology": "Location",
         "ClassTrackingPerTxn": False,
         "ClassTrackingPerTxnLine": True,
+        "FirstMonthOfFiscalYear": "January",
+        "TaxYearMonth": "January",
+        "TaxForm": "6",
         "CustomerTerminology": "Customers",
     },
     "ProductAndServicesPrefs": {
@@ -226,31 +248,141 @@ PREFERENCES = {
                  "BooleanValue": True},
                 {"Name": "SalesFormsPrefs.UseSalesCustom2", "Type": "BooleanType",
                  "BooleanValue": False},
+                {"Name": "SalesFormsPrefs.UseSalesCustom3", "Type": "BooleanType",
+                 "BooleanValue": False},
             ]},
             {"CustomField": [
                 {"Name": "SalesFormsPrefs.SalesCustomName1", "Type": "StringType",
                  "StringValue": "Manifest #"},
             ]},
         ],
+        "EmailCopyToCompany": False,
         "AllowDeposit": False,
         "AllowDiscount": True,
         "DefaultDiscountAccount": "86",
         "AllowEstimates": True,
         "ETransactionEnabledStatus": "NotApplicable",
+        "ETransactionAttachPDF": False,
+        "ETransactionPaymentEnabled": False,
+        "IPNSupportEnabled": False,
         "AllowServiceDate": False,
         "AllowShipping": False,
+        "AutoApplyCredit": True,
+        "AutoApplyPayments": True,
+        "UsingPriceLevels": False,
         "DefaultTerms": {"value": "3"},
+        "DefaultCustomerMessage": "Thank you for your business!",
     },
-    "VendorAndPurchasesPrefs": {"TrackingByCustomer": False, "BillableExpenseTracking": False},
+    # Every section the recorded Preferences have (ruckus/quickbooks-ruby
+    # spec/fixtures/preferences.xml), with the distributor's own words in the messages.
+    "EmailMessagesPrefs": {
+        "InvoiceMessage": {"Subject": "Invoice from Green Valley Distribution",
+                           "Message": "Here's your invoice! We appreciate your prompt payment."
+                                      + _MESSAGE_END},
+        "EstimateMessage": {"Subject": "Estimate from Green Valley Distribution",
+                            "Message": "Please review the estimate below. Feel free to contact "
+                                       "us if you have any questions." + _MESSAGE_END},
+        "SalesReceiptMessage": {"Subject": "Sales Receipt from Green Valley Distribution",
+                                "Message": "Your sales receipt is attached." + _MESSAGE_END},
+        "StatementMessage": {"Subject": "Statement from Green Valley Distribution",
+                             "Message": "Your statement is attached. Please remit payment at "
+                                        "your earliest convenience." + _MESSAGE_END},
+    },
+    "VendorAndPurchasesPrefs": {
+        "TrackingByCustomer": False,
+        "BillableExpenseTracking": False,
+        "POCustomField": [{"CustomField": [
+            {"Name": f"PurchasePrefs.UsePurchaseCustom{n}", "Type": "BooleanType",
+             "BooleanValue": False} for n in (3, 2, 1)
+        ]}],
+    },
+    "TimeTrackingPrefs": {"UseServices": False, "BillCustomers": True, "ShowBillRateToAll": False,
+                          "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
+    "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
     # The duplicate-number warnings as Intuit's recorded Preferences have them
     # (ruckus/quickbooks-ruby spec/fixtures/preferences.xml): checks on, bills and journals off.
     "OtherPrefs": {"NameValue": [
+        {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": "Thank you for your business!"},
         {"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
+        {"Name": "DTXCopyMemo", "Value": "true"},
+        {"Name": "Vendor1099Enabled", "Value": "true"},
+        {"Name": "TimeTrackingFeatureEnabled", "Value": "true"},
+        {"Name": "ProjectsEnabled", "Value": "false"},
+        {"Name": "DateFormat", "Value": "Month Date Year separated by a slash"},
+        {"Name": "DateFormatMnemonic", "Value": "MMDDYYYY_SEP_SLASH"},
+        {"Name": "NumberFormat", "Value": "US Number Format"},
+        {"Name": "NumberFormatMnemonic", "Value": "US_NB"},
         {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
         {"Name": "WarnDuplicateBillNumber", "Value": "false"},
         {"Name": "WarnDuplicateJournalNumber", "Value": "false"},
+        {"Name": "SignoutInactiveMinutes", "Value": "60"},
+        {"Name": "AccountingInfoPrefs.ShowAccountNumbers", "Value": "false"},
     ]},
 }  # fmt: skip
+
+
+# The sample company's transactions: a few of each kind a developer finds in Intuit's sample
+# company, dated in spring 2026, before any month the product's tests or its demo use. Parties,
+# items, accounts and lists are named; the sandbox computes every total and balance, and each
+# payment applies to documents by their DocNumber. Sales forms carry numbers typed in (the
+# seed numbers its own documents: CustomTxnNumbers), purchase orders are numbered by QBO.
+# (entity, customer, TxnDate, DocNumber, lines as (item, Qty, UnitPrice), other fields)
+SALES = [
+    ("Invoice", "Mary's Dispensary", "2026-04-06", "GV-1001",
+     [("Blue Dream 3.5g", 40, 25), ("Exit Bags (child resistant)", 20, 0.5)], {}),
+    ("Invoice", "Harborside Collective", "2026-04-13", "GV-1002",
+     [("Wedding Cake 3.5g", 30, 28), ("Distribution Fee", 1, 150)], {}),
+    ("SalesReceipt", "Green Leaf Wellness", "2026-04-20", "GV-1003", [("Lab Testing Fee", 5, 95)],
+     {"PaymentMethodRef": ("PaymentMethod", "Cash"),
+      "DepositToAccountRef": ("Account", "Checking")}),
+    ("CreditMemo", "Harborside Collective", "2026-04-27", "GV-1004", [("Wedding Cake 3.5g", 2, 28)],
+     {"PrivateNote": "Two jars returned damaged"}),
+    ("Invoice", "Sunset Cannabis Co.", "2026-05-04", "GV-1005", [("OG Kush 1g Pre-Roll", 100, 8)],
+     {"SalesTermRef": ("Term", "Net 15")}),
+    ("SalesReceipt", "Mary's Dispensary", "2026-05-11", "GV-1006", [("Blue Dream 3.5g", 12, 25)],
+     {"PaymentMethodRef": ("PaymentMethod", "Visa"), "PaymentRefNum": "VISA-5521"}),
+    ("Invoice", "Downtown Store", "2026-05-18", "GV-1007", [("Gummies 100mg (10 pack)", 24, 18)],
+     {"SalesTermRef": ("Term", "Net 30")}),
+    ("Invoice", "Pacific Greens & Co.", "2026-06-01", "GV-1008",
+     [("Sour Diesel Cartridge 0.5g", 10, 30)], {}),
+    ("CreditMemo", "Sunset Cannabis Co.", "2026-06-02", "GV-1009", [("OG Kush 1g Pre-Roll", 5, 8)],
+     {"PrivateNote": "Short shipped"}),
+    ("Estimate", "Green Leaf Wellness", "2026-04-27", "EST-101",
+     [("Gummies 100mg (10 pack)", 20, 18)], {"TxnStatus": "Accepted"}),
+    ("Estimate", "Harborside Collective", "2026-05-25", "EST-102",
+     [("Sour Diesel Cartridge 0.5g", 50, 30)], {"ExpirationDate": "2026-06-24"}),
+]  # fmt: skip
+# (customer, TxnDate, payment method, PaymentRefNum, TotalAmt, {invoice DocNumber: amount})
+PAYMENTS = [
+    ("Mary's Dispensary", "2026-04-20", "Check", "4417", 1010, {"GV-1001": 1010}),
+    ("Harborside Collective", "2026-05-01", "Visa", "VISA-2208", 500, {"GV-1002": 500}),
+    ("Pacific Greens & Co.", "2026-06-05", "Check", "1189", 350, {"GV-1008": 300}),
+]
+# (entity, vendor, TxnDate, DocNumber, item lines as (item, Qty, UnitPrice), account lines as
+# (account, Amount), other fields)
+PURCHASES = [
+    ("Bill", "Emerald Farms", "2026-04-02", "EF-7781", [("Blue Dream 3.5g", 200, 12)], [], {}),
+    ("Bill", "Hansen & Sons Packaging", "2026-04-09", "HS-2231",
+     [("Exit Bags (child resistant)", 1000, 0.2)], [("Shipping and Delivery", 35)], {}),
+    ("PurchaseOrder", "Humboldt Growers Co-op", "2026-04-15", None,
+     [("Wedding Cake 3.5g", 150, 13.5)], [], {"POStatus": "Closed"}),
+    ("Bill", "Sierra Testing Labs", "2026-05-05", "STL-0412", [("Lab Testing Fee", 10, 80)], [],
+     {"SalesTermRef": ("Term", "Net 30")}),
+    ("Bill", "Humboldt Growers Co-op", "2026-05-20", "HGC-118", [("Wedding Cake 3.5g", 150, 13.5)],
+     [], {}),
+    ("VendorCredit", "Humboldt Growers Co-op", "2026-05-27", "HGC-CR-9",
+     [("Wedding Cake 3.5g", 10, 13.5)], [], {}),
+    ("VendorCredit", "Hansen & Sons Packaging", "2026-05-29", "HS-CR-40",
+     [("Exit Bags (child resistant)", 100, 0.2)], [], {}),
+    ("PurchaseOrder", "Emerald Farms", "2026-06-03", None, [("Blue Dream 3.5g", 300, 12)],
+     [("Shipping and Delivery", 60)], {"Memo": "Deliver to the Sacramento warehouse"}),
+]  # fmt: skip
+# (vendor, TxnDate, PayType, paying account, check number, TotalAmt, {bill DocNumber: amount})
+BILL_PAYMENTS = [
+    ("Emerald Farms", "2026-04-16", "Check", "Checking", "501", 2400, {"EF-7781": 2400}),
+    ("Hansen & Sons Packaging", "2026-04-23", "CreditCard", "Company Card", None, 100,
+     {"HS-2231": 100}),
+]  # fmt: skip
 
 
 def _company_address(line1: str, city: str, region: str, postal: str, country: str) -> dict:
@@ -272,13 +404,15 @@ class CompanySeed:
     # (TaxCode name, TaxRate name, rate %): the tax codes QBO's tax setup made.
     tax_codes: tuple[tuple[str, str, float], ...] = ()
     sample_data: bool = True  # classes, items, customers and vendors, not only the accounts
+    # Payment methods, terms, locations and a few of each transaction (the `sample` seed only).
+    transactions: bool = False
 
 
 _SACRAMENTO = _company_address("2100 Harvest Way", "Sacramento", "CA", "95815", "US")
 SEEDS = {
     # Our distributor: wholesale, so no sales tax; it numbers its documents in Distru.
     "sample": CompanySeed(DEFAULT_COMPANY_NAME, "US", _SACRAMENTO, using_sales_tax=False,
-                          automated_sales_tax=False, custom_txn_numbers=True),
+                          automated_sales_tax=False, custom_txn_numbers=True, transactions=True),
     "empty": CompanySeed(DEFAULT_COMPANY_NAME, "US", _SACRAMENTO, using_sales_tax=False,
                          automated_sales_tax=False, custom_txn_numbers=True, sample_data=False),
     # A US company made after November 2017, with sales tax set up: QBO's automated sales tax
@@ -329,8 +463,20 @@ def company_info(seed: CompanySeed, name: str) -> dict:
         "FiscalYearStartMonth": "January",
         "Country": seed.country,
         "Email": {"Address": "books@greenvalley.example"},
+        "WebAddr": {"URI": "http://greenvalley.example"},
         "SupportedLanguages": "en",
-        "NameValue": [{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
+        # The reserved pairs of Intuit's CompanyInfo page, "Data Services Extensions".
+        "NameValue": [
+            {"Name": "NeoEnabled", "Value": "true"},
+            {"Name": "IndustryType", "Value": "Farm Product Raw Material Merchant Wholesalers"},
+            {"Name": "IndustryCode", "Value": "4245"},
+            {"Name": "SubscriptionStatus", "Value": "PAID"},
+            {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
+            {"Name": "PayrollFeature", "Value": "false"},
+            {"Name": "AccountantFeature", "Value": "false"},
+            {"Name": "IsQbdtMigrated", "Value": "false"},
+            {"Name": "ItemCategoriesFeature", "Value": "true"},
+        ],
     }
 
 
@@ -367,8 +513,86 @@ def populate(company: Company, seed: CompanySeed, items: int = 0) -> None:
             customer.get("ParentRef"))  # fmt: skip
     for vendor in VENDORS:
         add("Vendor", vendor)
+    if seed.transactions:
+        _sales_and_purchases(company, ids, at)
     _generated_items(company, items, account("Sales of Product Income"),
                      account("Cost of Goods Sold"), at)  # fmt: skip
+
+
+def _sales_and_purchases(company: Company, ids: dict[tuple[str, str], str], at) -> None:
+    """The lists around sales and purchases, then the sample transactions, all made at `at`
+    (a payment moves its documents' balances on the company's clock, held there meanwhile)."""
+
+    def add(entity: str, payload: dict, key: str) -> None:
+        obj = company.create(SPECS[entity], payload, at=at)
+        ids[(entity, key)] = obj["Id"]
+
+    def refs(fields: dict) -> dict:
+        return {k: {"value": ids[v]} if isinstance(v, tuple) else v for k, v in fields.items()}
+
+    def item_line(kind: str, item: str, qty: float, price: float) -> dict:
+        detail = {"ItemRef": {"value": ids[("Item", item)]}, "Qty": qty, "UnitPrice": price}
+        return {"DetailType": kind, kind: detail}
+
+    def linked(txn_type: str, applied: dict) -> list[dict]:
+        return [{"Amount": amount, "LinkedTxn": [{"TxnId": ids[(txn_type, number)],
+                                                  "TxnType": txn_type}]}
+                for number, amount in applied.items()]  # fmt: skip
+
+    for code in ("TAX", "NON"):
+        company.put_builtin("TaxCode", _pseudo_tax_code(code, at))
+    for name, kind in PAYMENT_METHODS:
+        add("PaymentMethod", {"Name": name, "Type": kind}, name)
+    for name, days in TERMS:
+        add("Term", {"Name": name, "DueDays": days}, name)
+    for name, parent, active in DEPARTMENTS:
+        parent_ref = {"ParentRef": {"value": ids[("Department", parent)]}} if parent else {}
+        add("Department", {"Name": name, "Active": active, **parent_ref}, name)
+    held, company.now = company.now, lambda: at
+    try:
+        for entity, customer, day, number, lines, extra in SALES:
+            add(entity, {
+                "CustomerRef": {"value": ids[("Customer", customer)]}, "TxnDate": day,
+                "DocNumber": number, **refs(extra),
+                "Line": [item_line("SalesItemLineDetail", *line) for line in lines],
+            }, number)  # fmt: skip
+        for customer, day, method, reference, total, applied in PAYMENTS:
+            add("Payment", {
+                "CustomerRef": {"value": ids[("Customer", customer)]}, "TxnDate": day,
+                "PaymentMethodRef": {"value": ids[("PaymentMethod", method)]},
+                "PaymentRefNum": reference, "TotalAmt": total, "Line": linked("Invoice", applied),
+            }, reference)  # fmt: skip
+        for entity, vendor, day, number, lines, expenses, extra in PURCHASES:
+            account_lines = [
+                {"Amount": amount, "DetailType": "AccountBasedExpenseLineDetail",
+                 "AccountBasedExpenseLineDetail": {"AccountRef": {"value": ids[("Account", name)]}}}
+                for name, amount in expenses
+            ]  # fmt: skip
+            payload = {
+                "VendorRef": {"value": ids[("Vendor", vendor)]}, "TxnDate": day, **refs(extra),
+                "Line": [item_line("ItemBasedExpenseLineDetail", *line) for line in lines]
+                + account_lines,
+            }  # fmt: skip
+            add(entity, {**payload, "DocNumber": number} if number else payload, number or day)
+        for vendor, day, pay_type, account, number, total, applied in BILL_PAYMENTS:
+            holder, account_key = (("CheckPayment", "BankAccountRef") if pay_type == "Check"
+                                   else ("CreditCardPayment", "CCAccountRef"))  # fmt: skip
+            payload = {
+                "VendorRef": {"value": ids[("Vendor", vendor)]}, "TxnDate": day,
+                "PayType": pay_type, holder: {account_key: {"value": ids[("Account", account)]}},
+                "TotalAmt": total, "Line": linked("Bill", applied),
+            }  # fmt: skip
+            add("BillPayment", {**payload, "DocNumber": number} if number else payload, day)
+    finally:
+        company.now = held
+
+
+def _pseudo_tax_code(code: str, at) -> dict:
+    """TAX or NON as a US company's `select * From TaxCode` lists it (Intuit's TaxCode page):
+    no SyncToken, its name as its Id."""
+    when = stamp(at)
+    return {"TaxGroup": False, "Name": code, "Taxable": code == "TAX", "Description": code,
+            "Id": code, "MetaData": {"CreateTime": when, "LastUpdatedTime": when}}  # fmt: skip
 
 
 def _tax_codes(company: Company, seed: CompanySeed, at) -> list[str]:

@@ -36,8 +36,9 @@ SIGNATURE_HEADER = "intuit-signature"
 # The entities of Intuit's webhook table that the sandbox holds (TaxCode, TaxRate and
 # CompanyInfo are not in the table).
 ENTITIES = frozenset(
-    {"Account", "Bill", "BillPayment", "Class", "CreditMemo", "Customer", "Estimate",
-     "Invoice", "Item", "Payment", "Preferences", "SalesReceipt", "Vendor", "VendorCredit"}
+    {"Account", "Bill", "BillPayment", "Class", "CreditMemo", "Customer", "Department",
+     "Estimate", "Invoice", "Item", "Payment", "PaymentMethod", "Preferences", "PurchaseOrder",
+     "SalesReceipt", "Term", "Vendor", "VendorCredit"}
 )  # fmt: skip
 CLOUDEVENT_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
 # Seconds Intuit waits after the 1st, 2nd, ... failed attempt; the last one repeats forever.

@@ -315,6 +315,7 @@ def client_without_retries() -> QboClient:
 def test_a_record_deleted_while_qbo_creates_it_is_deleted_there_once_its_id_is_known(
     synced, hold, push
 ):
+    sample_invoices = set(synced.company.objects["Invoice"])  # the sample company's own
     invoice, job = held_invoice(hold)
     with push():
         finished = sync_job_run(job_id=job.pk, client=DeletedWhileCreating(qbo_client(), invoice))
@@ -324,18 +325,19 @@ def test_a_record_deleted_while_qbo_creates_it_is_deleted_there_once_its_id_is_k
     assert (job.action, job.status, job.last_error) == ("delete", "succeeded", "")
     assert remote(synced, "Invoice", job.qbo_id) == "610"
     assert len(synced.api_requests(entity="Invoice", operation="create")) == 1
-    counts = synced.state()["realms"][synced.realm_id]
-    assert "Invoice" not in counts["objects"] and counts["deleted"]["Invoice"] == 1
+    assert set(synced.company.objects["Invoice"]) == sample_invoices
+    assert synced.state()["realms"][synced.realm_id]["deleted"]["Invoice"] == 1
 
 
 def test_a_record_deleted_while_qbo_refuses_its_create_leaves_nothing_anywhere(synced, hold, push):
+    sample_invoices = set(synced.company.objects["Invoice"])  # the sample company's own
     invoice, job = held_invoice(hold)
     synced.fail_next(entity="Invoice", operation="create", status=400, code="6000")
     client = DeletedWhileCreating(client_without_retries(), invoice, before_sending=True)
     with push():
         sync_job_run(job_id=job.pk, client=client)
     assert not SyncJob.objects.filter(pk=job.pk).exists()
-    assert "Invoice" not in synced.state()["realms"][synced.realm_id]["objects"]
+    assert set(synced.company.objects["Invoice"]) == sample_invoices
 
 
 def test_a_record_deleted_while_qbo_never_answered_its_create_says_to_look_in_qbo(

@@ -65,8 +65,8 @@ def test_unused_credit_is_an_open_balance_too(qbo_sandbox, create):
     """A customer holding an unapplied credit memo is owed money: QBO keeps it active."""
     line = {"Amount": 30, "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}  # fmt: skip
-    create("CreditMemo", {"CustomerRef": {"value": "2"}, "Line": [line]})
-    response = _inactivate(qbo_sandbox, "Customer", "2")
+    create("CreditMemo", {"CustomerRef": {"value": "3"}, "Line": [line]})
+    response = _inactivate(qbo_sandbox, "Customer", "3")
     assert fault_code(response) == "6000"
     assert "open balance of -30.00" in response.json()["Fault"]["Error"][0]["Detail"]
 
@@ -74,4 +74,4 @@ def test_unused_credit_is_an_open_balance_too(qbo_sandbox, create):
 def test_a_vendor_with_an_open_bill_stays_active(qbo_sandbox, bill):
     """The same rule for vendors; one with nothing open is inactivated as before."""
     assert fault_code(_inactivate(qbo_sandbox, "Vendor", "1")) == "6000"
-    assert _inactivate(qbo_sandbox, "Vendor", "3").json()["Vendor"]["Active"] is False
+    assert _inactivate(qbo_sandbox, "Vendor", "5").json()["Vendor"]["Active"] is False

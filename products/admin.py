@@ -1,13 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
 from products.forms import ProductMappingForm
-from products.models import Product
+from products.models import Product, Side
 from products.selectors import MAPPING_FIELDS, products_fully_mapped, products_without_mapping
 from products.services import product_mapping_bulk_update, product_mapping_change
 
@@ -88,6 +92,24 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_urls(self):
+        # Before the admin's own: its "<object_id>/" pattern would take this path too.
+        prices = path(
+            "<path:object_id>/default-prices/",
+            self.admin_site.admin_view(self.default_prices_view),
+            name="products_product_default_prices",
+        )
+        return [prices, *super().get_urls()]
+
+    def default_prices_view(self, request, object_id):
+        """The product's default unit price on each side, for a document line's script."""
+        product = self.get_object(request, unquote(object_id))
+        if product is None:
+            raise Http404("No such product.")
+        if not self.has_view_permission(request, product):
+            raise PermissionDenied
+        return JsonResponse({side: str(product.default_price(side)) for side in Side.values})
 
     def construct_change_message(self, request, form, formsets, add=False):
         """Name the items a mapping moved between, so the product's History shows them."""

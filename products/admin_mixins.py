@@ -5,7 +5,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
 from distru_qbo.money import round_cents
-from products.forms import DocumentPartsFormSet, PricedLinesFormSet, TaxLinesFormSet
+from products.forms import (
+    DocumentPartsFormSet,
+    PricedLinesFormSet,
+    ProductLineForm,
+    TaxLinesFormSet,
+)
 from products.selectors import documents_with_balance
 from products.services import priced_document_recalculate
 
@@ -13,6 +18,7 @@ from products.services import priced_document_recalculate
 class ProductLineInline(admin.TabularInline):
     """Inline for document lines; the amount is computed, so it is shown, not edited."""
 
+    form = ProductLineForm
     formset = PricedLinesFormSet
     extra = 1
     fields = ["product", "description", "quantity", "unit_price", "amount"]

@@ -9,7 +9,7 @@ from django.forms.models import BaseInlineFormSet
 
 from distru_qbo.money import round_cents
 from integrations.models import QboItem
-from products.models import MONEY_MAX, Product
+from products.models import MONEY_MAX, Product, Side
 from products.selectors import MAPPING_FIELDS, document_paid
 from products.services import priced_document_totals
 
@@ -100,6 +100,28 @@ class TaxLinesFormSet(DocumentPartsFormSet):
     """A priced document's tax lines."""
 
 
+class ProductLineForm(forms.ModelForm):
+    """A document line whose unit price, left empty, is the product's default on the document's
+    side: the sale price on sales documents, the cost on purchase documents.
+
+    The page's script fills the price in as the product is picked; this is the same rule for a
+    save that came before the script's answer, or from a browser without it.
+    """
+
+    def __init__(self, *args, side: Side, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side = side
+        self.fields["unit_price"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if product is not None and cleaned.get("unit_price") is None:
+            if not self.has_error("unit_price"):
+                cleaned["unit_price"] = product.default_price(self.side)
+        return cleaned
+
+
 class PricedLinesFormSet(DocumentPartsFormSet):
     """A priced document's lines: at least one, and amounts and totals that fit their columns.
 
@@ -108,6 +130,9 @@ class PricedLinesFormSet(DocumentPartsFormSet):
     """
 
     totals = None  # what the document comes to, once the lines and taxes are valid
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "side": self.instance.side}
 
     def clean(self):
         super().clean()

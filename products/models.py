@@ -36,6 +36,13 @@ def within_column(field: str, digits: dict, message: str) -> models.CheckConstra
     )
 
 
+class Side(models.TextChoices):
+    """Which side of the business a document is on: its lines' default prices and taxes."""
+
+    SALES = "sales", "Sales"
+    PURCHASES = "purchases", "Purchases"
+
+
 class Product(models.Model):
     """A sellable, purchasable catalog product, mapped to one Sales and one Purchase QBO item."""
 
@@ -52,11 +59,20 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # As precise as a line's unit price, which these fill (per-gram pricing).
     unit_price = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        "default sale price",
+        **UNIT_PRICE,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Fills the unit price of a new invoice or sales return line.",
     )
     unit_cost = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        "default purchase cost",
+        **UNIT_PRICE,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Fills the unit price of a new purchase order or purchase return line.",
     )
     active = models.BooleanField(default=True)
     # PROTECT: a mapped item cannot vanish under a product; the sync unmaps before it deletes.
@@ -85,6 +101,10 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.name} ({self.sku})"
 
+    def default_price(self, side: Side) -> Decimal:
+        """The unit price a new line takes on a document of `side`: the sale price or the cost."""
+        return self.unit_price if side == Side.SALES else self.unit_cost
+
 
 class PricedDocument(models.Model):
     """A document whose lines (and tax lines, if any) add up to stored totals.
@@ -92,6 +112,8 @@ class PricedDocument(models.Model):
     `products.services.priced_document_recalculate` keeps the totals in step with the lines.
     """
 
+    side: Side
+    party_field: str  # the customer or the vendor
     lines_relation = "lines"
     tax_lines_relation: str | None = None
     # The payments applied to the document (each with an `amount`); None where nothing pays it.

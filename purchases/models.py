@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from distru_qbo.constraints import FieldUniqueConstraint
 from integrations.models import QboSyncable
-from products.models import MONEY, PricedDocument, ProductLine
+from products.models import MONEY, PricedDocument, ProductLine, Side
 from sales.models import ONE_LINE_PER_TAX, PAYMENT_AMOUNT_IN_RANGE, Party, PaymentMethod, TaxLine
 
 
@@ -17,6 +17,8 @@ class Vendor(Party):
 class PurchaseOrder(QboSyncable, PricedDocument):
     """An order to a vendor; once completed it becomes a QBO bill."""
 
+    side = Side.PURCHASES
+    party_field = "vendor"
     tax_lines_relation = "tax_lines"
     payments_relation = "payments"
 
@@ -89,6 +91,9 @@ class PurchasePayment(QboSyncable):
 
 class PurchaseReturn(QboSyncable, PricedDocument):
     """Goods sent back to a vendor; becomes a QBO vendor credit."""
+
+    side = Side.PURCHASES
+    party_field = "vendor"
 
     number = models.CharField(max_length=21, unique=True)
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="returns")

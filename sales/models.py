@@ -8,7 +8,7 @@ from django.utils import timezone
 from distru_qbo.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
-from products.models import MONEY, PricedDocument, ProductLine, within_column
+from products.models import MONEY, PricedDocument, ProductLine, Side, within_column
 
 ONE_LINE_PER_TAX = "Charge each tax once: this document already has a line for this tax."
 PAYMENT_AMOUNT_IN_RANGE = within_column(
@@ -114,6 +114,8 @@ class PaymentMethod(models.TextChoices):
 class Invoice(QboSyncable, PricedDocument):
     """A sale to a customer."""
 
+    side = Side.SALES
+    party_field = "customer"
     tax_lines_relation = "tax_lines"
     payments_relation = "payments"
 
@@ -187,6 +189,9 @@ class InvoicePayment(QboSyncable):
 
 class SalesReturn(QboSyncable, PricedDocument):
     """Goods a customer sent back; becomes a QBO credit memo."""
+
+    side = Side.SALES
+    party_field = "customer"
 
     number = models.CharField(max_length=21, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")

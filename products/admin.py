@@ -11,8 +11,13 @@ from django.utils.html import format_html
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
 from products.forms import ProductMappingForm
-from products.models import Product, Side
-from products.selectors import MAPPING_FIELDS, products_fully_mapped, products_without_mapping
+from products.models import DocumentNumbering, Product, Side
+from products.selectors import (
+    MAPPING_FIELDS,
+    document_number_preview,
+    products_fully_mapped,
+    products_without_mapping,
+)
 from products.services import product_mapping_bulk_update, product_mapping_change
 
 BULK_UPDATE_SAMPLE_SIZE = 10
@@ -179,3 +184,23 @@ class ProductAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/products/product/bulk_update_qbo_items.html", context
         )
+
+
+@admin.register(DocumentNumbering)
+class DocumentNumberingAdmin(admin.ModelAdmin):
+    """One row per kind of document, made by the migration: edited, never added or deleted."""
+
+    list_display = ["__str__", "prefix", "next_number", "next_free"]
+    list_display_links = ["__str__"]
+    fields = ["prefix", "next_number", "next_free"]
+    readonly_fields = ["next_free"]
+
+    @admin.display(description="Next number, if left empty")
+    def next_free(self, numbering):
+        return document_number_preview(kind=numbering.kind) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,12 +7,13 @@ from django.contrib.admin.views.main import ChangeList
 from distru_qbo.money import round_cents
 from products.forms import (
     DocumentPartsFormSet,
+    NumberedDocumentForm,
     PricedLinesFormSet,
     ProductLineForm,
     TaxLinesFormSet,
 )
 from products.selectors import documents_with_balance
-from products.services import priced_document_recalculate
+from products.services import document_number_take, priced_document_recalculate
 
 
 class ProductLineInline(admin.TabularInline):
@@ -46,7 +47,11 @@ class DateHierarchyChangeList(ChangeList):
 
 class PricedDocumentAdmin(admin.ModelAdmin):
     """Recomputes line amounts, taxes and totals once the inlines are saved, and shows what is
-    left to pay (`balance_due`) or, on a return, the credit left (`credit_remaining`)."""
+    left to pay (`balance_due`) or, on a return, the credit left (`credit_remaining`).
+
+    A document saved without a number takes the next of its series."""
+
+    form = NumberedDocumentForm
 
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList
@@ -68,6 +73,11 @@ class PricedDocumentAdmin(admin.ModelAdmin):
             if issubclass(formset, DocumentPartsFormSet):
                 formset = type(formset.__name__, (formset,), {"parts": parts})
             yield formset, inline
+
+    def save_model(self, request, obj, form, change):
+        if not obj.number:
+            obj.number = document_number_take(kind=obj.numbering)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

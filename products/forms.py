@@ -10,8 +10,13 @@ from django.forms.models import BaseInlineFormSet
 from distru_qbo.money import round_cents
 from integrations.models import QboItem
 from products.models import MONEY_MAX, Product, Side
-from products.selectors import MAPPING_FIELDS, document_paid
-from products.services import priced_document_totals
+from products.selectors import MAPPING_FIELDS, document_number_preview, document_paid
+from products.services import (
+    NumberTooLong,
+    document_number_peek,
+    document_numbering_lock,
+    priced_document_totals,
+)
 
 
 class _ItemIdField(forms.ModelChoiceField):
@@ -62,6 +67,30 @@ class ProductMappingForm(forms.Form):
                 cleaned[name] = items[pk]
             else:
                 self.add_error(name, self.fields[name].error_messages["invalid_choice"])
+        return cleaned
+
+
+class NumberedDocumentForm(forms.ModelForm):
+    """A document whose number, left empty, is the next of its series when it is saved
+    (`PricedDocumentAdmin.save_model`); the field shows that number greyed out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (field := self.fields.get("number")) and (
+            preview := document_number_preview(kind=self._meta.model.numbering)
+        ):
+            field.widget.attrs["placeholder"] = preview
+
+    def clean(self):
+        cleaned = super().clean()
+        # Held until the save commits: the number typed is checked (next, in _post_clean), or
+        # the one to take is found, with no other save of the series in between.
+        numbering = document_numbering_lock(kind=self._meta.model.numbering)
+        if not cleaned.get("number") and not self.has_error("number"):
+            try:
+                document_number_peek(numbering=numbering)
+            except NumberTooLong as error:
+                self.add_error("number", str(error))
         return cleaned
 
 

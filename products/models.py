@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -19,6 +20,9 @@ def largest(digits: dict) -> Decimal:
 
 
 MONEY_MAX = largest(MONEY)
+# QBO's DocNumber holds 21 characters at most (Intuit's schema, Finance.xsd, Transaction).
+DOC_NUMBER_MAX = 21
+NUMBER_HELP = "Leave empty for the next number (set under Products → Document numbering)."
 
 
 def within_column(field: str, digits: dict, message: str) -> models.CheckConstraint:
@@ -106,6 +110,47 @@ class Product(models.Model):
         return self.unit_price if side == Side.SALES else self.unit_cost
 
 
+class DocumentNumbering(models.Model):
+    """How documents of one kind are numbered when their number is left empty: a prefix, then
+    the next number. One row per kind, edited in the admin (Products → Document numbering)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoices"
+        SALES_RETURN = "sales_return", "Sales returns"
+        PURCHASE_ORDER = "purchase_order", "Purchase orders"
+        PURCHASE_RETURN = "purchase_return", "Purchase returns"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, blank=True, help_text="Written before the number, such as INV-."
+    )
+    next_number = models.PositiveIntegerField(
+        default=1001,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "The number the next document left without one takes; one already in use is skipped."
+        ),
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = verbose_name_plural = "document numbering"
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def clean(self):
+        number = self.number(self.next_number)
+        if len(number) > DOC_NUMBER_MAX:
+            raise ValidationError(
+                f"Shorten the prefix or lower the next number: {number} has {len(number)} "
+                f"characters, and QuickBooks keeps {DOC_NUMBER_MAX} at most."
+            )
+
+    def number(self, value: int) -> str:
+        return f"{self.prefix}{value}"
+
+
 class PricedDocument(models.Model):
     """A document whose lines (and tax lines, if any) add up to stored totals.
 
@@ -114,6 +159,7 @@ class PricedDocument(models.Model):
 
     side: Side
     party_field: str  # the customer or the vendor
+    numbering: DocumentNumbering.Kind
     lines_relation = "lines"
     tax_lines_relation: str | None = None
     # The payments applied to the document (each with an `amount`); None where nothing pays it.

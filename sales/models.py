@@ -8,7 +8,16 @@ from django.utils import timezone
 from distru_qbo.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
-from products.models import MONEY, PricedDocument, ProductLine, Side, within_column
+from products.models import (
+    DOC_NUMBER_MAX,
+    MONEY,
+    NUMBER_HELP,
+    DocumentNumbering,
+    PricedDocument,
+    ProductLine,
+    Side,
+    within_column,
+)
 
 ONE_LINE_PER_TAX = "Charge each tax once: this document already has a line for this tax."
 PAYMENT_AMOUNT_IN_RANGE = within_column(
@@ -115,11 +124,14 @@ class Invoice(QboSyncable, PricedDocument):
     """A sale to a customer."""
 
     side = Side.SALES
+    numbering = DocumentNumbering.Kind.INVOICE
     party_field = "customer"
     tax_lines_relation = "tax_lines"
     payments_relation = "payments"
 
-    number = models.CharField(max_length=21, unique=True)
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     invoice_date = models.DateField(default=timezone.localdate)
     due_date = models.DateField(null=True, blank=True)
@@ -191,9 +203,12 @@ class SalesReturn(QboSyncable, PricedDocument):
     """Goods a customer sent back; becomes a QBO credit memo."""
 
     side = Side.SALES
+    numbering = DocumentNumbering.Kind.SALES_RETURN
     party_field = "customer"
 
-    number = models.CharField(max_length=21, unique=True)
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"

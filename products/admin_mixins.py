@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
@@ -10,6 +10,7 @@ from products.forms import (
     NumberedDocumentForm,
     PricedLinesFormSet,
     ProductLineForm,
+    TaxLineForm,
     TaxLinesFormSet,
 )
 from products.selectors import documents_with_balance
@@ -28,6 +29,7 @@ class ProductLineInline(admin.TabularInline):
 
 
 class TaxLineInline(admin.TabularInline):
+    form = TaxLineForm
     formset = TaxLinesFormSet
     extra = 0
     fields = ["tax", "rate", "taxable_amount", "amount"]
@@ -82,6 +84,15 @@ class PricedDocumentAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         priced_document_recalculate(document=form.instance)
+        for formset in formsets:
+            if isinstance(formset, TaxLinesFormSet) and formset.exempted:
+                self._say_exempted(request, form.instance, formset)
+
+    def _say_exempted(self, request, document, formset) -> None:
+        taxes = formset.model._meta.get_field("tax").related_model.objects
+        names = ", ".join(taxes.filter(pk__in=formset.exempted).values_list("name", flat=True))
+        party = getattr(document, document.party_field)
+        self.message_user(request, f"{names} not charged: {party} is tax-exempt.", messages.INFO)
 
 
 def _cents(document) -> Decimal | None:

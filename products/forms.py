@@ -125,8 +125,51 @@ class DocumentPartsFormSet(BaseInlineFormSet):
         ]
 
 
+class TaxLineForm(forms.ModelForm):
+    """A tax line; `charged_by_default` marks a new document's row filled in by default."""
+
+    charged_by_default = False
+
+    def has_changed(self):
+        # Django takes an untouched extra row for an empty one: a default tax is charged as it
+        # stands, unless its tax was emptied.
+        if self.charged_by_default:
+            return bool(self["tax"].data)
+        return super().has_changed()
+
+
 class TaxLinesFormSet(DocumentPartsFormSet):
-    """A priced document's tax lines."""
+    """A priced document's tax lines. A new document's come filled in with the taxes charged by
+    default on its side (`Tax.applies_to`), each a row that can be removed before saving; they
+    are left out when its customer or vendor is tax-exempt (named in `exempted`)."""
+
+    exempted: tuple = ()
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and instance.pk is None and not kwargs.get("initial"):
+            taxes = self.model._meta.get_field("tax").related_model.objects
+            kwargs["initial"] = [{"tax": tax.pk} for tax in taxes.charged_by_default(instance.side)]
+        super().__init__(*args, instance=instance, **kwargs)
+        self.extra = max(self.extra, len(self.initial_extra or ()))
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.charged_by_default = self.instance.pk is None and bool(form.initial.get("tax"))
+        return form
+
+    def full_clean(self):
+        # Runs once the document's own form is clean, so its customer or vendor is known.
+        party = getattr(self.instance, self.instance.party_field, None)
+        if party is not None and party.tax_exempt:
+            for form in self.forms:
+                form.charged_by_default = False
+            # A row the user changed still counts; one left as it came is dropped.
+            self.exempted = tuple(
+                form.initial["tax"]
+                for form in self.extra_forms
+                if form.initial.get("tax") and not form.has_changed()
+            )
+        super().full_clean()
 
 
 class ProductLineForm(forms.ModelForm):

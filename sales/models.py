@@ -33,6 +33,11 @@ class Party(QboSyncable):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
     address = models.TextField(blank=True)
+    tax_exempt = models.BooleanField(
+        "tax-exempt",
+        default=False,
+        help_text="New documents of this customer or vendor get no tax by default.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -48,8 +53,20 @@ class Customer(Party):
     """A dispensary or retailer that buys from the distributor."""
 
 
+class TaxQuerySet(models.QuerySet):
+    def charged_by_default(self, side: Side) -> "TaxQuerySet":
+        """The active taxes a new document of `side` gets without a click."""
+        return self.filter(active=True, applies_to__in=[side, Tax.AppliesTo.BOTH])
+
+
 class Tax(models.Model):
     """A tax such as Excise Tax, charged as a percentage of a document's subtotal."""
+
+    class AppliesTo(models.TextChoices):
+        NEITHER = "none", "Neither: added by hand"
+        SALES = Side.SALES, "Sales (invoices)"
+        PURCHASES = Side.PURCHASES, "Purchases (purchase orders)"
+        BOTH = "both", "Sales and purchases"
 
     # A tax reaches QBO as a service item named after it, so it obeys QBO's item names.
     name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
@@ -80,7 +97,19 @@ class Tax(models.Model):
         verbose_name="QBO item",
         help_text="The service item that carries this tax on invoice lines in QuickBooks.",
     )
+    applies_to = models.CharField(
+        "applies by default to",
+        max_length=10,
+        choices=AppliesTo.choices,
+        default=AppliesTo.NEITHER,
+        help_text=(
+            "New documents of this side get this tax without a click, unless their customer or "
+            "vendor is tax-exempt. Documents already saved are not changed."
+        ),
+    )
     active = models.BooleanField(default=True)
+
+    objects = TaxQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "taxes"

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 
 from distru_qbo.money import round_cents
 from products.forms import (
@@ -12,6 +13,7 @@ from products.forms import (
     ProductLineForm,
     TaxLineForm,
     TaxLinesFormSet,
+    TaxSelect,
 )
 from products.selectors import documents_with_balance
 from products.services import document_number_take, priced_document_recalculate
@@ -27,6 +29,19 @@ class ProductLineInline(admin.TabularInline):
     readonly_fields = ["amount"]
     autocomplete_fields = ["product"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "product":
+            # Where the page's script asks for a picked product's default price, and which.
+            url = reverse("admin:products_product_default_prices", args=[0])
+            formfield.widget.attrs.update(
+                {
+                    "data-default-prices-url": url.replace("/0/", "/{id}/"),
+                    "data-side": self.parent_model.side,
+                }
+            )
+        return formfield
+
 
 class TaxLineInline(admin.TabularInline):
     form = TaxLineForm
@@ -34,6 +49,11 @@ class TaxLineInline(admin.TabularInline):
     extra = 0
     fields = ["tax", "rate", "taxable_amount", "amount"]
     readonly_fields = ["rate", "taxable_amount", "amount"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tax":
+            kwargs["widget"] = TaxSelect
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class DateHierarchyChangeList(ChangeList):
@@ -54,6 +74,9 @@ class PricedDocumentAdmin(admin.ModelAdmin):
     A document saved without a number takes the next of its series."""
 
     form = NumberedDocumentForm
+
+    class Media:
+        js = ["admin/js/jquery.init.js", "products/document_entry.js"]
 
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList

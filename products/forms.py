@@ -125,6 +125,16 @@ class DocumentPartsFormSet(BaseInlineFormSet):
         ]
 
 
+class TaxSelect(forms.Select):
+    """A select of taxes whose options carry their rate, for the page's running totals."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if tax := getattr(value, "instance", None):
+            option["attrs"]["data-rate"] = str(tax.rate)
+        return option
+
+
 class TaxLineForm(forms.ModelForm):
     """A tax line; `charged_by_default` marks a new document's row filled in by default."""
 

@@ -1,14 +1,23 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
 from products.forms import ProductMappingForm
-from products.models import Product
-from products.selectors import MAPPING_FIELDS, products_fully_mapped, products_without_mapping
+from products.models import DocumentNumbering, Product, Side
+from products.selectors import (
+    MAPPING_FIELDS,
+    document_number_preview,
+    products_fully_mapped,
+    products_without_mapping,
+)
 from products.services import product_mapping_bulk_update, product_mapping_change
 
 BULK_UPDATE_SAMPLE_SIZE = 10
@@ -89,6 +98,24 @@ class ProductAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_urls(self):
+        # Before the admin's own: its "<object_id>/" pattern would take this path too.
+        prices = path(
+            "<path:object_id>/default-prices/",
+            self.admin_site.admin_view(self.default_prices_view),
+            name="products_product_default_prices",
+        )
+        return [prices, *super().get_urls()]
+
+    def default_prices_view(self, request, object_id):
+        """The product's default unit price on each side, for a document line's script."""
+        product = self.get_object(request, unquote(object_id))
+        if product is None:
+            raise Http404("No such product.")
+        if not self.has_view_permission(request, product):
+            raise PermissionDenied
+        return JsonResponse({side: str(product.default_price(side)) for side in Side.values})
+
     def construct_change_message(self, request, form, formsets, add=False):
         """Name the items a mapping moved between, so the product's History shows them."""
         message = super().construct_change_message(request, form, formsets, add)
@@ -157,3 +184,23 @@ class ProductAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/products/product/bulk_update_qbo_items.html", context
         )
+
+
+@admin.register(DocumentNumbering)
+class DocumentNumberingAdmin(admin.ModelAdmin):
+    """One row per kind of document, made by the migration: edited, never added or deleted."""
+
+    list_display = ["__str__", "prefix", "next_number", "next_free"]
+    list_display_links = ["__str__"]
+    fields = ["prefix", "next_number", "next_free"]
+    readonly_fields = ["next_free"]
+
+    @admin.display(description="Next number, if left empty")
+    def next_free(self, numbering):
+        return document_number_preview(kind=numbering.kind) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

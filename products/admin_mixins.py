@@ -1,30 +1,59 @@
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 
 from distru_qbo.money import round_cents
-from products.forms import DocumentPartsFormSet, PricedLinesFormSet, TaxLinesFormSet
+from products.forms import (
+    DocumentPartsFormSet,
+    NumberedDocumentForm,
+    PricedLinesFormSet,
+    ProductLineForm,
+    TaxLineForm,
+    TaxLinesFormSet,
+    TaxSelect,
+)
 from products.selectors import documents_with_balance
-from products.services import priced_document_recalculate
+from products.services import document_number_take, priced_document_recalculate
 
 
 class ProductLineInline(admin.TabularInline):
     """Inline for document lines; the amount is computed, so it is shown, not edited."""
 
+    form = ProductLineForm
     formset = PricedLinesFormSet
     extra = 1
     fields = ["product", "description", "quantity", "unit_price", "amount"]
     readonly_fields = ["amount"]
     autocomplete_fields = ["product"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "product":
+            # Where the page's script asks for a picked product's default price, and which.
+            url = reverse("admin:products_product_default_prices", args=[0])
+            formfield.widget.attrs.update(
+                {
+                    "data-default-prices-url": url.replace("/0/", "/{id}/"),
+                    "data-side": self.parent_model.side,
+                }
+            )
+        return formfield
+
 
 class TaxLineInline(admin.TabularInline):
+    form = TaxLineForm
     formset = TaxLinesFormSet
     extra = 0
     fields = ["tax", "rate", "taxable_amount", "amount"]
     readonly_fields = ["rate", "taxable_amount", "amount"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tax":
+            kwargs["widget"] = TaxSelect
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class DateHierarchyChangeList(ChangeList):
@@ -40,7 +69,14 @@ class DateHierarchyChangeList(ChangeList):
 
 class PricedDocumentAdmin(admin.ModelAdmin):
     """Recomputes line amounts, taxes and totals once the inlines are saved, and shows what is
-    left to pay (`balance_due`) or, on a return, the credit left (`credit_remaining`)."""
+    left to pay (`balance_due`) or, on a return, the credit left (`credit_remaining`).
+
+    A document saved without a number takes the next of its series."""
+
+    form = NumberedDocumentForm
+
+    class Media:
+        js = ["admin/js/jquery.init.js", "products/document_entry.js"]
 
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList
@@ -63,9 +99,23 @@ class PricedDocumentAdmin(admin.ModelAdmin):
                 formset = type(formset.__name__, (formset,), {"parts": parts})
             yield formset, inline
 
+    def save_model(self, request, obj, form, change):
+        if not obj.number:
+            obj.number = document_number_take(kind=obj.numbering)
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         priced_document_recalculate(document=form.instance)
+        for formset in formsets:
+            if isinstance(formset, TaxLinesFormSet) and formset.exempted:
+                self._say_exempted(request, form.instance, formset)
+
+    def _say_exempted(self, request, document, formset) -> None:
+        taxes = formset.model._meta.get_field("tax").related_model.objects
+        names = ", ".join(taxes.filter(pk__in=formset.exempted).values_list("name", flat=True))
+        party = getattr(document, document.party_field)
+        self.message_user(request, f"{names} not charged: {party} is tax-exempt.", messages.INFO)
 
 
 def _cents(document) -> Decimal | None:

@@ -9,9 +9,14 @@ from django.forms.models import BaseInlineFormSet
 
 from distru_qbo.money import round_cents
 from integrations.models import QboItem
-from products.models import MONEY_MAX, Product
-from products.selectors import MAPPING_FIELDS, document_paid
-from products.services import priced_document_totals
+from products.models import MONEY_MAX, Product, Side
+from products.selectors import MAPPING_FIELDS, document_number_preview, document_paid
+from products.services import (
+    NumberTooLong,
+    document_number_peek,
+    document_numbering_lock,
+    priced_document_totals,
+)
 
 
 class _ItemIdField(forms.ModelChoiceField):
@@ -65,6 +70,30 @@ class ProductMappingForm(forms.Form):
         return cleaned
 
 
+class NumberedDocumentForm(forms.ModelForm):
+    """A document whose number, left empty, is the next of its series when it is saved
+    (`PricedDocumentAdmin.save_model`); the field shows that number greyed out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (field := self.fields.get("number")) and (
+            preview := document_number_preview(kind=self._meta.model.numbering)
+        ):
+            field.widget.attrs["placeholder"] = preview
+
+    def clean(self):
+        cleaned = super().clean()
+        # Held until the save commits: the number typed is checked (next, in _post_clean), or
+        # the one to take is found, with no other save of the series in between.
+        numbering = document_numbering_lock(kind=self._meta.model.numbering)
+        if not cleaned.get("number") and not self.has_error("number"):
+            try:
+                document_number_peek(numbering=numbering)
+            except NumberTooLong as error:
+                self.add_error("number", str(error))
+        return cleaned
+
+
 class DocumentPartsFormSet(BaseInlineFormSet):
     """An inline of a priced document that can see the document's other inlines.
 
@@ -96,8 +125,83 @@ class DocumentPartsFormSet(BaseInlineFormSet):
         ]
 
 
+class TaxSelect(forms.Select):
+    """A select of taxes whose options carry their rate, for the page's running totals."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if tax := getattr(value, "instance", None):
+            option["attrs"]["data-rate"] = str(tax.rate)
+        return option
+
+
+class TaxLineForm(forms.ModelForm):
+    """A tax line; `charged_by_default` marks a new document's row filled in by default."""
+
+    charged_by_default = False
+
+    def has_changed(self):
+        # Django takes an untouched extra row for an empty one: a default tax is charged as it
+        # stands, unless its tax was emptied.
+        if self.charged_by_default:
+            return bool(self["tax"].data)
+        return super().has_changed()
+
+
 class TaxLinesFormSet(DocumentPartsFormSet):
-    """A priced document's tax lines."""
+    """A priced document's tax lines. A new document's come filled in with the taxes charged by
+    default on its side (`Tax.applies_to`), each a row that can be removed before saving; they
+    are left out when its customer or vendor is tax-exempt (named in `exempted`)."""
+
+    exempted: tuple = ()
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and instance.pk is None and not kwargs.get("initial"):
+            taxes = self.model._meta.get_field("tax").related_model.objects
+            kwargs["initial"] = [{"tax": tax.pk} for tax in taxes.charged_by_default(instance.side)]
+        super().__init__(*args, instance=instance, **kwargs)
+        self.extra = max(self.extra, len(self.initial_extra or ()))
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.charged_by_default = self.instance.pk is None and bool(form.initial.get("tax"))
+        return form
+
+    def full_clean(self):
+        # Runs once the document's own form is clean, so its customer or vendor is known.
+        party = getattr(self.instance, self.instance.party_field, None)
+        if party is not None and party.tax_exempt:
+            for form in self.forms:
+                form.charged_by_default = False
+            # A row the user changed still counts; one left as it came is dropped.
+            self.exempted = tuple(
+                form.initial["tax"]
+                for form in self.extra_forms
+                if form.initial.get("tax") and not form.has_changed()
+            )
+        super().full_clean()
+
+
+class ProductLineForm(forms.ModelForm):
+    """A document line whose unit price, left empty, is the product's default on the document's
+    side: the sale price on sales documents, the cost on purchase documents.
+
+    The page's script fills the price in as the product is picked; this is the same rule for a
+    save that came before the script's answer, or from a browser without it.
+    """
+
+    def __init__(self, *args, side: Side, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side = side
+        self.fields["unit_price"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if product is not None and cleaned.get("unit_price") is None:
+            if not self.has_error("unit_price"):
+                cleaned["unit_price"] = product.default_price(self.side)
+        return cleaned
 
 
 class PricedLinesFormSet(DocumentPartsFormSet):
@@ -108,6 +212,9 @@ class PricedLinesFormSet(DocumentPartsFormSet):
     """
 
     totals = None  # what the document comes to, once the lines and taxes are valid
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "side": self.instance.side}
 
     def clean(self):
         super().clean()

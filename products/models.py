@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -19,6 +20,9 @@ def largest(digits: dict) -> Decimal:
 
 
 MONEY_MAX = largest(MONEY)
+# QBO's DocNumber holds 21 characters at most (Intuit's schema, Finance.xsd, Transaction).
+DOC_NUMBER_MAX = 21
+NUMBER_HELP = "Leave empty for the next number (set under Products → Document numbering)."
 
 
 def within_column(field: str, digits: dict, message: str) -> models.CheckConstraint:
@@ -34,6 +38,13 @@ def within_column(field: str, digits: dict, message: str) -> models.CheckConstra
         violation_error_message=message.format(limit=f"{limit:,}"),
         violation_field=field,
     )
+
+
+class Side(models.TextChoices):
+    """Which side of the business a document is on: its lines' default prices and taxes."""
+
+    SALES = "sales", "Sales"
+    PURCHASES = "purchases", "Purchases"
 
 
 class Product(models.Model):
@@ -52,11 +63,20 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # As precise as a line's unit price, which these fill (per-gram pricing).
     unit_price = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        "default sale price",
+        **UNIT_PRICE,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Fills the unit price of a new invoice or sales return line.",
     )
     unit_cost = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        "default purchase cost",
+        **UNIT_PRICE,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Fills the unit price of a new purchase order or purchase return line.",
     )
     active = models.BooleanField(default=True)
     # PROTECT: a mapped item cannot vanish under a product; the sync unmaps before it deletes.
@@ -85,6 +105,51 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.name} ({self.sku})"
 
+    def default_price(self, side: Side) -> Decimal:
+        """The unit price a new line takes on a document of `side`: the sale price or the cost."""
+        return self.unit_price if side == Side.SALES else self.unit_cost
+
+
+class DocumentNumbering(models.Model):
+    """How documents of one kind are numbered when their number is left empty: a prefix, then
+    the next number. One row per kind, edited in the admin (Products → Document numbering)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoices"
+        SALES_RETURN = "sales_return", "Sales returns"
+        PURCHASE_ORDER = "purchase_order", "Purchase orders"
+        PURCHASE_RETURN = "purchase_return", "Purchase returns"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, blank=True, help_text="Written before the number, such as INV-."
+    )
+    next_number = models.PositiveIntegerField(
+        default=1001,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "The number the next document left without one takes; one already in use is skipped."
+        ),
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = verbose_name_plural = "document numbering"
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def clean(self):
+        number = self.number(self.next_number)
+        if len(number) > DOC_NUMBER_MAX:
+            raise ValidationError(
+                f"Shorten the prefix or lower the next number: {number} has {len(number)} "
+                f"characters, and QuickBooks keeps {DOC_NUMBER_MAX} at most."
+            )
+
+    def number(self, value: int) -> str:
+        return f"{self.prefix}{value}"
+
 
 class PricedDocument(models.Model):
     """A document whose lines (and tax lines, if any) add up to stored totals.
@@ -92,6 +157,9 @@ class PricedDocument(models.Model):
     `products.services.priced_document_recalculate` keeps the totals in step with the lines.
     """
 
+    side: Side
+    party_field: str  # the customer or the vendor
+    numbering: DocumentNumbering.Kind
     lines_relation = "lines"
     tax_lines_relation: str | None = None
     # The payments applied to the document (each with an `amount`); None where nothing pays it.

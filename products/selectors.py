@@ -16,7 +16,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from distru_qbo.money import money_total, round_cents
-from products.models import MONEY, PricedDocument, Product
+from products.models import MONEY, DocumentNumbering, PricedDocument, Product
+from products.services import DEFAULT_PREFIXES, NumberTooLong, document_number_peek
 
 # The two sides a product is mapped on, and the field that holds each side's QBO item.
 MAPPING_FIELDS = {"sales": "sales_qbo_item", "purchase": "purchase_qbo_item"}
@@ -71,3 +72,14 @@ def document_paid(document: PricedDocument, *, excluding_pk=None) -> Decimal:
     """What the payments applied to `document` add up to, less the one being edited."""
     payments = getattr(document, document.payments_relation).exclude(pk=excluding_pk)
     return round_cents(money_total(payments, "amount"))  # SQLite sums 100.00 as 100
+
+
+def document_number_preview(*, kind: DocumentNumbering.Kind) -> str | None:
+    """The number a document of `kind` left without one would take now (not reserved)."""
+    numbering = DocumentNumbering.objects.filter(kind=kind).first()
+    if numbering is None:
+        numbering = DocumentNumbering(kind=kind, prefix=DEFAULT_PREFIXES[kind])
+    try:
+        return document_number_peek(numbering=numbering)[1]
+    except NumberTooLong:
+        return None

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
@@ -13,13 +14,37 @@ from django.utils import timezone
 from distru_qbo.money import ZERO, percent_of, round_cents
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
-from products.models import PricedDocument, Product
+from products.models import DOC_NUMBER_MAX, DocumentNumbering, PricedDocument, Product
 
 # The default item a product without a mapping falls back to, by mapping field.
 DEFAULT_ITEM_NAMES = {
     "sales_qbo_item": DEFAULT_SALES_ITEM_NAME,
     "purchase_qbo_item": DEFAULT_PURCHASE_ITEM_NAME,
 }
+
+
+Kind = DocumentNumbering.Kind
+# QBO numbers invoices and credit memos (our sales returns) in one series and refuses a number
+# twice in it (6140: integrations/sandbox/README.md, "Document numbers"), so their numbers are
+# taken and checked together; bills and vendor credits are numbered apart.
+NUMBER_SERIES = {
+    Kind.INVOICE: (Kind.INVOICE, Kind.SALES_RETURN),
+    Kind.SALES_RETURN: (Kind.INVOICE, Kind.SALES_RETURN),
+    Kind.PURCHASE_ORDER: (Kind.PURCHASE_ORDER,),
+    Kind.PURCHASE_RETURN: (Kind.PURCHASE_RETURN,),
+}
+DEFAULT_PREFIXES = {
+    Kind.INVOICE: "INV-",
+    Kind.SALES_RETURN: "RMA-",
+    Kind.PURCHASE_ORDER: "PO-",
+    Kind.PURCHASE_RETURN: "VRMA-",
+}
+# How many candidate numbers one query checks, past numbers typed in ahead of the counter.
+NUMBER_PROBE = 100
+
+
+class NumberTooLong(ValueError):
+    """The series' next number is longer than QBO's DocNumber holds."""
 
 
 @dataclass(frozen=True)
@@ -135,3 +160,68 @@ def _history_entry(row: tuple, changes: dict, changed_by, content_type) -> LogEn
         action_flag=CHANGE,
         change_message=json.dumps([{"changed": {"fields": fields}}]),
     )
+
+
+def document_numbering_lock(*, kind: Kind) -> DocumentNumbering:
+    """Lock the numbering of `kind`'s series until the transaction ends; `kind`'s row.
+
+    A document's save takes it before its number is checked or taken, so two saves never take
+    one number, nor a number typed in the one being taken (on PostgreSQL; SQLite writes one
+    transaction at a time anyway). A missing row is made with the defaults.
+    """
+    kinds = sorted(NUMBER_SERIES[kind])  # one order for every series: no deadlock
+    locked = DocumentNumbering.objects.select_for_update().filter(kind__in=kinds).order_by("kind")
+    rows = {row.kind: row for row in locked}
+    if len(rows) < len(kinds):
+        for missing in set(kinds) - set(rows):
+            DocumentNumbering.objects.get_or_create(
+                kind=missing, defaults={"prefix": DEFAULT_PREFIXES[missing]}
+            )
+        return document_numbering_lock(kind=kind)
+    return rows[kind]
+
+
+def document_number_peek(*, numbering: DocumentNumbering) -> tuple[int, str]:
+    """The next free number of a series (its counter, and the number), leaving it untaken.
+
+    A number typed on a document of the series is skipped. Raises NumberTooLong when the number
+    would not fit QBO's DocNumber.
+    """
+    models = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, PricedDocument) and model.numbering in NUMBER_SERIES[numbering.kind]
+    ]
+    start = numbering.next_number
+    while True:
+        candidates = {
+            numbering.number(value): value for value in range(start, start + NUMBER_PROBE)
+        }
+        taken = set()
+        for model in models:
+            taken.update(
+                model._default_manager.filter(number__in=candidates).values_list(
+                    "number", flat=True
+                )
+            )
+        free = [(value, number) for number, value in candidates.items() if number not in taken]
+        if free:
+            value, number = min(free)
+            if len(number) > DOC_NUMBER_MAX:
+                raise NumberTooLong(
+                    f"Type a number, or shorten the prefix of {numbering} under Products → "
+                    f"Document numbering: the next one, {number}, has {len(number)} characters, "
+                    f"and QuickBooks keeps {DOC_NUMBER_MAX} at most."
+                )
+            return value, number
+        start += NUMBER_PROBE
+
+
+@transaction.atomic
+def document_number_take(*, kind: Kind) -> str:
+    """Take the next free number of `kind`'s series and move its counter past it."""
+    numbering = document_numbering_lock(kind=kind)
+    value, number = document_number_peek(numbering=numbering)
+    numbering.next_number = value + 1
+    numbering.save(update_fields=["next_number"])
+    return number

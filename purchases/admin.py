@@ -18,8 +18,8 @@ from purchases.models import (
 
 @admin.register(Vendor)
 class VendorAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
-    list_filter = ["active"]
+    list_display = ["name", "license_number", "email", "phone", "tax_exempt", "active", "qbo_id"]
+    list_filter = ["active", "tax_exempt"]
     search_fields = ["name", "license_number", "email"]
     readonly_fields = ["qbo_id", "sync_token"]
 

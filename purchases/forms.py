@@ -2,11 +2,11 @@
 
 from django import forms
 
-from products.forms import PaymentAdminForm
+from products.forms import NumberedDocumentForm, PaymentAdminForm
 from purchases.models import PurchaseOrder
 
 
-class PurchaseOrderForm(forms.ModelForm):
+class PurchaseOrderForm(NumberedDocumentForm):
     """Leaving Completed deletes the order's bill in QuickBooks, which QBO refuses once paid."""
 
     def clean_status(self):

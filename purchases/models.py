@@ -6,7 +6,15 @@ from django.utils import timezone
 
 from distru_qbo.constraints import FieldUniqueConstraint
 from integrations.models import QboSyncable
-from products.models import MONEY, PricedDocument, ProductLine
+from products.models import (
+    DOC_NUMBER_MAX,
+    MONEY,
+    NUMBER_HELP,
+    DocumentNumbering,
+    PricedDocument,
+    ProductLine,
+    Side,
+)
 from sales.models import ONE_LINE_PER_TAX, PAYMENT_AMOUNT_IN_RANGE, Party, PaymentMethod, TaxLine
 
 
@@ -17,6 +25,9 @@ class Vendor(Party):
 class PurchaseOrder(QboSyncable, PricedDocument):
     """An order to a vendor; once completed it becomes a QBO bill."""
 
+    side = Side.PURCHASES
+    numbering = DocumentNumbering.Kind.PURCHASE_ORDER
+    party_field = "vendor"
     tax_lines_relation = "tax_lines"
     payments_relation = "payments"
 
@@ -26,7 +37,9 @@ class PurchaseOrder(QboSyncable, PricedDocument):
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
 
-    number = models.CharField(max_length=21, unique=True)
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="purchase_orders")
     order_date = models.DateField(default=timezone.localdate)
     due_date = models.DateField(null=True, blank=True)
@@ -90,7 +103,13 @@ class PurchasePayment(QboSyncable):
 class PurchaseReturn(QboSyncable, PricedDocument):
     """Goods sent back to a vendor; becomes a QBO vendor credit."""
 
-    number = models.CharField(max_length=21, unique=True)
+    side = Side.PURCHASES
+    numbering = DocumentNumbering.Kind.PURCHASE_RETURN
+    party_field = "vendor"
+
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="returns")
     purchase_order = models.ForeignKey(
         PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"

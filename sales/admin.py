@@ -20,8 +20,8 @@ from sales.services import tax_item_rename
 
 @admin.register(Customer)
 class CustomerAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "license_number", "email", "phone", "active", "qbo_id"]
-    list_filter = ["active"]
+    list_display = ["name", "license_number", "email", "phone", "tax_exempt", "active", "qbo_id"]
+    list_filter = ["active", "tax_exempt"]
     search_fields = ["name", "license_number", "email"]
     readonly_fields = ["qbo_id", "sync_token"]
 
@@ -29,12 +29,12 @@ class CustomerAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
 @admin.register(Tax)
 class TaxAdmin(admin.ModelAdmin):
     form = TaxAdminForm
-    list_display = ["name", "rate", "qbo_account", "active"]
-    list_filter = ["active"]
+    list_display = ["name", "rate", "applies_to", "qbo_account", "active"]
+    list_filter = ["applies_to", "active"]
     search_fields = ["name"]
     list_select_related = ["qbo_account"]
     autocomplete_fields = ["qbo_account"]
-    fields = ["name", "rate", "qbo_account", "active", "qbo_item"]
+    fields = ["name", "rate", "applies_to", "qbo_account", "active", "qbo_item"]
     readonly_fields = ["qbo_item"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -106,7 +106,7 @@ class TaxAdminForm(forms.ModelForm):
 
     class Meta:
         model = Tax
-        fields = ["name", "rate", "qbo_account", "active"]
+        fields = ["name", "rate", "applies_to", "qbo_account", "active"]
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,16 @@ from django.utils import timezone
 from distru_qbo.constraints import FieldCheckConstraint, FieldUniqueConstraint
 from integrations.models import QboAccount, QboItem, QboSyncable
 from integrations.validators import qbo_name_validator
-from products.models import MONEY, PricedDocument, ProductLine, within_column
+from products.models import (
+    DOC_NUMBER_MAX,
+    MONEY,
+    NUMBER_HELP,
+    DocumentNumbering,
+    PricedDocument,
+    ProductLine,
+    Side,
+    within_column,
+)
 
 ONE_LINE_PER_TAX = "Charge each tax once: this document already has a line for this tax."
 PAYMENT_AMOUNT_IN_RANGE = within_column(
@@ -24,6 +33,11 @@ class Party(QboSyncable):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
     address = models.TextField(blank=True)
+    tax_exempt = models.BooleanField(
+        "tax-exempt",
+        default=False,
+        help_text="New documents of this customer or vendor get no tax by default.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,8 +53,20 @@ class Customer(Party):
     """A dispensary or retailer that buys from the distributor."""
 
 
+class TaxQuerySet(models.QuerySet):
+    def charged_by_default(self, side: Side) -> "TaxQuerySet":
+        """The active taxes a new document of `side` gets without a click."""
+        return self.filter(active=True, applies_to__in=[side, Tax.AppliesTo.BOTH])
+
+
 class Tax(models.Model):
     """A tax such as Excise Tax, charged as a percentage of a document's subtotal."""
+
+    class AppliesTo(models.TextChoices):
+        NEITHER = "none", "Neither: added by hand"
+        SALES = Side.SALES, "Sales (invoices)"
+        PURCHASES = Side.PURCHASES, "Purchases (purchase orders)"
+        BOTH = "both", "Sales and purchases"
 
     # A tax reaches QBO as a service item named after it, so it obeys QBO's item names.
     name = models.CharField(max_length=100, unique=True, validators=[qbo_name_validator])
@@ -71,7 +97,19 @@ class Tax(models.Model):
         verbose_name="QBO item",
         help_text="The service item that carries this tax on invoice lines in QuickBooks.",
     )
+    applies_to = models.CharField(
+        "applies by default to",
+        max_length=10,
+        choices=AppliesTo.choices,
+        default=AppliesTo.NEITHER,
+        help_text=(
+            "New documents of this side get this tax without a click, unless their customer or "
+            "vendor is tax-exempt. Documents already saved are not changed."
+        ),
+    )
     active = models.BooleanField(default=True)
+
+    objects = TaxQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "taxes"
@@ -114,10 +152,15 @@ class PaymentMethod(models.TextChoices):
 class Invoice(QboSyncable, PricedDocument):
     """A sale to a customer."""
 
+    side = Side.SALES
+    numbering = DocumentNumbering.Kind.INVOICE
+    party_field = "customer"
     tax_lines_relation = "tax_lines"
     payments_relation = "payments"
 
-    number = models.CharField(max_length=21, unique=True)
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     invoice_date = models.DateField(default=timezone.localdate)
     due_date = models.DateField(null=True, blank=True)
@@ -188,7 +231,13 @@ class InvoicePayment(QboSyncable):
 class SalesReturn(QboSyncable, PricedDocument):
     """Goods a customer sent back; becomes a QBO credit memo."""
 
-    number = models.CharField(max_length=21, unique=True)
+    side = Side.SALES
+    numbering = DocumentNumbering.Kind.SALES_RETURN
+    party_field = "customer"
+
+    number = models.CharField(
+        max_length=DOC_NUMBER_MAX, unique=True, blank=True, help_text=NUMBER_HELP
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"

@@ -17,7 +17,7 @@ from integrations.models import (
     SyncJob,
     SyncRun,
 )
-from products.models import Product
+from products.models import DocumentNumbering, Product
 from purchases.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -92,6 +92,15 @@ class ProductFactory(DjangoModelFactory):
     category = Product.Category.FLOWER
     unit_price = Decimal("25.00")
     unit_cost = Decimal("12.50")
+
+
+class DocumentNumberingFactory(DjangoModelFactory):
+    class Meta:
+        model = DocumentNumbering
+        django_get_or_create = ["kind"]
+
+    kind = DocumentNumbering.Kind.INVOICE
+    prefix = "INV-"
 
 
 class CustomerFactory(DjangoModelFactory):

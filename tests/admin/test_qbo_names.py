@@ -21,7 +21,8 @@ PARTY = {"license_number": "", "email": "", "phone": "", "address": "", "active"
     [
         ("admin:sales_customer_add", {"name": "Green:Leaf", **PARTY}, Customer, COLON),
         ("admin:purchases_vendor_add", {"name": "Emerald\tFarms", **PARTY}, Vendor, LINE_BREAK),
-        ("admin:sales_tax_add", {"name": "Excise:State", "rate": "15", "active": "on"}, Tax, COLON),
+        ("admin:sales_tax_add", {"name": "Excise:State", "rate": "15", "applies_to": "none",
+                                 "active": "on"}, Tax, COLON),
     ],
 )  # fmt: skip
 def test_a_name_qbo_would_refuse_is_refused_with_what_to_do(

@@ -17,6 +17,7 @@ ADMIN_MODELS = [
     ("integrations.syncrun", factories.SyncRunFactory),
     ("integrations.pushattempt", factories.PushAttemptFactory),
     ("products.product", factories.ProductFactory),
+    ("products.documentnumbering", factories.DocumentNumberingFactory),
     ("sales.customer", factories.CustomerFactory),
     ("sales.tax", factories.TaxFactory),
     ("sales.invoice", factories.InvoiceFactory),
@@ -65,8 +66,9 @@ def test_change_page_renders(admin_client, key, factory):
 def test_add_page_renders_unless_rows_come_from_quickbooks(admin_client, key, factory):
     response = admin_client.get(_url(key, "add"))
     # The connection is made by connecting; accounts and classes are created in QuickBooks;
-    # the sync history is written by the sync.
+    # the sync history is written by the sync; each kind of document has its numbering.
     made_elsewhere = {
+        "products.documentnumbering",
         "integrations.qboconnection",
         "integrations.qboaccount",
         "integrations.qboclass",

@@ -3,10 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from integrations.models import SyncJob
 from purchases.models import PurchaseOrder
+from sales.models import Invoice
 from tests import factories
+from tests.foundation.test_amount_limits import header, inline
 from tests.outbox.conftest import remote
 from tests.outbox.test_documents import completed_order
 from tests.sandbox.conftest import set_other_pref
@@ -83,3 +86,24 @@ def test_a_bill_number_the_vendor_already_has_in_qbo_fails_with_what_to_do(synce
     assert (job.status, job.last_error_code) == (SyncJob.Status.FAILED, "6140")
     assert "TxnType=Bill" in job.last_error
     assert "renumber the one the message names in QuickBooks" in job.last_error
+
+
+@pytest.mark.parametrize(
+    "qbo_seed, keeps_numbers", [("sample", True), ("us-ast", False)], indirect=["qbo_seed"]
+)
+def test_an_invoice_numbered_here_reaches_qbo_with_its_number_only_where_qbo_keeps_numbers(
+    qbo_seed, keeps_numbers, synced, push, admin_client
+):
+    """Custom transaction numbers off: QBO numbers it itself, and ours is not sent."""
+    product = factories.ProductFactory()
+    with push():
+        admin_client.post(
+            reverse("admin:sales_invoice_add"),
+            {**header(Invoice), "number": "", **inline("tax_lines", []),
+             **inline("payments", []),
+             **inline("lines", [{"product": product.pk, "quantity": "2", "unit_price": ""}])},
+        )  # fmt: skip
+    invoice = Invoice.objects.get()
+    assert invoice.number == "INV-1001"
+    number = remote(synced, "Invoice", invoice.qbo_id)["DocNumber"]
+    assert number == ("INV-1001" if keeps_numbers else "1001")

@@ -5,7 +5,7 @@ from django_q.signing import SignedPackage
 
 from integrations.models import PushAttempt, QboAccount, QboClass, QboConnection, QboItem, SyncRun
 from integrations.schedules import CHANGES_SCHEDULE
-from products.models import Product
+from products.models import DocumentNumbering, Product
 from purchases.models import PurchaseOrder, PurchasePayment, PurchaseReturn, Vendor
 from sales.models import Customer, Invoice, InvoicePayment, SalesReturn, Tax
 from tests import factories
@@ -76,6 +76,7 @@ def admin_objects(db, django_user_model):
         QboClass: factories.QboClassFactory(),
         QboItem: factories.QboItemFactory(),
         Product: factories.ProductFactory(),
+        DocumentNumbering: factories.DocumentNumberingFactory(),
         Customer: invoice.customer,
         Tax: factories.TaxFactory(),
         Invoice: invoice,

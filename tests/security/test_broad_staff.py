@@ -128,7 +128,13 @@ def test_key_accounts_tax_accounts_and_the_account_mirror_stay_as_they_were(
     assert as_broad_staff.post(account_change, {"qbo_id": bank.qbo_id}).status_code == 403
     as_broad_staff.post(
         admin_url(Tax, "change", tax.pk),
-        {"name": tax.name, "rate": "15", "active": "on", "qbo_account": liability.pk},
+        {
+            "name": tax.name,
+            "rate": "15",
+            "applies_to": "none",
+            "active": "on",
+            "qbo_account": liability.pk,
+        },
     )
     assert (
         as_broad_staff.post(reverse("sales:taxes"), {f"tax_{tax.pk}": liability.pk}).status_code

@@ -58,7 +58,8 @@ def test_a_huge_account_id_on_the_tax_admin_is_a_form_error(admin_client, rows):
     url = reverse("admin:sales_tax_change", args=[tax.pk])
 
     response = admin_client.post(
-        url, {"name": tax.name, "rate": "15", "qbo_account": HUGE, "active": "on"}
+        url,
+        {"name": tax.name, "rate": "15", "applies_to": "none", "qbo_account": HUGE, "active": "on"},
     )
 
     assert response.status_code == 200

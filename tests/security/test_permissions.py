@@ -93,7 +93,16 @@ def test_the_tax_admin_keeps_the_qbo_account_read_only_without_the_permission(cl
     account = factories.QboAccountFactory(account_type="Other Current Liability")
     url = reverse("admin:sales_tax_change", args=[tax.pk])
     assert 'name="qbo_account"' not in client.get(url).content.decode()
-    client.post(url, {"name": tax.name, "rate": "15", "active": "on", "qbo_account": account.pk})
+    client.post(
+        url,
+        {
+            "name": tax.name,
+            "rate": "15",
+            "applies_to": "none",
+            "active": "on",
+            "qbo_account": account.pk,
+        },
+    )
     tax.refresh_from_db()
     assert tax.qbo_account is None
 

@@ -99,7 +99,8 @@ def test_a_tax_without_an_item_of_its_name_gets_its_own(synced, push, excise):
 
 
 def tax_form(tax: Tax, **fields) -> dict:
-    return {"name": tax.name, "rate": str(tax.rate), "active": "on", **fields}
+    return {"name": tax.name, "rate": str(tax.rate), "applies_to": tax.applies_to, "active": "on",
+            **fields}  # fmt: skip
 
 
 def test_a_renamed_tax_renames_its_own_item_in_quickbooks(admin_client, synced, push, excise):
@@ -141,7 +142,13 @@ def test_the_tax_admin_accepts_the_name_of_an_item_the_tax_may_use(admin_client,
     account = QboAccount.objects.get(name="Excise Tax Payable")
     response = admin_client.post(
         reverse("admin:sales_tax_add"),
-        {"name": "Excise Tax", "rate": "15", "active": "on", "qbo_account": account.pk},
+        {
+            "name": "Excise Tax",
+            "rate": "15",
+            "applies_to": "none",
+            "active": "on",
+            "qbo_account": account.pk,
+        },  # fmt: skip
     )
     assert response.status_code == 302
     assert Tax.objects.get(name="Excise Tax").qbo_account == account

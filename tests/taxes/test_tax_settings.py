@@ -190,7 +190,7 @@ def test_saving_a_mapping_sends_nothing_to_quickbooks(admin_client, synced):
 def test_the_tax_admin_refuses_a_wrong_account_type_as_well(admin_client, setup):
     accounts, taxes = setup
     url = reverse("admin:sales_tax_change", args=[taxes["excise"].pk])
-    data = {"name": "Excise Tax", "rate": "15", "active": "on"}
+    data = {"name": "Excise Tax", "rate": "15", "applies_to": "none", "active": "on"}
     page = admin_client.post(url, {**data, "qbo_account": accounts["checking"].pk})
     assert "needs an Other Current Liability account" in page.content.decode()
     admin_client.post(url, {**data, "qbo_account": accounts["excise"].pk})

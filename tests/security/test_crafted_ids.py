@@ -126,7 +126,7 @@ def test_bulk_mapping_with_huge_ids_redraws_the_form_with_an_error(admin_client,
     )
 
     assert response.status_code == 200
-    assert "no longer an active QBO item" in response.content.decode()
+    assert "this one is no longer in QuickBooks" in response.content.decode()
     assert Product.objects.get().sales_qbo_item is None
 
 

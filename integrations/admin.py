@@ -15,7 +15,7 @@ from integrations.selectors import MAPPING_SIDES, QuickBooksState, items_offered
 from integrations.services.default_items import DEFAULT_ITEMS
 
 MAPPED_PRODUCTS_SHOWN = 20
-QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]
+QBO_RECORD_FIELDS = ["origin", "qbo_id", "created_at", "updated_at"]
 # What the integration itself sets on the default items (from the key accounts) and on a tax's
 # item (from the tax, reached by Tax.qbo_item's reverse relation): editing it on the item would
 # move money where the permission-guarded settings say it does not go.

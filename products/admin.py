@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from distru_qbo.words import counted
 from integrations.admin_forms import QboItemPicker, QboItemPickerField
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
@@ -61,7 +61,7 @@ class QboMappingFilter(admin.SimpleListFilter):
 
 def _bulk_update_done(updated: int, changes: dict) -> str:
     """What a bulk update did: the items it mapped, the mappings it cleared."""
-    products = f"{updated} product{pluralize(updated)}"
+    products = counted(updated, "product")
     labels = {field: Product._meta.get_field(field).verbose_name for field in changes}
     mapped = [f"{labels[field]} “{item}”" for field, item in changes.items() if item is not None]
     cleared = [field for field, item in changes.items() if item is None]
@@ -69,7 +69,8 @@ def _bulk_update_done(updated: int, changes: dict) -> str:
     if cleared:
         done.append(
             f"Cleared the {' and '.join(labels[field] for field in cleared)} of {products}: "
-            f"they use {' and '.join(DEFAULT_ITEM_NAMES[field] for field in cleared)}."
+            f"{'it uses' if updated == 1 else 'they use'} "
+            f"{' and '.join(DEFAULT_ITEM_NAMES[field] for field in cleared)}."
         )
     return " ".join(done)
 

@@ -63,7 +63,7 @@ def test_bulk_delete_with_a_mapped_item_refuses_and_names_its_products(admin_cli
 
     html = _bulk_delete(admin_client, [mapped_item, unmapped], confirmed=False).content.decode()
 
-    assert "None of the selected QBO items can be deleted" in html
+    assert "None of the selected QuickBooks items can be deleted" in html
     assert "<li>Flower Sales" in html
     _assert_lists_the_products(html)
 

@@ -137,7 +137,7 @@ def ensure_connected(page: Page) -> None:
 
 
 def wait_for_items(page: Page) -> None:
-    """Open the QBO items and reload until the import has made the default items."""
+    """Open the QuickBooks items and reload until the import has made the default items."""
     open_admin(page, "qboitem")
     reload_until(page, "#result_list", "Distru Sales")
     reload_until(page, "#result_list", "Distru Purchases")

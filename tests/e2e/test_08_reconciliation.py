@@ -87,7 +87,7 @@ def test_the_demo_month_reconciles_with_every_document_matched(connected_page, s
     })["Invoice"]  # fmt: skip
     page.click("input[value='Compare with QuickBooks']")
     expect(page.locator(".sync-run")).to_contain_text(
-        "2 document(s) differ or are on one side only.", timeout=SETTLE_TIMEOUT * 1000
+        "2 documents differ or are on one side only.", timeout=SETTLE_TIMEOUT * 1000
     )
     rows = page.locator("#differences tbody tr")
     expect(rows).to_have_count(2)

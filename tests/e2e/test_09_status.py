@@ -125,7 +125,7 @@ def a_failing_push_is_found_from_the_panel_filtered_fixed_retried_and_synced(
     page.goto("/settings/integrations/quickbooks/")
     failed = page.locator("#outbox tbody tr").filter(has_text=f"Invoice {INVOICE}")
     failed.locator("input[value=Retry]").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 failed push(es) queued again.")
+    expect(page.locator(".messagelist")).to_contain_text("1 failed push queued again.")
     open_admin(page, "invoice")
     filter_by_quickbooks_status(page, "Synced")
     search(page, INVOICE)

@@ -94,12 +94,17 @@ class Started:
         words = [line.split() for line in self.lines()]
         return {w[0]: w[1:] for w in words if w[0] in ("runserver", "qcluster", "qbo_sandbox")}
 
-    def wait_for_running_line(self) -> float:
-        """Read the output until the "running at" line; when it came."""
+    def wait_for_running_line(self) -> None:
+        """Read the output until the "running at" line, then until the worker stand-in is up
+        (it starts in parallel with the server, and listens to TERM once it has noted it)."""
         for line in self.process.stdout:
             if "is running at" in line:
-                return time.monotonic()
-        raise AssertionError(f"no running line; stderr: {self.process.stderr.read()}")
+                break
+        else:
+            raise AssertionError(f"no running line; stderr: {self.process.stderr.read()}")
+        deadline = time.monotonic() + 10
+        while "qcluster" not in self.commands() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop(self, pid: int | None = None) -> None:
         os.kill(pid or self.process.pid, signal.SIGTERM)

@@ -7,6 +7,8 @@ PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 SANDBOX_PORT=${SANDBOX_PORT:-8765}
+# Where the sandbox keeps its company between runs.
+SANDBOX_STATE=${SANDBOX_STATE:-var/qbo_sandbox.json}
 # How long the server may take to listen before the start counts as failed.
 START_TIMEOUT=${START_TIMEOUT:-60}
 local_sandbox=false
@@ -43,10 +45,10 @@ if $local_sandbox; then
   export QBO_SANDBOX_URL=${QBO_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}
   export DISTRU_BASE_URL=${DISTRU_BASE_URL:-http://127.0.0.1:$PORT}
   export QBO_REDIRECT_URI=${QBO_REDIRECT_URI:-$DISTRU_BASE_URL/settings/integrations/quickbooks/callback/}
-  mkdir -p var
+  mkdir -p "$(dirname "$SANDBOX_STATE")"
   # The sandbox tells the app of every change, signed with QBO_WEBHOOK_VERIFIER_TOKEN (its
   # default, read from the app's settings).
-  "$PY" manage.py qbo_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --state-file var/qbo_sandbox.json \
+  "$PY" manage.py qbo_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --state-file "$SANDBOX_STATE" \
     --webhook-url "http://127.0.0.1:$PORT/webhooks/quickbooks/" &
   pids+=($!)
 fi

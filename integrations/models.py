@@ -547,8 +547,9 @@ class PushAttempt(models.Model):
     request_id = models.CharField(
         "requestid",
         max_length=50,
-        help_text="The job's requestid; a write QBO had to be sent again (a stale SyncToken, an "
-        "item or class it refused) carries it with a suffix.",
+        help_text="QuickBooks' reference of the write, for Intuit's support; a write sent again "
+        "(the record changed in QuickBooks meanwhile, an item or class it refused) carries it "
+        "with a suffix.",
     )
     intuit_tid = models.CharField(
         "intuit_tid",

@@ -156,4 +156,9 @@ class Migration(migrations.Migration):
             name='code',
             field=models.CharField(blank=True, help_text="QuickBooks' fault code (or ours) the pushes fail with.", max_length=20),
         ),
+        migrations.AlterField(
+            model_name='pushattempt',
+            name='request_id',
+            field=models.CharField(help_text="QuickBooks' reference of the write, for Intuit's support; a write sent again (the record changed in QuickBooks meanwhile, an item or class it refused) carries it with a suffix.", max_length=50, verbose_name='requestid'),
+        ),
     ]

@@ -131,7 +131,8 @@ def test_make_run_on_other_ports_connects_and_pushes_with_nothing_else_set(make_
     page.click(".object-tools a.addlink")
     page.fill("#id_name", ITEM)
     page.click("input[name=_continue]")
-    reload_until(page, ".field-qbo_sync_details", "Synced")
+    reload_until(page, ".field-qbo_id .readonly", re.compile(r"^\d+$"))  # the worker pushed it
 
     (pushed,) = make_run.qbo_items(ITEM)
     assert pushed["Active"] is True
+    expect(page.locator(".field-qbo_id .readonly")).to_have_text(pushed["Id"])

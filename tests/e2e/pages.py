@@ -115,7 +115,9 @@ def quickbooks_status(page: Page) -> str:
     """Open Settings → Integrations → QuickBooks Online and read the connection's status."""
     page.goto("/admin/")
     page.click("text=Settings → Integrations")
-    page.locator(".settings-card").filter(has_text="QuickBooks Online").locator("a.button").click()
+    page.locator(".settings-card").filter(has_text="QuickBooks Online").locator(
+        "a.qb-icon-link"
+    ).click()
     return page.locator("h2 .status-pill").inner_text()
 
 

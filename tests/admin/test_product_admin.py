@@ -125,18 +125,6 @@ def test_the_product_form_shows_the_chosen_item_with_its_type_and_account(admin_
     assert "Flower (Non-inventory, Sales of Product Income)</option>" in html.content.decode()
 
 
-def _product_form(product, **changes):
-    return {
-        "name": product.name,
-        "sku": product.sku,
-        "category": product.category,
-        "unit_price": "10.00",
-        "unit_cost": "5.00",
-        "active": "on",
-        **changes,
-    }
-
-
 @pytest.mark.parametrize(
     ("field", "item", "error"),
     [
@@ -176,7 +164,7 @@ def test_the_product_form_refuses_an_item_the_side_may_not_use_and_saves_nothing
     product = factories.ProductFactory()
     url = reverse("admin:products_product_change", args=[product.pk])
 
-    response = admin_client.post(url, _product_form(product, **{field: catalog[item].pk}))
+    response = admin_client.post(url, factories.product_form(product, **{field: catalog[item].pk}))
 
     assert response.status_code == 200
     assert error in response.content.decode()
@@ -189,7 +177,7 @@ def test_the_product_form_takes_an_ordinary_item_and_the_own_side_default(admin_
 
     response = admin_client.post(
         url,
-        _product_form(
+        factories.product_form(
             product,
             sales_qbo_item=catalog["sales_default"].pk,
             purchase_qbo_item=catalog["flower"].pk,

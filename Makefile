@@ -23,7 +23,8 @@ run: install ## Migrate, seed the demo, then serve the web app, a worker and the
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py create_demo_superuser
-	PY=$(PY) ./scripts/devserver.sh
+# exec: a TERM to make reaches the script (not a shell around it), which stops what it started.
+	PY=$(PY) exec ./scripts/devserver.sh
 
 test: install ## Run the test suite (SQLite unless DATABASE_URL says otherwise)
 	$(PY) -m pytest

@@ -1,22 +1,21 @@
 from django.contrib import admin
-from django.urls import reverse
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from integrations import admin_history, admin_task_queue  # noqa: F401  (register their pages)
-from integrations.admin_forms import QboItemAdminForm
+from integrations.admin_forms import QboItemAdminForm, item_picker_label
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboAccount, QboClass, QboConnection, QboItem
 from integrations.outbox.admin import QboSyncedAdminMixin
 from integrations.permissions import ReadOnlyAdminMixin
-from integrations.selectors import QuickBooksState
+from integrations.selectors import MAPPING_SIDES, QuickBooksState, items_offered_for
 from integrations.services.default_items import DEFAULT_ITEMS
 
-# The reverse relations of Product's Sales and Purchase items: integrations may not import
-# products, so the product side is reached only through these.
-PRODUCT_MAPPINGS = ("sales_products", "purchase_products")
 MAPPED_PRODUCTS_SHOWN = 20
-QBO_RECORD_FIELDS = ["origin", "qbo_id", "sync_token", "created_at", "updated_at"]
+QBO_RECORD_FIELDS = ["origin", "qbo_id", "created_at", "updated_at"]
 # What the integration itself sets on the default items (from the key accounts) and on a tax's
 # item (from the tax, reached by Tax.qbo_item's reverse relation): editing it on the item would
 # move money where the permission-guarded settings say it does not go.
@@ -130,7 +129,7 @@ def mapped_products_by_side(item: QboItem) -> list:
     Each product links to its change page; past MAPPED_PRODUCTS_SHOWN, a link opens them all.
     """
     lines = []
-    for accessor in PRODUCT_MAPPINGS:
+    for accessor in MAPPING_SIDES:
         relation = QboItem._meta.get_field(accessor)
         shown = list(getattr(item, accessor).all()[: MAPPED_PRODUCTS_SHOWN + 1])
         if not shown:
@@ -165,6 +164,25 @@ def mapped_products_by_side(item: QboItem) -> list:
             format_html("{} of: {}{}", relation.field.verbose_name.capitalize(), links, more)
         )
     return lines
+
+
+class QboItemPickerView(AutocompleteJsonView):
+    """The search behind a product's Sales and Purchase item selects (QboItemPicker): the items
+    that side may use, each with its type and account."""
+
+    def get_queryset(self):
+        mapping = self.source_field.remote_field.related_name
+        if mapping not in MAPPING_SIDES:
+            raise PermissionDenied  # only the product's two item fields pick here
+        queryset, may_have_duplicates = self.model_admin.get_search_results(
+            self.request, items_offered_for(mapping=mapping), self.term
+        )
+        return queryset.distinct() if may_have_duplicates else queryset
+
+    def serialize_result(self, obj, to_field_name):
+        mapping = self.source_field.remote_field.related_name
+        text = item_picker_label(obj, mapping=mapping)
+        return {"id": str(getattr(obj, to_field_name)), "text": text}
 
 
 @admin.register(QboItem)
@@ -239,12 +257,16 @@ class QboItemAdmin(QboSyncedAdminMixin, admin.ModelAdmin):
             DEFAULT_PURCHASE_ITEM_NAME,
         )
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # Mapping a product to an inactive item would only be undone by the next sync.
-        if getattr(request.resolver_match, "url_name", None) == "autocomplete":
-            queryset = queryset.filter(active=True)
-        return queryset, may_have_duplicates
+    def get_urls(self):
+        picker = QboItemPickerView.as_view(admin_site=self.admin_site)
+        return [
+            path(
+                "picker/",
+                self.admin_site.admin_view(picker),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_picker",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_deleted_objects(self, objs, request):
         """Name, per item, the products that keep it from being deleted."""

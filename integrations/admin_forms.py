@@ -1,6 +1,7 @@
 """Admin forms of the QBO mirror."""
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +15,7 @@ from integrations.schedules import (
     task_entry_point_problem,
     task_entry_points,
 )
+from integrations.selectors import MAPPING_SIDES, item_unfit_for
 
 # The AccountTypes each of an item's posting accounts may have. Intuit's Item reference names
 # one each (IncomeAccountRef "Sales of Product Income", an Income sub-type; ExpenseAccountRef
@@ -113,6 +115,42 @@ class QboItemAdminForm(forms.ModelForm):
                 code="duplicate",
             )
         return name
+
+
+def item_picker_label(item: QboItem, *, mapping: str) -> str:
+    """An item as a product's picker shows it: its name, its type and the account this side
+    posts to (an item without one posts to the side's key account)."""
+    side = MAPPING_SIDES[mapping]
+    account = getattr(item, side.account_field)
+    if account is None:
+        posts_to = f"{side.account_label} account"
+    else:
+        posts_to = account.fully_qualified_name or account.name
+    return f"{item.name} ({item.get_type_display()}, {posts_to})"
+
+
+class QboItemPicker(AutocompleteSelect):
+    """A product's Sales or Purchase item select: it searches the items that side may use
+    (QboItemAdmin's picker view), each shown with its type and account."""
+
+    url_name = "%s:integrations_qboitem_picker"
+
+
+class QboItemPickerField(forms.ModelChoiceField):
+    """A product's Sales or Purchase item: `mapping` names the side (a key of MAPPING_SIDES),
+    and an item that side may not use is refused, saying why."""
+
+    def __init__(self, *args, mapping: str, **kwargs):
+        self.mapping = mapping
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return item_picker_label(obj, mapping=self.mapping)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and (problem := item_unfit_for(value, mapping=self.mapping)):
+            raise ValidationError(problem, code="unfit_item")
 
 
 class ScheduleAdminForm(forms.ModelForm):

@@ -34,8 +34,9 @@ def unique_qbo_id(model: str, noun: str, fix: str) -> FieldUniqueConstraint:
 class QboSyncable(models.Model):
     """Where a record keeps its QBO identity: the Id QBO gave it and the SyncToken last seen."""
 
-    qbo_id = models.CharField("QBO id", max_length=32, blank=True, db_index=True)
-    sync_token = models.CharField("QBO SyncToken", max_length=32, blank=True)
+    qbo_id = models.CharField("QuickBooks ID", max_length=32, blank=True, db_index=True)
+    # QBO's version of the record, sent back with every update: bookkeeping, never on a page.
+    sync_token = models.CharField("SyncToken", max_length=32, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -45,7 +46,9 @@ class QboAccount(QboSyncable):
     """An account of the QBO chart of accounts, as last imported."""
 
     class AccountType(models.TextChoices):
-        # Values are spelled exactly as QBO spells AccountType.
+        # Values, and the labels pages show, are spelled exactly as QBO spells AccountType
+        # (Intuit's AccountTypeEnum, Finance.xsd, schema/README.md). Django would label a
+        # member without one from its name, in title case: "Cost Of Goods Sold".
         BANK = "Bank"
         ACCOUNTS_RECEIVABLE = "Accounts Receivable"
         OTHER_CURRENT_ASSET = "Other Current Asset"
@@ -57,7 +60,7 @@ class QboAccount(QboSyncable):
         LONG_TERM_LIABILITY = "Long Term Liability"
         EQUITY = "Equity"
         INCOME = "Income"
-        COST_OF_GOODS_SOLD = "Cost of Goods Sold"
+        COST_OF_GOODS_SOLD = "Cost of Goods Sold", "Cost of Goods Sold"
         EXPENSE = "Expense"
         OTHER_INCOME = "Other Income"
         OTHER_EXPENSE = "Other Expense"
@@ -78,7 +81,7 @@ class QboAccount(QboSyncable):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "QBO account"
+        verbose_name = "QuickBooks account"
         ordering = ["fully_qualified_name", "name"]
         constraints = [
             unique_qbo_id("qboaccount", "account", REFRESH_ACCOUNTS),
@@ -100,8 +103,8 @@ class QboClass(QboSyncable):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "QBO class"
-        verbose_name_plural = "QBO classes"
+        verbose_name = "QuickBooks class"
+        verbose_name_plural = "QuickBooks classes"
         ordering = ["fully_qualified_name", "name"]
         constraints = [
             unique_qbo_id("qboclass", "class", REFRESH_ACCOUNTS),
@@ -148,7 +151,7 @@ class QboItem(QboSyncable):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "QBO item"
+        verbose_name = "QuickBooks item"
         ordering = ["name"]
         constraints = [
             # QBO treats item names as unique regardless of case.
@@ -184,7 +187,8 @@ class QboConnection(models.Model):
         DISCONNECTED = "disconnected", "Disconnected"
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
-    realm_id = models.CharField("realm id", max_length=32, blank=True)
+    # QuickBooks calls the realm its "company ID".
+    realm_id = models.CharField("company ID", max_length=32, blank=True)
     company_name = models.CharField(max_length=255, blank=True)
     environment = models.CharField(
         max_length=20, choices=Environment.choices, default=Environment.LOCAL
@@ -237,35 +241,41 @@ class QboConnection(models.Model):
     )
 
     class_tracking_per_txn = models.BooleanField(
-        default=False, help_text="QBO Preferences: one class per transaction."
+        "class per transaction",
+        default=False,
+        help_text="QuickBooks preferences: one class per transaction.",
     )
     class_tracking_per_line = models.BooleanField(
-        default=False, help_text="QBO Preferences: a class on each transaction line."
+        "class per line",
+        default=False,
+        help_text="QuickBooks preferences: a class on each transaction line.",
     )
     # What sales tax and numbering pushes use (integrations/company_prefs.py); read with the
     # class tracking. Until they are read, pushes go as they always did: as to a US company
     # without sales tax that keeps the numbers it is sent.
     country = models.CharField(
-        max_length=8, blank=True, help_text="QBO CompanyInfo.Country, such as US or CA."
+        max_length=8, blank=True, help_text="The company's country in QuickBooks, such as US or CA."
     )
     sales_tax_enabled = models.BooleanField(
-        default=False, help_text="QBO Preferences: sales tax is turned on (TaxPrefs.UsingSalesTax)."
+        default=False, help_text="QuickBooks preferences: sales tax is turned on."
     )
     automated_sales_tax = models.BooleanField(
         default=False,
-        help_text="QBO Preferences: QBO calculates sales tax itself (TaxPrefs.PartnerTaxEnabled).",
+        help_text="QuickBooks preferences: QuickBooks calculates sales tax itself.",
     )
     custom_txn_numbers = models.BooleanField(
         default=True,
-        help_text="QBO Preferences: sales forms keep the numbers they are sent "
-        "(SalesFormsPrefs.CustomTxnNumbers); off, QBO numbers them itself.",
+        help_text="QuickBooks preferences: sales forms keep the numbers they are sent (custom "
+        "transaction numbers); off, QuickBooks numbers them itself.",
     )
 
-    items_full_synced_at = models.DateTimeField(null=True, blank=True)
+    items_full_synced_at = models.DateTimeField(
+        "items last imported in full", null=True, blank=True
+    )
     # The change pipeline (integrations/services/changes.py): QBO's time of the last CDC answer
     # taken in, for items, accounts, classes and pushed documents alike.
-    changes_watermark = models.DateTimeField(null=True, blank=True)
-    preferences_read_at = models.DateTimeField(null=True, blank=True)
+    changes_watermark = models.DateTimeField("changes read up to", null=True, blank=True)
+    preferences_read_at = models.DateTimeField("preferences last read", null=True, blank=True)
     # One worker runs the pipeline at a time. A pass asked for meanwhile leaves its trigger in
     # `changes_pending`, and that worker runs once more instead of each asker running its own.
     changes_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -273,7 +283,7 @@ class QboConnection(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "QBO connection"
+        verbose_name = "QuickBooks connection"
         constraints = [
             # On the row id alone, which no form edits: its sentence has no field to sit on.
             models.CheckConstraint(
@@ -409,10 +419,10 @@ class SyncJob(models.Model):
     object_id = models.CharField(max_length=64)
     record = GenericForeignKey("content_type", "object_id")
     label = models.CharField(max_length=255, help_text="The record, as people know it.")
-    qbo_entity = models.CharField("QBO entity", max_length=40)
+    qbo_entity = models.CharField("QuickBooks type", max_length=40)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.UPSERT)
     # Kept on the job so a delete can still reach QBO after the record is gone here.
-    qbo_id = models.CharField("QBO id", max_length=32, blank=True)
+    qbo_id = models.CharField("QuickBooks ID", max_length=32, blank=True)
     sync_token = models.CharField(max_length=32, blank=True)
     request_id = models.CharField(max_length=50)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -468,7 +478,10 @@ class SyncJob(models.Model):
         indexes = [models.Index(fields=["status", "priority", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.label} → QBO {self.qbo_entity} ({self.status})"
+        return (
+            f"{self.get_action_display()} {self.label} → QuickBooks {self.qbo_entity} "
+            f"({self.status})"
+        )
 
 
 class Backfill(models.Model):
@@ -516,7 +529,9 @@ class SyncProblem(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     code = models.CharField(
-        max_length=20, blank=True, help_text="QBO's fault code (or ours) the pushes fail with."
+        max_length=20,
+        blank=True,
+        help_text="QuickBooks' fault code (or ours) the pushes fail with.",
     )
     summary = models.TextField(help_text="The first failure, as the email tells it.")
     opened_at = models.DateTimeField(auto_now_add=True)
@@ -583,7 +598,7 @@ class PushAttempt(models.Model):
     object_id = models.CharField(max_length=64)
     record = GenericForeignKey("content_type", "object_id")
     label = models.CharField(max_length=255, help_text="The record, as people know it.")
-    qbo_entity = models.CharField("QBO entity", max_length=40)
+    qbo_entity = models.CharField("QuickBooks type", max_length=40)
     action = models.CharField(max_length=10, choices=SyncJob.Action.choices)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
@@ -593,11 +608,15 @@ class PushAttempt(models.Model):
     request_id = models.CharField(
         "requestid",
         max_length=50,
-        help_text="The job's requestid; a write QBO had to be sent again (a stale SyncToken, an "
-        "item or class it refused) carries it with a suffix.",
+        help_text="QuickBooks' reference of the write, for Intuit's support; a write sent again "
+        "(the record changed in QuickBooks meanwhile, an item or class it refused) carries it "
+        "with a suffix.",
     )
     intuit_tid = models.CharField(
-        "intuit_tid", max_length=100, blank=True, help_text="QBO's id of its answer, for support."
+        "intuit_tid",
+        max_length=100,
+        blank=True,
+        help_text="QuickBooks' id of its answer, for Intuit's support.",
     )
 
     class Meta:
@@ -625,11 +644,15 @@ class QboWebhookEvent(models.Model):
         help_text="The CloudEvents id; for a legacy notification, one derived from its realm, "
         "entity, id, operation and time, so a repeat is recognised.",
     )
-    realm_id = models.CharField("realm id", max_length=32)
-    entity = models.CharField(max_length=40, blank=True, help_text="QBO's name, such as Item.")
-    entity_id = models.CharField("QBO id", max_length=32, blank=True)
+    realm_id = models.CharField("company ID", max_length=32)
+    entity = models.CharField(
+        "type", max_length=40, blank=True, help_text="QuickBooks' name, such as Item."
+    )
+    entity_id = models.CharField("QuickBooks ID", max_length=32, blank=True)
     operation = models.CharField(max_length=20, blank=True, help_text="created, updated, ...")
-    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When QBO says it was.")
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="When QuickBooks says it was."
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     taken_at = models.DateTimeField(null=True, blank=True)
     # SET_NULL: the event outlives a run pruned before it (both go after QBO_HISTORY_DAYS).

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
+from distru_qbo.words import counted
 from integrations.company_prefs import company_settings, outside_us
 from integrations.forms import (
     BackfillForm,
@@ -91,9 +92,13 @@ def integrations_panel(request):
     counts = outbox_counts()
     # What needs someone: shown beside the connection's own state, each linked to the list.
     push_problems = [
-        (counts[SyncJob.Status.FAILED], "failed", "status-failed"),
-        (counts[SyncJob.Status.PAUSED], "paused until you reconnect", "status-expired"),
-        (counts["changed_in_qbo"], "changed in QuickBooks", "status-expired"),
+        (f"{counted(n, 'push', 'pushes')} {what}", pill)
+        for n, what, pill in (
+            (counts[SyncJob.Status.FAILED], "failed", "status-failed"),
+            (counts[SyncJob.Status.PAUSED], "paused until you reconnect", "status-expired"),
+            (counts["changed_in_qbo"], "changed in QuickBooks", "status-expired"),
+        )
+        if n
     ]
     return render(
         request,
@@ -101,7 +106,7 @@ def integrations_panel(request):
         _context(
             request,
             title="Integrations",
-            push_problems=[problem for problem in push_problems if problem[0]],
+            push_problems=push_problems,
         ),
     )
 
@@ -217,7 +222,7 @@ def outbox_retry(request):
         )
     job = form.cleaned_data["job"]
     retried = sync_jobs_retry(job_ids=[job.pk] if job else None)
-    messages.success(request, f"{retried} failed push(es) queued again.")
+    messages.success(request, f"{counted(retried, 'failed push', 'failed pushes')} queued again.")
     return redirect(f"{reverse('integrations:quickbooks')}#outbox")
 
 

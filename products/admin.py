@@ -3,11 +3,12 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+from distru_qbo.words import counted
+from integrations.admin_forms import QboItemPicker, QboItemPickerField
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import QboItem
 from products.forms import ProductMappingForm
@@ -18,7 +19,11 @@ from products.selectors import (
     products_fully_mapped,
     products_without_mapping,
 )
-from products.services import product_mapping_bulk_update, product_mapping_change
+from products.services import (
+    DEFAULT_ITEM_NAMES,
+    product_mapping_bulk_update,
+    product_mapping_change,
+)
 
 BULK_UPDATE_SAMPLE_SIZE = 10
 
@@ -63,6 +68,22 @@ class QboMappingFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _bulk_update_done(updated: int, changes: dict) -> str:
+    """What a bulk update did: the items it mapped, the mappings it cleared."""
+    products = counted(updated, "product")
+    labels = {field: Product._meta.get_field(field).verbose_name for field in changes}
+    mapped = [f"{labels[field]} “{item}”" for field, item in changes.items() if item is not None]
+    cleared = [field for field, item in changes.items() if item is None]
+    done = [f"Mapped {products} to {' and '.join(mapped)}."] if mapped else []
+    if cleared:
+        done.append(
+            f"Cleared the {' and '.join(labels[field] for field in cleared)} of {products}: "
+            f"{'it uses' if updated == 1 else 'they use'} "
+            f"{' and '.join(DEFAULT_ITEM_NAMES[field] for field in cleared)}."
+        )
+    return " ".join(done)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = [
@@ -80,7 +101,6 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["sales_qbo_item", "purchase_qbo_item"]
     # A second COUNT of the whole table on every page is not worth it on a large catalog.
     show_full_result_count = False
-    autocomplete_fields = ["sales_qbo_item", "purchase_qbo_item"]
     actions = ["bulk_update_qbo_items"]
     fieldsets = [
         (None, {"fields": ["name", "sku", "category", "description", "active"]}),
@@ -116,6 +136,13 @@ class ProductAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return JsonResponse({side: str(product.default_price(side)) for side in Side.values})
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in MAPPING_FIELDS.values():
+            kwargs["form_class"] = QboItemPickerField
+            kwargs["mapping"] = db_field.remote_field.related_name
+            kwargs["widget"] = QboItemPicker(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def construct_change_message(self, request, form, formsets, add=False):
         """Name the items a mapping moved between, so the product's History shows them."""
         message = super().construct_change_message(request, form, formsets, add)
@@ -147,24 +174,10 @@ class ProductAdmin(admin.ModelAdmin):
             request.POST if "post" in request.POST else None, admin_site=self.admin_site
         )
         if form.is_valid():
-            sales_item = form.cleaned_data["sales_qbo_item"]
-            purchase_item = form.cleaned_data["purchase_qbo_item"]
             updated = product_mapping_bulk_update(
-                products=queryset,
-                changed_by=request.user,
-                sales_item=sales_item,
-                purchase_item=purchase_item,
+                products=queryset, changed_by=request.user, changes=form.changes
             )
-            picked = [
-                f"{label} “{item}”"
-                for label, item in (("Sales item", sales_item), ("Purchase item", purchase_item))
-                if item is not None
-            ]
-            self.message_user(
-                request,
-                f"Mapped {updated} product{pluralize(updated)} to {' and '.join(picked)}.",
-                messages.SUCCESS,
-            )
+            self.message_user(request, _bulk_update_done(updated, form.changes), messages.SUCCESS)
             return None
         count = queryset.count()
         context = {

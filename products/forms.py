@@ -3,12 +3,13 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from distru_qbo.money import round_cents
+from integrations.admin_forms import QboItemPicker
 from integrations.models import QboItem
+from integrations.selectors import MAPPING_SIDES, item_unfit_for
 from products.models import MONEY_MAX, Product, Side
 from products.selectors import MAPPING_FIELDS, document_number_preview, document_paid
 from products.services import (
@@ -17,6 +18,8 @@ from products.services import (
     document_numbering_lock,
     priced_document_totals,
 )
+
+ITEM_GONE = "Pick another item: this one is no longer in QuickBooks."
 
 
 class _ItemIdField(forms.ModelChoiceField):
@@ -34,39 +37,62 @@ class _ItemIdField(forms.ModelChoiceField):
 
 
 class ProductMappingForm(forms.Form):
-    """The Sales item, the Purchase item or both, to map many products to at once."""
+    """Per side, what to set on many products at once: an item, or none (each product then
+    uses the default item), or nothing (each keeps its own).
+
+    Once valid, `changes` maps each field to set to its item, or to None to clear it.
+    """
+
+    changes: dict[str, QboItem | None]
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
+        self.sides = []
         for field_name in MAPPING_FIELDS.values():
             model_field = Product._meta.get_field(field_name)
             label = model_field.verbose_name.capitalize()
+            side = MAPPING_SIDES[model_field.remote_field.related_name]
             self.fields[field_name] = _ItemIdField(
-                queryset=QboItem.objects.filter(active=True),
+                queryset=QboItem.objects.all(),
                 required=False,
                 label=label,
                 help_text=f"Leave empty to keep each product's {label}.",
-                widget=AutocompleteSelect(model_field, admin_site),
-                error_messages={
-                    "invalid_choice": "This item is no longer an active QBO item: pick another."
-                },
+                widget=QboItemPicker(model_field, admin_site),
+                error_messages={"invalid_choice": ITEM_GONE},
             )
+            self.fields[f"clear_{field_name}"] = forms.BooleanField(
+                required=False, label=f"None: use the default, {side.default}"
+            )
+            self.sides.append((self[field_name], self[f"clear_{field_name}"]))
 
     def clean(self):
         cleaned = super().clean()
-        picked = {
-            name: cleaned[name] for name in MAPPING_FIELDS.values() if cleaned.get(name) is not None
-        }
-        if not picked:
+        changes = {}
+        for name in MAPPING_FIELDS.values():
+            pk, clear = cleaned.get(name), cleaned.get(f"clear_{name}")
+            if pk is not None and clear:
+                self.add_error(name, "Pick an item or tick None, not both.")
+            elif clear or pk is not None:
+                changes[name] = pk
+        if not changes:
             if not self.errors:
-                raise ValidationError("Pick a Sales item, a Purchase item or both.")
+                raise ValidationError(
+                    "Pick a Sales item or a Purchase item, or tick None on a side to clear it."
+                )
             return cleaned
-        items = QboItem.objects.filter(active=True).in_bulk(picked.values())
-        for name, pk in picked.items():
-            if pk in items:
-                cleaned[name] = items[pk]
+        items = QboItem.objects.select_related("tax").in_bulk(
+            [pk for pk in changes.values() if pk is not None]
+        )
+        for name, pk in changes.items():
+            if pk is None:
+                continue
+            mapping = Product._meta.get_field(name).remote_field.related_name
+            item = items.get(pk)
+            if problem := ITEM_GONE if item is None else item_unfit_for(item, mapping=mapping):
+                self.add_error(name, problem)
             else:
-                self.add_error(name, self.fields[name].error_messages["invalid_choice"])
+                changes[name] = item
+        self.changes = changes
         return cleaned
 
 

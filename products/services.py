@@ -102,18 +102,16 @@ def product_mapping_bulk_update(
     *,
     products: QuerySet[Product],
     changed_by: AbstractBaseUser,
-    sales_item: QboItem | None = None,
-    purchase_item: QboItem | None = None,
+    changes: dict[str, QboItem | None],
 ) -> int:
-    """Map every product of `products` to the given items in one UPDATE; a None side is kept.
+    """Set the mapping fields named in `changes` (an item, or None: the product then uses the
+    default) on every product of `products` in one UPDATE; a field not named is kept.
 
     Each product whose mapping changes gets a line in its History, the entries written in
     bulk. Returns how many products were updated.
     """
-    changes = {"sales_qbo_item": sales_item, "purchase_qbo_item": purchase_item}
-    changes = {field: item for field, item in changes.items() if item is not None}
-    if not changes:
-        raise ValueError("Give a sales item, a purchase item or both.")
+    if not changes or not set(changes) <= set(DEFAULT_ITEM_NAMES):
+        raise ValueError("Give the sales item, the purchase item or both.")
     content_type = ContentType.objects.get_for_model(Product)
     with transaction.atomic():
         before = products.order_by().values_list("pk", "name", "sku", *_mapped(changes))
@@ -143,11 +141,11 @@ def _history_entry(row: tuple, changes: dict, changed_by, content_type) -> LogEn
     """The History line of one product of a bulk update, or None when nothing changes for it."""
     pk, name, sku, *mapped = row
     fields = [
-        product_mapping_change(field=field, old=old_name, new=item.name)
+        product_mapping_change(field=field, old=old_name, new=getattr(item, "name", None))
         for (field, item), old_id, old_name in zip(
             changes.items(), mapped[::2], mapped[1::2], strict=True
         )
-        if old_id != item.pk
+        if old_id != getattr(item, "pk", None)
     ]
     if not fields:
         return None

@@ -58,7 +58,7 @@ class PurchaseOrderAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     date_hierarchy = "order_date"
     list_select_related = ["vendor"]
     autocomplete_fields = ["vendor"]
-    readonly_fields = ["subtotal", "tax_total", "total", "balance_due", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "balance_due", "qbo_id"]
     inlines = [PurchaseOrderLineInline, PurchaseOrderTaxLineInline, PurchasePaymentInline]
 
     def qbo_state_label(self, order) -> str:
@@ -101,5 +101,5 @@ class PurchaseReturnAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     search_fields = ["number", "vendor__name", "purchase_order__number", "reason"]
     list_select_related = ["vendor", "purchase_order"]
     autocomplete_fields = ["vendor", "purchase_order"]
-    readonly_fields = ["subtotal", "tax_total", "total", "credit_remaining", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "credit_remaining", "qbo_id"]
     inlines = [PurchaseReturnLineInline]

@@ -52,7 +52,7 @@ class PurchaseOrder(QboSyncable, PricedDocument):
         ordering = ["-order_date", "-number"]
 
     def __str__(self):
-        return f"PO {self.number}"
+        return f"Purchase order {self.number}"
 
 
 class PurchaseOrderLine(ProductLine):

@@ -113,7 +113,7 @@ class PurchasePaymentAdapter(QboSyncAdapter):
     ledger = LedgerFields(date="paid_on", total="amount")
 
     def label(self, record) -> str:
-        return f"Payment {record.amount} on PO {record.purchase_order.number}"
+        return f"Payment {record.amount} on {record.purchase_order}"
 
     fingerprint_fields = (
         "VendorRef",
@@ -134,7 +134,7 @@ class PurchasePaymentAdapter(QboSyncAdapter):
         order = record.purchase_order
         if order.status != PurchaseOrder.Status.COMPLETED or not order.qbo_id:
             raise PushRefused(
-                f"PO {order.number} is not completed, so it has no bill in QuickBooks to pay yet."
+                f"{order} is not completed, so it has no bill in QuickBooks to pay yet."
             )
         bank = context.connection.purchase_deposit_account
         if bank is None:

@@ -82,7 +82,7 @@ class InvoiceAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     date_hierarchy = "invoice_date"
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    readonly_fields = ["subtotal", "tax_total", "total", "balance_due", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "balance_due", "qbo_id"]
     inlines = [InvoiceLineInline, InvoiceTaxLineInline, InvoicePaymentInline]
 
 
@@ -116,5 +116,5 @@ class SalesReturnAdmin(QboSyncedAdminMixin, PricedDocumentAdmin):
     search_fields = ["number", "customer__name", "invoice__number", "reason"]
     list_select_related = ["customer", "invoice"]
     autocomplete_fields = ["customer", "invoice"]
-    readonly_fields = ["subtotal", "tax_total", "total", "credit_remaining", "qbo_id", "sync_token"]
+    readonly_fields = ["subtotal", "tax_total", "total", "credit_remaining", "qbo_id"]
     inlines = [SalesReturnLineInline]

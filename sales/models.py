@@ -82,7 +82,7 @@ class Tax(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="taxes",
-        verbose_name="QBO account",
+        verbose_name="QuickBooks account",
         help_text="Where this tax posts in QuickBooks.",
     )
     # Linked by key, never found by name: a tax renamed after a product's item must not take
@@ -94,7 +94,7 @@ class Tax(models.Model):
         on_delete=models.SET_NULL,
         related_name="tax",
         editable=False,
-        verbose_name="QBO item",
+        verbose_name="QuickBooks item",
         help_text="The service item that carries this tax on invoice lines in QuickBooks.",
     )
     applies_to = models.CharField(

@@ -267,3 +267,17 @@ class PushAttemptFactory(DjangoModelFactory):
     finished_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(seconds=1))
     outcome = PushAttempt.Outcome.SUCCEEDED
     request_id = factory.Sequence(lambda n: f"{n:032x}")
+
+
+def product_form(product, **changes) -> dict:
+    """What the product admin's change form posts for `product`, with `changes`."""
+    return {
+        "name": product.name,
+        "sku": product.sku,
+        "category": product.category,
+        "description": "",
+        "active": "on",
+        "unit_price": "10.00",
+        "unit_cost": "5.00",
+        **changes,
+    }

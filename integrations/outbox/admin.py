@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
+from distru_qbo.words import counted
 from integrations.models import PushAttempt, SyncJob
 from integrations.outbox.errors import error_parts
 from integrations.outbox.jobs import sync_job_record
@@ -266,7 +267,7 @@ class QboSyncedAdminMixin:
         entity = sync_adapter_for(queryset.model).entity
         self.message_user(
             request,
-            f"{len(queued)} record(s) queued for QuickBooks as {entity}; "
-            "they appear there within seconds.",
+            f"{counted(len(queued), 'record')} queued for QuickBooks as {entity}; "
+            f"{'it appears' if len(queued) == 1 else 'they appear'} there within seconds.",
             messages.SUCCESS,
         )

@@ -12,6 +12,8 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from distru_qbo.words import counted
+
 # The parts of a line the product sends: the line's own fields, then its detail's.
 LINE_FIELDS = ("Description", "Amount", "LinkedTxn")
 LINE_DETAIL_FIELDS = ("ItemRef", "AccountRef", "Qty", "UnitPrice", "ClassRef")
@@ -70,7 +72,7 @@ def differences(sent: dict[str, Any], remote: dict, fields: tuple[str, ...]) -> 
     ]
     if len(found) > DIFFERENCES_NAMED:
         more = len(found) - DIFFERENCES_NAMED
-        found = [*found[:DIFFERENCES_NAMED], f"{more} more difference{'s' if more > 1 else ''}"]
+        found = [*found[:DIFFERENCES_NAMED], counted(more, "more difference")]
     return found
 
 

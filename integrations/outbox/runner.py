@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from distru_qbo.words import counted
 from integrations.models import PushAttempt, QboConnection, SyncBatch, SyncJob, SyncRun
 from integrations.outbox.errors import (
     QBO_SAID,
@@ -599,7 +600,10 @@ def _fail(job: SyncJob, failure: OutboxError, *, intuit_tid: str | None) -> Sync
             status=SyncJob.Status.FAILED,
             failure=failure,
             intuit_tid=intuit_tid,
-            error=f"Press Retry to try again (it was tried {job.attempts} times): {failure}",
+            error=(
+                f"Press Retry to try again (it was tried {counted(job.attempts, 'time')}): "
+                f"{failure}"
+            ),
         )
     else:
         job = _finish(job, status=SyncJob.Status.FAILED, failure=failure, intuit_tid=intuit_tid)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from distru_qbo.words import counted
 from integrations.defaults import DEFAULT_PURCHASE_ITEM_NAME, DEFAULT_SALES_ITEM_NAME
 from integrations.models import (
     QboAccount,
@@ -64,7 +65,7 @@ def items_import(
             sync_run_note(run, event="reconcile", text=reason)
         started = timezone.now()
         total = client.count(SYNCABLE_ITEM_COUNT)
-        run.message = f"{total} items in QuickBooks"
+        run.message = f"{counted(total, 'item')} in QuickBooks"
         run.save(update_fields=["message"])
         for page in client.query_pages(SYNCABLE_ITEMS):
             live, _ = _items_sorted(run, page)
@@ -243,5 +244,8 @@ def items_summary(run: SyncRun) -> str:
     unmapped = sum(1 for note in run.details if note["event"] == "unmapped")
     summary = f"{run.created} new, {run.updated} updated, {run.removed} removed"
     if unmapped:
-        summary += f"; {unmapped} product mappings were cleared: remap those products"
+        summary += (
+            f"; {counted(unmapped, 'product mapping')} {'was' if unmapped == 1 else 'were'} "
+            f"cleared: remap {'that product' if unmapped == 1 else 'those products'}"
+        )
     return summary

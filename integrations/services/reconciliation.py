@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from distru_qbo.words import counted
 from integrations.models import QboConnection, Reconciliation, SyncJob, SyncRun
 from integrations.outbox.admin import qbo_app_url
 from integrations.outbox.registry import QboSyncAdapter, sync_adapter_for, synced_models
@@ -139,7 +140,8 @@ def reconciliation_run(*, run_id: int) -> Reconciliation:
         reconciliation.save()
         differing = len(reconciliation.differences)
         run.message = (
-            f"{differing} document(s) differ or are on one side only."
+            f"{counted(differing, 'document')} "
+            f"{'differs or is' if differing == 1 else 'differ or are'} on one side only."
             if differing
             else "Every document matches."
         )

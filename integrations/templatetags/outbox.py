@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from integrations.models import SyncJob
 from integrations.outbox.admin import record_admin_url
 from integrations.outbox.errors import error_parts
+from integrations.selectors import item_delete_outcome
 
 register = template.Library()
 
@@ -22,3 +23,9 @@ def record_link(job: SyncJob) -> str:
 def qbo_error(message: str) -> dict:
     """A push's error or a connection's reason: what to do, QBO's words, the code below."""
     return {"parts": error_parts(message)}
+
+
+@register.filter
+def qbo_delete_outcome(item) -> str:
+    """What deleting this QBO item here does in QuickBooks."""
+    return item_delete_outcome(item)

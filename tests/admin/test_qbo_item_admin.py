@@ -150,23 +150,6 @@ def test_the_change_page_of_an_unmapped_item_says_so(admin_client):
     assert "Check these products" not in html
 
 
-def test_product_autocomplete_offers_only_active_items(admin_client):
-    active = factories.QboItemFactory(name="Flower Sales")
-    factories.QboItemFactory(name="Flower Old", active=False)
-
-    response = admin_client.get(
-        reverse("admin:autocomplete"),
-        {
-            "app_label": "products",
-            "model_name": "product",
-            "field_name": "sales_qbo_item",
-            "term": "Flower",
-        },
-    )
-
-    assert [result["id"] for result in response.json()["results"]] == [str(active.pk)]
-
-
 def _account(name, account_type, **extra):
     return factories.QboAccountFactory(name=name, account_type=account_type, **extra)
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
 
-from integrations.models import QboItem
+from integrations.models import QboConnection, QboItem
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_bulk_delete_with_a_mapped_item_refuses_and_names_its_products(admin_cli
 
     html = _bulk_delete(admin_client, [mapped_item, unmapped], confirmed=False).content.decode()
 
-    assert "None of the selected QBO items can be deleted" in html
+    assert "None of the selected QuickBooks items can be deleted" in html
     assert "<li>Flower Sales" in html
     _assert_lists_the_products(html)
 
@@ -93,3 +93,68 @@ def test_unmapped_items_are_deleted_in_bulk(admin_client):
 
     assert response.status_code == 302
     assert not QboItem.objects.exists()
+
+
+INACTIVATED = "It will be inactivated in QuickBooks (QuickBooks never deletes an item)."
+
+
+def test_the_delete_page_of_an_item_in_qbo_says_it_is_inactivated_there_and_it_is(
+    admin_client, synced, django_capture_on_commit_callbacks
+):
+    item = QboItem.objects.get(name="Distribution Fee")
+
+    html = admin_client.get(_delete_url(item)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_delete_url(item), {"post": "yes"})
+
+    assert f'<p class="qbo-delete-outcome">{INACTIVATED}</p>' in html
+    assert synced.api("GET", f"item/{item.qbo_id}").json()["Item"]["Active"] is False
+
+
+def test_the_delete_page_of_an_item_never_pushed_says_nothing_is_sent_and_nothing_is(
+    admin_client, synced, django_capture_on_commit_callbacks
+):
+    item = factories.QboItemFactory(name="Made here", qbo_id="")
+
+    html = admin_client.get(_delete_url(item)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_delete_url(item), {"post": "yes"})
+
+    assert "It never reached QuickBooks, so nothing is sent there: it is removed here only." in html
+    assert synced.api_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (
+            QboConnection.Status.EXPIRED,
+            "It will be inactivated in QuickBooks (QuickBooks never deletes an item) once you "
+            "reconnect to QuickBooks.",
+        ),
+        (
+            QboConnection.Status.DISCONNECTED,
+            "QuickBooks is not connected, so nothing is sent: the item stays active in "
+            "QuickBooks, and connecting again imports it back here.",
+        ),
+    ],
+)
+def test_the_delete_page_says_what_a_connection_that_is_not_live_does(admin_client, status, said):
+    factories.QboConnectionFactory(status=status)
+    item = factories.QboItemFactory()
+
+    html = admin_client.get(_delete_url(item)).content.decode()
+
+    assert said in html
+    assert INACTIVATED not in html
+
+
+def test_the_bulk_delete_page_says_per_item_what_happens_in_quickbooks(admin_client):
+    factories.QboConnectionFactory()
+    pushed = factories.QboItemFactory(name="Pushed")
+    local = factories.QboItemFactory(name="Local", qbo_id="")
+
+    html = _bulk_delete(admin_client, [pushed, local], confirmed=False).content.decode()
+
+    assert f"<li>“Pushed”: {INACTIVATED}</li>" in html
+    assert "<li>“Local”: It never reached QuickBooks" in html

@@ -115,7 +115,9 @@ def quickbooks_status(page: Page) -> str:
     """Open Settings → Integrations → QuickBooks Online and read the connection's status."""
     page.goto("/admin/")
     page.click("text=Settings → Integrations")
-    page.locator(".settings-card").filter(has_text="QuickBooks Online").locator("a.button").click()
+    page.locator(".settings-card").filter(has_text="QuickBooks Online").locator(
+        "a.qb-icon-link"
+    ).click()
     return page.locator("h2 .status-pill").inner_text()
 
 
@@ -137,7 +139,7 @@ def ensure_connected(page: Page) -> None:
 
 
 def wait_for_items(page: Page) -> None:
-    """Open the QBO items and reload until the import has made the default items."""
+    """Open the QuickBooks items and reload until the import has made the default items."""
     open_admin(page, "qboitem")
     reload_until(page, "#result_list", "Distru Sales")
     reload_until(page, "#result_list", "Distru Purchases")

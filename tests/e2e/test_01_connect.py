@@ -27,11 +27,12 @@ def test_connect_choose_the_key_accounts_and_find_the_imported_items(page, stack
     expect(card.locator(".status-pill")).to_have_text("Disconnected")
     shots("integrations-panel")
 
-    card.get_by_role("link", name="Set up").click()
+    card.locator("a.qb-icon-link").click()
     expect(page.locator("h2 .status-pill")).to_have_text("Disconnected")
     shots("quickbooks-disconnected")
 
-    page.click("input[value='Connect to QuickBooks Online']")
+    page.go_back()
+    card.get_by_role("button", name="Connect to QuickBooks Online").click()
     expect(page).to_have_url(re.compile(re.escape(stack.sandbox.url("/connect/oauth2"))))
     shots("sandbox-consent")
     grant_access(page)

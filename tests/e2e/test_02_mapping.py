@@ -59,4 +59,19 @@ def test_map_one_product_on_its_form_and_three_in_bulk(connected_page, shots):
     expect(rows.nth(3).locator("td.field-sales_qbo_item")).to_have_text(
         re.compile(r"Distru Sales \(default\)")
     )
+    expect(rows.nth(0).locator("td.field-sku")).to_have_css("white-space", "nowrap")
     shots("products-mapped")
+
+    # Set back to none on the purchase side: the product uses the default item there again.
+    rows.nth(0).locator("input.action-select").check()
+    page.select_option("select[name=action]", label="Bulk update QuickBooks items")
+    page.click("button[name=index]")
+    page.get_by_label("None: use the default, Distru Purchases").check()
+    page.click("input[value='Update 1 product']")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Cleared the Purchase item of 1 product: it uses Distru Purchases."
+    )
+    expect(row(page, chosen[0]).locator("td.field-purchase_qbo_item")).to_have_text(
+        "Distru Purchases (default)"
+    )
+    expect(row(page, chosen[0]).locator("td.field-sales_qbo_item")).to_have_text(BULK_ITEM)

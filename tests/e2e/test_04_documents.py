@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import VIEWPORT
 from tests.e2e.pages import (
     add_inline_row,
     fill_line,
@@ -55,6 +56,8 @@ def test_invoice_payment_and_bill_reach_quickbooks_with_the_right_references(
     fill_line(page, "lines", add_inline_row(page, "lines"), UNMAPPED, "4", "17.50")
     add_excise_tax(page, "tax_lines")
     shots("new-invoice-with-excise-tax")
+    # The line tables fit the form: nothing to scroll sideways at 1440 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
     save(page, "_continue")
     expect(page.locator(".field-total .readonly")).to_have_text("425.50")  # 370 + 15%
     reload_until(page, ".field-qbo_sync_details", "Synced")

@@ -35,7 +35,7 @@ def test_an_item_inactivated_in_quickbooks_is_removed_and_its_product_falls_back
 
     open_admin(page, "qboitem")
     search(page, ITEM)
-    expect(page.locator("#changelist-form")).to_contain_text("0 QBO items")
+    expect(page.locator("#changelist-form")).to_contain_text("0 QuickBooks items")
     open_admin(page, "product")
     search(page, PRODUCT)
     row = page.locator("#result_list tbody tr").first

@@ -103,7 +103,7 @@ def a_bill_goes_through_after_class_tracking_is_turned_off_in_quickbooks(
     # The refused push read the preferences again: the product now knows.
     page.goto("/settings/integrations/quickbooks/")
     expect(page.locator("dt:text-is('Class tracking') + dd")).to_have_text("off")
-    warned = page.locator("#outbox tbody tr").filter(has_text=f"PO {ORDER}")
+    warned = page.locator("#outbox tbody tr").filter(has_text=f"Purchase order {ORDER}")
     expect(warned).to_contain_text(CLASSES_DROPPED)
 
 

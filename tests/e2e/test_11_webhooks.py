@@ -54,7 +54,7 @@ def test_an_item_inactivated_in_quickbooks_is_gone_here_within_seconds_without_s
 
     open_admin(page, "qboitem")
     search(page, ITEM)
-    expect(page.locator("#changelist-form")).to_contain_text("0 QBO items")
+    expect(page.locator("#changelist-form")).to_contain_text("0 QuickBooks items")
 
     # The QuickBooks page: the webhook that did it, and the pass it started, naming the product.
     page.goto("/settings/integrations/quickbooks/")

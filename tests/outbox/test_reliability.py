@@ -60,7 +60,7 @@ def test_qbo_push_retry_failed_sends_what_was_fixed(
     tax.save()
     call_command("qbo_push", "--retry-failed")
     assert SyncJob.objects.get(qbo_entity="Invoice").status == SyncJob.Status.SUCCEEDED
-    assert "Retrying 1 failed job(s)." in capsys.readouterr().out
+    assert "Retrying 1 failed job." in capsys.readouterr().out
 
 
 def test_a_payment_held_up_by_its_invoice_in_another_worker_goes_as_soon_as_the_invoice_does(

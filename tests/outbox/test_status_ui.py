@@ -83,5 +83,5 @@ def test_the_sync_action_pushes_records_from_before_the_connection(
             {"action": "sync_to_quickbooks", "_selected_action": [c.pk for c in old]},
             follow=True,
         )
-    assert "3 record(s) queued for QuickBooks as Customer" in response.content.decode()
+    assert "3 records queued for QuickBooks as Customer" in response.content.decode()
     assert all(Customer.objects.filter(pk__in=[c.pk for c in old]).values_list("qbo_id", flat=True))

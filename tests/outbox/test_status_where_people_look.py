@@ -167,11 +167,11 @@ def test_the_panel_icon_opens_the_sync_status_and_the_panel_names_failures_and_p
     page = admin_client.get(panel_url).content.decode()
     icon_link = page.split('class="qb-icon-link"')[0].rsplit("<a ", 1)[1]
     assert f'href="{status_url}"' in icon_link
-    assert "1 failed</a>" in page and "paused" not in page.split("push-problems")[1]
+    assert "1 push failed</a>" in page and "paused" not in page.split("push-problems")[1]
 
     SyncJob.objects.filter(qbo_entity="Customer").update(status=SyncJob.Status.PAUSED)
     page = admin_client.get(panel_url).content.decode()
-    assert "1 failed</a>" in page and "1 paused until you reconnect</a>" in page
+    assert "1 push failed</a>" in page and "1 push paused until you reconnect</a>" in page
 
     SyncJob.objects.update(status=SyncJob.Status.SUCCEEDED)
     page = admin_client.get(panel_url).content.decode()

@@ -212,15 +212,14 @@ def test_a_paid_bill_is_kept_when_its_order_leaves_completed_and_the_order_says_
 
     job = sync_job_for(order)
     assert job.status == SyncJob.Status.FAILED
-    assert job.last_error.startswith(f"Delete the payments applied to PO {order.number} first")
-    assert f"Payment 30.00 on PO {order.number} is still recorded here: delete it here" in (
-        job.last_error
-    )
+    named = f"Purchase order {order.number}"
+    assert job.last_error.startswith(f"Delete the payments applied to {named} first")
+    assert f"Payment 30.00 on {named} is still recorded here: delete it here" in job.last_error
     assert remote(synced, "Bill", order.qbo_id)["Balance"] == 70
     order.refresh_from_db()
     assert order.qbo_id  # the bill is still there, and the order still points at it
     page = admin_client.get(reverse("integrations:quickbooks")).content.decode()
-    assert f"Delete the payments applied to PO {order.number} first" in page
+    assert f"Delete the payments applied to Purchase order {order.number} first" in page
 
     with push():
         payment.delete()

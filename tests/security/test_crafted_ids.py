@@ -29,24 +29,11 @@ def rows(db):
     }
 
 
-def product_form(product, **changes):
-    return {
-        "name": product.name,
-        "sku": product.sku,
-        "category": product.category,
-        "description": "",
-        "active": "on",
-        "unit_price": "10.00",
-        "unit_cost": "5.00",
-        **changes,
-    }
-
-
 def test_a_huge_item_id_on_the_product_form_is_a_form_error(admin_client, rows):
     product = rows["product"]
     url = reverse("admin:products_product_change", args=[product.pk])
 
-    response = admin_client.post(url, product_form(product, sales_qbo_item=HUGE))
+    response = admin_client.post(url, factories.product_form(product, sales_qbo_item=HUGE))
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -127,7 +114,7 @@ def test_bulk_mapping_with_huge_ids_redraws_the_form_with_an_error(admin_client,
     )
 
     assert response.status_code == 200
-    assert "no longer an active QBO item" in response.content.decode()
+    assert "this one is no longer in QuickBooks" in response.content.decode()
     assert Product.objects.get().sales_qbo_item is None
 
 

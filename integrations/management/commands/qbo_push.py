@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from distru_qbo.words import counted
 from integrations.models import SyncJob
 from integrations.outbox.jobs import sync_jobs_retry
 from integrations.outbox.runner import sync_jobs_drain
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, retry_failed=False, limit=10_000, **options):
         if retry_failed:
-            self.stdout.write(f"Retrying {sync_jobs_retry()} failed job(s).")
+            self.stdout.write(f"Retrying {counted(sync_jobs_retry(), 'failed job')}.")
         ran = sync_jobs_drain(limit=limit)
         counts = {
             status: SyncJob.objects.filter(status=status).count() for status in SyncJob.Status
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         summary = ", ".join(
             f"{n} {SyncJob.Status(s).label.lower()}" for s, n in counts.items() if n
         )
-        self.stdout.write(self.style.SUCCESS(f"Ran {ran} job(s). Outbox: {summary or 'empty'}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Ran {counted(ran, 'job')}. Outbox: {summary or 'empty'}.")
+        )
         for job in SyncJob.objects.filter(status=SyncJob.Status.FAILED)[:20]:
             self.stdout.write(self.style.WARNING(f"  failed: {job.label}: {job.last_error}"))

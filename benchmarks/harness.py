@@ -141,7 +141,7 @@ def _connect(backend, *, with_items: bool) -> None:
     from integrations.services.mirror import company_mirror_refresh
 
     config = backend.config
-    tokens = backend.oauth.mint(DEFAULT_REALM_ID, config.access_token_ttl, config.refresh_token_ttl)
+    tokens = backend.oauth.mint(DEFAULT_REALM_ID, config.token_timing())
     QboConnection.objects.update_or_create(
         id=QboConnection.SINGLETON_ID,
         defaults={
